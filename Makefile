@@ -1,0 +1,32 @@
+# The two commands a fresh machine needs are `make run` and `make test`; both create the
+# virtual environment first when it is missing (and reuse it, fast, when it is there).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/exchange-twin run scenarios
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto
+
+lint: $(STAMP)
+	$(BIN)/ruff check connector simulator tests benchmarks
+	$(BIN)/ruff format --check connector simulator tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build dist *.egg-info .traces
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,250 @@
+"""The configuration wizard as an API (SPEC R4): validate, Connect, register, store, start.
+
+`validate` checks every field's format before anything is contacted. `connect` then opens a
+remote PowerShell session with the service account (Exchange traffic never uses the proxy),
+checks the Exchange version and the required cmdlets, registers with Intune through the proxy
+with the account certificate (which replaces any earlier connection of the subscription in
+profile 2016), stores the configuration — the proxy as a snapshot — and starts the service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector import PRODUCT_VERSION, SERVICE_NAME
+from connector.config import (
+    HOSTED,
+    ON_PREMISES,
+    ConfigStore,
+    ConnectorConfiguration,
+    ExchangeTarget,
+    ProxySettings,
+    Registration,
+)
+from connector.errors import (
+    ExchangeAuthenticationFailed,
+    ExchangeUnreachable,
+    InvalidConfiguration,
+    MissingCmdlets,
+    ServiceStartFailed,
+    UnsupportedExchangeVersion,
+)
+from connector.exchange import (
+    AuthenticationFailed,
+    Credential,
+    ExchangeTransport,
+    RemoteShell,
+    ServerUnavailable,
+    SessionRefused,
+)
+from connector.install import install_state, stored_certificate
+from connector.intune import IntuneClient
+from connector.log import ConnectorLog
+from connector.platform import Platform
+from connector.prereqs import check_exchange_version, missing_cmdlets
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
+_ACCOUNT_RE = re.compile(
+    r'^[^\\/:*?"<>|\s][^\\/:*?"<>|]*\\[^\\/\[\]:;|=,+*?<>@"\s][^\\/\[\]:;|=,+*?<>@"]*$'
+)
+_ORG_RE = re.compile(r"^/o=([^/]+)/", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ConfigurationRequest:
+    """What the administrator types into the wizard."""
+
+    server_type: str
+    server: str
+    service_account: Credential
+    notification_account: Credential | None = None
+    proxy: ProxySettings | None = None
+    replace: bool = False
+
+
+@dataclass
+class ConnectResult:
+    connector_id: str
+    status: str
+    exchange_server: dict[str, Any]
+    replaced: list[str] = field(default_factory=list)
+
+
+def validate(request: ConfigurationRequest) -> None:
+    """Reject malformed input before any contact (SPEC R4.3)."""
+    if request.server_type not in (ON_PREMISES, HOSTED):
+        raise InvalidConfiguration(
+            "server_type", f"expected {ON_PREMISES} or {HOSTED}, found {request.server_type!r}"
+        )
+    server = request.server.strip()
+    if request.server_type == HOSTED:
+        server = re.sub(r"^https?://", "", server).split("/", 1)[0]
+    if not _HOST_RE.match(server):
+        raise InvalidConfiguration(
+            "server", f"expected a server name or FQDN, found {request.server!r}"
+        )
+    _check_account("service_account", request.service_account)
+    if request.notification_account is not None:
+        _check_account("notification_account", request.notification_account)
+    if request.proxy is not None:
+        proxy = request.proxy
+        if not _HOST_RE.match(proxy.address or ""):
+            raise InvalidConfiguration(
+                "proxy.address", f"expected a proxy server name, found {proxy.address!r}"
+            )
+        if not 1 <= int(proxy.port) <= 65535:
+            raise InvalidConfiguration(
+                "proxy.port", f"expected a port from 1 to 65535, found {proxy.port}"
+            )
+        if proxy.user:
+            if not _ACCOUNT_RE.match(proxy.user):
+                raise InvalidConfiguration(
+                    "proxy.user", f"expected DOMAIN\\user, found {proxy.user!r}"
+                )
+            if not proxy.password:
+                raise InvalidConfiguration(
+                    "proxy.password", "a password is required with proxy credentials"
+                )
+
+
+def _check_account(name: str, cred: Credential) -> None:
+    if not _ACCOUNT_RE.match(cred.user or ""):
+        raise InvalidConfiguration(f"{name}.user", f"expected DOMAIN\\user, found {cred.user!r}")
+    if not cred.password:
+        raise InvalidConfiguration(f"{name}.password", "a password is required")
+
+
+@contextmanager
+def exchange_errors(server: str) -> Iterator[None]:
+    """Translate the Exchange port's connection errors to the connector's error codes."""
+    try:
+        yield
+    except AuthenticationFailed as exc:
+        raise ExchangeAuthenticationFailed(
+            f"Exchange refused the credentials for {server}: {exc.message}"
+        ) from exc
+    except SessionRefused as exc:
+        raise ExchangeUnreachable(
+            f"Cannot connect to the Exchange server address {server}: {exc.message} "
+            "(server arrays are not supported; specify one Client Access server)"
+        ) from exc
+    except ServerUnavailable as exc:
+        raise ExchangeUnreachable(
+            f"Cannot connect to the Exchange server address {server}: {exc.message}"
+        ) from exc
+
+
+class ConfigurationWizard:
+    def __init__(
+        self, platform: Platform, shell: RemoteShell, log: ConnectorLog | None = None
+    ) -> None:
+        self.platform = platform
+        self.shell = shell
+        self.store = ConfigStore(platform)
+        self.log = log or ConnectorLog(platform)
+
+    def connect(self, request: ConfigurationRequest) -> ConnectResult:
+        validate(request)
+        state = install_state(self.platform)
+        profile = state.get("profile", "2016")
+        for secret in (
+            request.service_account.password,
+            request.proxy and request.proxy.password,
+            request.notification_account and request.notification_account.password,
+        ):
+            self.log.add_secret(secret or None)
+        self.log.info(
+            "Configure", f"Connecting to Exchange server {request.server}", server=request.server
+        )
+
+        with exchange_errors(request.server):
+            session = self.shell.open(request.server, request.service_account)
+        try:
+            server_info = self._check_exchange(session, request, profile)
+        finally:
+            session.close()
+
+        cert = stored_certificate(self.platform)
+        settings = self.store.load_settings()
+        client = IntuneClient(self.platform, cert.service_endpoint, request.proxy)
+        org = _ORG_RE.match(server_info.get("ExchangeLegacyDN") or "")
+        result = client.register(
+            cert.raw,
+            {
+                "hostName": self.platform.facts().name,
+                "serverType": request.server_type,
+                "exchangeServer": request.server,
+                "exchangeOrganization": org.group(1) if org else "",
+                "exchangeVersion": server_info.get("AdminDisplayVersion", ""),
+                "serviceAccount": request.service_account.user,
+                "connectorVersion": PRODUCT_VERSION,
+            },
+            replace=request.replace,
+        )
+        self.log.add_secret(result["token"])
+        now = self.platform.now()
+        config = ConnectorConfiguration(
+            exchange=ExchangeTarget(request.server_type, request.server),
+            service_account=request.service_account,
+            notification_account=request.notification_account,
+            proxy=request.proxy,
+            settings=settings,
+            registration=Registration(
+                result["connectorId"], result["token"], cert.tenant_name, now
+            ),
+            configured_at=now,
+        )
+        self.store.save(config)
+        self.log.info(
+            "Configure",
+            "Registered with Intune",
+            connectorId=result["connectorId"],
+            replaced=result.get("replaced", []),
+            tenant=cert.tenant_name,
+        )
+        started = self.platform.start_service(SERVICE_NAME)
+        if not started.started:
+            self.log.error("ServiceStart", started.message, eventId=started.event_id)
+            raise ServiceStartFailed(
+                f"The connector service did not start: {started.message} (event {started.event_id})"
+            )
+        return ConnectResult(
+            connector_id=result["connectorId"],
+            status=result.get("status", ""),
+            exchange_server=server_info,
+            replaced=list(result.get("replaced", [])),
+        )
+
+    def _check_exchange(
+        self, session: ExchangeTransport, request: ConfigurationRequest, profile: str
+    ) -> dict[str, Any]:
+        with exchange_errors(request.server):
+            commands = [c["Name"] for c in session.invoke("Get-Command")]
+            missing = missing_cmdlets(commands)
+            if missing:
+                self.log.error("Configure", "Required cmdlets are missing", missing=missing)
+                raise MissingCmdlets(request.service_account.user, missing)
+            servers = session.invoke("Get-ExchangeServer")
+        target = _find_server(servers, session.server, request.server)
+        finding = check_exchange_version(
+            target.get("Name", request.server), target.get("AdminDisplayVersion", ""), profile
+        )
+        if finding.severity == "blocker":
+            self.log.error("Configure", finding.describe())
+            raise UnsupportedExchangeVersion(finding.describe())
+        return target
+
+
+def _find_server(servers: list[dict[str, Any]], fqdn: str, typed: str) -> dict[str, Any]:
+    wanted = {fqdn.lower(), typed.lower(), typed.split(".")[0].lower()}
+    for server in servers:
+        if (
+            str(server.get("Fqdn", "")).lower() in wanted
+            or str(server.get("Name", "")).lower() in wanted
+        ):
+            return server
+    return {"Name": typed, "Fqdn": fqdn, "AdminDisplayVersion": ""}

@@ -1,0 +1,161 @@
+"""The connector's client for the Intune service: JSON over HTTPS, through the stored proxy.
+
+Every call goes through the host's HTTP stack (`Platform.http_session`) with the proxy
+snapshot of the configuration (SPEC R4.6/R4.7) and never reads environment proxies. Network
+failures become `IntuneUnreachable` (error 0x00000006); a refusal because this connector was
+replaced or its connection deleted becomes `ConnectorRetired`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from connector.config import ProxySettings
+from connector.errors import (
+    ConnectorError,
+    ConnectorRetired,
+    IntuneUnreachable,
+    RegistrationRefused,
+)
+from connector.platform import Platform
+
+API = "/api/v1"
+TIMEOUT_SECONDS = 100
+
+
+class IntuneRequestFailed(ConnectorError):
+    """Intune answered with an error the connector cannot act on."""
+
+    code = "0x0000001a"
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(f"Intune refused the request: HTTP {status} {error}: {message}")
+
+
+class IntuneClient:
+    def __init__(
+        self,
+        platform: Platform,
+        endpoint: str,
+        proxy: ProxySettings | None,
+        token: str | None = None,
+        connector_id: str | None = None,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.token = token
+        self.connector_id = connector_id
+        self.session = platform.http_session()
+        self.session.trust_env = False
+        if proxy is not None:
+            url = proxy.url()
+            self.session.proxies = {"http": url, "https": url}
+        else:
+            self.session.proxies = {}
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _call(self, method: str, path: str, body: Any = None, params: dict | None = None) -> Any:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = self.endpoint + API + path
+        try:
+            resp = self.session.request(
+                method, url, json=body, params=params, headers=headers, timeout=TIMEOUT_SECONDS
+            )
+        except requests.exceptions.ProxyError as exc:
+            raise IntuneUnreachable(
+                f"Cannot connect to the Intune service through the proxy: {_reason(exc)}"
+            ) from exc
+        except requests.exceptions.Timeout as exc:
+            raise IntuneUnreachable(
+                f"The Intune service did not answer in time: {_reason(exc)}"
+            ) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise IntuneUnreachable(
+                f"Cannot connect to the Intune service: {_reason(exc)}"
+            ) from exc
+        payload = _json(resp)
+        if resp.status_code >= 400:
+            error = payload.get("error", "") if isinstance(payload, dict) else ""
+            message = (
+                payload.get("message", resp.reason or "")
+                if isinstance(payload, dict)
+                else resp.text
+            )
+            if resp.status_code == 410 and error in ("connectorReplaced", "connectionDeleted"):
+                raise ConnectorRetired(
+                    "replaced" if error == "connectorReplaced" else "deleted", message
+                )
+            raise IntuneRequestFailed(resp.status_code, error, message)
+        return payload
+
+    def _connector_path(self, suffix: str = "") -> str:
+        if not self.connector_id:
+            raise ConnectorError("The connector is not registered with Intune")
+        return f"/connectors/{self.connector_id}{suffix}"
+
+    # -- routes ------------------------------------------------------------------------
+    def register(
+        self, account_certificate: str, info: dict[str, Any], replace: bool = False
+    ) -> dict[str, Any]:
+        try:
+            result = self._call(
+                "POST",
+                "/connectors",
+                {"accountCertificate": account_certificate, "replace": replace, **info},
+            )
+        except IntuneRequestFailed as exc:
+            raise RegistrationRefused(
+                f"Intune refused the registration: {exc.error}: {exc.message}"
+            ) from exc
+        self.token = result["token"]
+        self.connector_id = result["connectorId"]
+        return result
+
+    def status(self) -> dict[str, Any]:
+        return self._call("GET", self._connector_path())
+
+    def heartbeat(self, health: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", self._connector_path("/heartbeat"), health)
+
+    def targeted_users(self) -> Iterator[str]:
+        """UPNs of the licensed users that conditional access targets, page by page."""
+        page: int | None = 0
+        while page is not None:
+            result = self._call("GET", self._connector_path("/users"), params={"page": page})
+            yield from result["users"]
+            page = result.get("nextPage")
+
+    def start_sync(self, sync_type: str) -> str:
+        return self._call("POST", self._connector_path("/syncs"), {"syncType": sync_type})["syncId"]
+
+    def upload_devices(self, sync_id: str, devices: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call(
+            "POST", self._connector_path(f"/syncs/{sync_id}/devices"), {"devices": devices}
+        )
+
+    def complete_sync(self, sync_id: str, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
+        return self._call(
+            "POST",
+            self._connector_path(f"/syncs/{sync_id}/complete"),
+            {"outcome": outcome, **summary},
+        )
+
+
+def _json(resp: requests.Response) -> Any:
+    if not resp.content:
+        return {}
+    try:
+        return resp.json()
+    except ValueError:
+        return {}
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return text

@@ -1,0 +1,121 @@
+"""The connector service's scheduler (SPEC R5.2, R6).
+
+The service is plain synchronous code driven from outside: `next_wakeup()` says when it
+next has work, `run_due()` does everything that is due at `platform.now()`. On a real host a
+loop sleeps until the wakeup; in the twin the scenario runner does it on the simulated clock.
+A full sync runs as soon as the service starts and then every `FullSyncIntervalMinutes`.
+A replaced or deleted connector stops for good (SPEC R3.3, R6.2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from connector import SERVICE_NAME
+from connector.config import ConfigStore, ConnectorConfiguration
+from connector.configure import exchange_errors
+from connector.errors import ConnectorError, ConnectorRetired, ExchangeCommandFailed
+from connector.exchange import ExchangeError, RemoteShell
+from connector.install import stored_certificate
+from connector.intune import IntuneClient
+from connector.log import ConnectorLog
+from connector.platform import Platform
+from connector.sync import SyncResult, full_sync
+
+RETRY_AFTER_FAILURE = timedelta(minutes=15)
+
+
+class ConnectorService:
+    def __init__(self, platform: Platform, shell: RemoteShell) -> None:
+        self.platform = platform
+        self.shell = shell
+        self.store = ConfigStore(platform)
+        self.config: ConnectorConfiguration | None = None
+        self.log = ConnectorLog(platform)
+        self.retired: str | None = None
+        self.next_full: datetime | None = None
+        self.last_result: SyncResult | None = None
+        self.last_error: ConnectorError | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the stored configuration again (after the wizard ran, or at service start)."""
+        self.config = self.store.load()
+        if self.config is None:
+            self.next_full = None
+            return
+        self.log.level = self.config.settings.log_level
+        for secret in (
+            self.config.service_account.password,
+            self.config.proxy.password if self.config.proxy else None,
+            self.config.registration.token if self.config.registration else None,
+        ):
+            self.log.add_secret(secret)
+        self.retired = None
+        self.next_full = self.platform.now()
+
+    @property
+    def running(self) -> bool:
+        return (
+            self.config is not None
+            and self.retired is None
+            and self.platform.service_state(SERVICE_NAME) == "Running"
+        )
+
+    def next_wakeup(self) -> datetime | None:
+        return self.next_full if self.running else None
+
+    def run_due(self) -> list[str]:
+        """Run every job due now; return the names of the jobs that ran."""
+        if not self.running or self.next_full is None or self.platform.now() < self.next_full:
+            return []
+        self._full_sync()
+        return ["fullSync"]
+
+    def _intune(self) -> IntuneClient:
+        assert self.config is not None and self.config.registration is not None
+        cert = stored_certificate(self.platform)
+        return IntuneClient(
+            self.platform,
+            cert.service_endpoint,
+            self.config.proxy,
+            token=self.config.registration.token,
+            connector_id=self.config.registration.connector_id,
+        )
+
+    def _full_sync(self) -> None:
+        assert self.config is not None
+        interval = timedelta(minutes=self.config.settings.full_sync_interval_minutes)
+        try:
+            with exchange_errors(self.config.exchange.server):
+                session = self.shell.open(self.config.exchange.server, self.config.service_account)
+            try:
+                with exchange_errors(self.config.exchange.server):
+                    self.last_result = full_sync(session, self._intune(), self.log)
+            finally:
+                session.close()
+            self.last_error = None
+            self.next_full = self.platform.now() + interval
+        except ConnectorRetired as exc:
+            self.retired = exc.reason
+            self.log.error(
+                "ConnectorRetired",
+                f"Intune no longer accepts this connector: {exc.message}",
+                reason=exc.reason,
+                code=exc.code,
+            )
+            self.platform.stop_service(SERVICE_NAME)
+        except ConnectorError as exc:
+            self.last_error = exc
+            self.log.error("SyncFailed", exc.message, code=exc.code, syncType="fullSync")
+            self.next_full = self.platform.now() + RETRY_AFTER_FAILURE
+        except ExchangeError as exc:
+            self.last_error = ExchangeCommandFailed("Exchange", exc.error_id, exc.message)
+            self.log.error(
+                "SyncFailed",
+                exc.message,
+                errorId=exc.error_id,
+                code=self.last_error.code,
+                syncType="fullSync",
+            )
+            self.next_full = self.platform.now() + RETRY_AFTER_FAILURE

@@ -1,0 +1,388 @@
+"""Adapters that fit the world to the connector's ports (DESIGN "Dependency direction").
+
+* `SimPlatform` — the `Platform` port over a simulated Windows host.
+* `SimRemoteShell` / `SimTransport` — the Exchange port over the Exchange twin's remote
+  sessions, mapping Exchange-shaped errors to the port's typed errors.
+* `HttpMount` — the `responses` mount: every HTTP request the connector makes is decided by
+  the network model from its own proxy settings and target, then served by the fake Intune
+  API (or refused, timed out, answered 407 by the proxy...).
+
+Every port call is traced and spends its simulated cost on the clock.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+import responses
+from requests.adapters import HTTPAdapter
+
+from connector import exchange as port
+from connector.platform import DotNetInstall, HostFacts, ServiceStartResult
+from simulator.exchange import errors as ex
+from simulator.exchange.session import RemoteSession, open_session
+from simulator.host import SimHost
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+_ERROR_MAP: list[tuple[type[ex.ExchangeError], type[port.ExchangeError]]] = [
+    (ex.CommandNotFound, port.CommandNotFound),
+    (ex.ParameterNotFound, port.ParameterNotFound),
+    (ex.ParameterBindingError, port.InvalidArgument),
+    (ex.InvalidArgument, port.InvalidArgument),
+    (ex.FilterError, port.InvalidArgument),
+    (ex.ObjectNotFound, port.ObjectNotFound),
+    (ex.AmbiguousIdentity, port.AmbiguousIdentity),
+    (ex.ObjectAlreadyExists, port.ObjectAlreadyExists),
+    (ex.WriteScopeError, port.AccessDenied),
+]
+
+
+def to_port_error(exc: ex.ExchangeError) -> port.ExchangeError:
+    if isinstance(exc, ex.Throttled):
+        return port.Throttled(exc.message, exc.error_id, exc.category, retry_after=exc.retry_after)
+    if isinstance(exc, ex.RemoteConnectError):
+        if exc.kind.startswith("auth:"):
+            return port.AuthenticationFailed(
+                exc.message, exc.error_id, exc.category, reason=exc.kind[5:]
+            )
+        if exc.kind == "trust":
+            return port.AuthenticationFailed(
+                exc.message, exc.error_id, exc.category, reason="no_trust"
+            )
+        if exc.kind == "not_cas":
+            return port.SessionRefused(exc.message, exc.error_id, exc.category)
+        return port.ServerUnavailable(exc.message, exc.error_id, exc.category)
+    for world_type, port_type in _ERROR_MAP:
+        if isinstance(exc, world_type):
+            return port_type(exc.message, exc.error_id, exc.category)
+    return port.ExchangeError(exc.message, exc.error_id, exc.category)
+
+
+class _SourceTaggingAdapter(HTTPAdapter):
+    """Marks each request with the host it leaves from, so the network can decide per host."""
+
+    def __init__(self, host_name: str) -> None:
+        super().__init__()
+        self.host_name = host_name
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        request.twin_source = self.host_name  # type: ignore[attr-defined]
+        return super().send(request, *args, **kwargs)
+
+
+class SimPlatform:
+    """The `Platform` port over a `SimHost`."""
+
+    def __init__(self, world: World, host: SimHost) -> None:
+        self.world = world
+        self.host = host
+        self._rng = random.Random(f"{world.seed}:platform:{host.name}")
+
+    def facts(self) -> HostFacts:
+        h = self.host
+        return HostFacts(
+            name=h.name,
+            os_name=h.os_name,
+            os_version=h.os_version,
+            service_pack=h.service_pack,
+            architecture=h.architecture,
+            server_core=h.server_core,
+            cpu_ghz=h.cpu_ghz,
+            ram_gb=h.ram_gb,
+            free_disk_gb=h.free_disk_gb,
+            dotnet=tuple(DotNetInstall(v, p) for v, p in h.dotnet),
+            powershell_version=h.powershell_version,
+            domain=h.domain,
+        )
+
+    def now(self) -> datetime:
+        return self.world.clock.now()
+
+    def new_guid(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    # file system
+    def read_file(self, path: str) -> bytes:
+        return self.host.read_file(path)
+
+    def write_file(self, path: str, data: bytes) -> None:
+        self.host.write_file(path, data)
+
+    def append_file(self, path: str, data: bytes) -> None:
+        self.host.append_file(path, data)
+
+    def exists(self, path: str) -> bool:
+        return self.host.exists(path)
+
+    def is_dir(self, path: str) -> bool:
+        return self.host.is_dir(path)
+
+    def list_files(self, folder: str) -> list[str]:
+        return self.host.list_files(folder)
+
+    def file_size(self, path: str) -> int:
+        return len(self.host.read_file(path))
+
+    def delete_file(self, path: str) -> None:
+        self.host.delete_file(path)
+
+    def rename_file(self, src: str, dst: str) -> None:
+        self.host.rename_file(src, dst)
+
+    def make_dirs(self, path: str) -> None:
+        self.host.make_dirs(path)
+
+    def remove_tree(self, path: str) -> None:
+        self.host.remove_tree(path)
+
+    def is_secure_folder(self, path: str) -> bool:
+        return self.host.is_secure_folder(path)
+
+    # secrets
+    def protect(self, data: bytes) -> bytes:
+        return self.host.protect(data)
+
+    def unprotect(self, data: bytes) -> bytes:
+        return self.host.unprotect(data)
+
+    # services and accounts
+    def create_local_account(self, name: str) -> None:
+        self.host.local_accounts.add(name)
+
+    def delete_local_account(self, name: str) -> None:
+        self.host.local_accounts.discard(name)
+        self.host.logon_as_service.discard(f".\\{name}")
+
+    def has_logon_as_service_right(self, account: str) -> bool:
+        return account.lower() in {a.lower() for a in self.host.logon_as_service}
+
+    def grant_logon_as_service_right(self, account: str) -> None:
+        self.host.logon_as_service.add(account)
+
+    def install_service(self, name: str, display_name: str, account: str, binary: str) -> None:
+        from simulator.host import ServiceRecord
+
+        self.host.services[name] = ServiceRecord(name, display_name, account, binary)
+        self.world.trace.emit("service.installed", host=self.host.name, service=name)
+
+    def uninstall_service(self, name: str) -> None:
+        self.host.services.pop(name, None)
+        self.world.trace.emit("service.uninstalled", host=self.host.name, service=name)
+
+    def start_service(self, name: str) -> ServiceStartResult:
+        started, event_id, message = self.host.start_service(name, self.world.clock.iso())
+        self.world.trace.emit(
+            "service.start", host=self.host.name, service=name, started=started, event_id=event_id
+        )
+        return ServiceStartResult(started, event_id, message)
+
+    def stop_service(self, name: str) -> None:
+        svc = self.host.services.get(name)
+        if svc is not None:
+            svc.state = "Stopped"
+            self.world.trace.emit("service.stop", host=self.host.name, service=name)
+
+    def service_state(self, name: str) -> str | None:
+        svc = self.host.services.get(name)
+        return svc.state if svc else None
+
+    # network
+    def http_session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        adapter = _SourceTaggingAdapter(self.host.name)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+
+class SimTransport:
+    """The `ExchangeTransport` port over one remote session of the Exchange twin."""
+
+    def __init__(self, world: World, session: RemoteSession, source: str) -> None:
+        self.world = world
+        self.session = session
+        self.source = source
+        self.server = session.server.fqdn
+        self.warnings: list[str] = []
+
+    def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
+        trace = self.world.trace
+        if not self.world.exchange_server_up(self.session.server.name):
+            self.session.close()
+            error = port.ServerUnavailable(
+                f"Processing data from remote server {self.server} failed with the following error message: "
+                "The WinRM client cannot complete the operation within the time specified.",
+                "JobFailure",
+                "OpenError",
+            )
+            trace.emit(
+                "cmdlet",
+                host=self.source,
+                server=self.server,
+                cmdlet=cmdlet,
+                params=params,
+                error=type(error).__name__,
+                message=error.message,
+            )
+            raise error
+        try:
+            result = self.session.invoke(cmdlet, params)
+        except ex.ExchangeError as exc:
+            trace.emit(
+                "cmdlet",
+                host=self.source,
+                server=self.server,
+                cmdlet=cmdlet,
+                params=params,
+                error=exc.error_id,
+                message=exc.message,
+            )
+            raise to_port_error(exc) from None
+        self.warnings = list(self.session.warnings)
+        trace.emit(
+            "cmdlet",
+            host=self.source,
+            server=self.server,
+            cmdlet=cmdlet,
+            params=params,
+            objects=len(result),
+            warnings=len(self.warnings),
+        )
+        return result
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class SimRemoteShell:
+    """The `RemoteShell` port: opens sessions from one host into the Exchange twin."""
+
+    def __init__(self, world: World, host: SimHost) -> None:
+        self.world = world
+        self.host = host
+
+    def open(self, server: str, credential: port.Credential) -> SimTransport:
+        world = self.world
+        world.trace.add_secret(credential.password)
+        target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
+        up = target is None or world.exchange_server_up(target.name)
+        try:
+            session = open_session(
+                world.org,
+                world.directory,
+                world.network,
+                world.clock,
+                server,
+                credential.user,
+                credential.password,
+                server_up=up,
+            )
+        except ex.ExchangeError as exc:
+            world.trace.emit(
+                "exchange.session",
+                host=self.host.name,
+                server=server,
+                account=credential.user,
+                error=exc.error_id,
+                message=exc.message,
+            )
+            raise to_port_error(exc) from None
+        world.trace.emit(
+            "exchange.session",
+            host=self.host.name,
+            server=session.server.fqdn,
+            account=credential.user,
+            opened=True,
+        )
+        return SimTransport(world, session, self.host.name)
+
+
+class HttpMount:
+    """Routes every `requests` call of a run through the network model to the fake Intune API."""
+
+    METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        import re
+
+        for method in self.METHODS:
+            self.mock.add_callback(method, re.compile(r".*"), callback=self._callback)
+
+    def __enter__(self) -> HttpMount:
+        self.mock.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.mock.stop()
+        self.mock.reset()
+
+    def _proxy_for(self, request: requests.PreparedRequest) -> str | None:
+        proxies = getattr(request, "req_kwargs", {}).get("proxies") or {}
+        scheme = urlsplit(request.url or "").scheme
+        return proxies.get(scheme) or proxies.get("all")
+
+    def _callback(self, request: requests.PreparedRequest) -> Any:
+        world = self.world
+        url = request.url or ""
+        parts = urlsplit(url)
+        proxy = self._proxy_for(request)
+        source = getattr(request, "twin_source", "?")
+        decision = world.network.decide_http(url, proxy, world.clock.seconds)
+        world.clock.spend(decision.seconds)
+        if proxy:
+            world.trace.add_secret(urlsplit(proxy).password)
+        event = {
+            "host": source,
+            "method": request.method,
+            "url": f"{parts.scheme}://{parts.hostname}{parts.path}",
+            "proxy": _proxy_label(proxy),
+        }
+        if not decision.ok:
+            world.trace.emit("http", **event, outcome=decision.outcome, detail=decision.detail)
+            return _network_exception(decision)
+        service = world.http_services.get((parts.hostname or "").lower())
+        if service is None or world.faults.active("intune_unreachable", world.clock.seconds):
+            world.trace.emit("http", **event, outcome="refused")
+            return requests.exceptions.ConnectionError(
+                f"HTTPSConnectionPool(host='{parts.hostname}', port=443): Max retries exceeded "
+                "(Caused by NewConnectionError: [WinError 10061] No connection could be made because the target "
+                "machine actively refused it)"
+            )
+        headers = dict(request.headers)
+        status, resp_headers, body = service.handle(
+            request.method or "GET",
+            parts.path,
+            dict(parse_qsl(parts.query)),
+            headers,
+            request.body,
+            world.clock.now(),
+        )
+        world.trace.emit("http", **event, status=status)
+        return status, resp_headers, body
+
+
+def _proxy_label(proxy: str | None) -> str | None:
+    if not proxy:
+        return None
+    parts = urlsplit(proxy)
+    return f"{parts.hostname}:{parts.port}"
+
+
+def _network_exception(decision: Any) -> Exception:
+    if decision.outcome.startswith("proxy"):
+        return requests.exceptions.ProxyError(decision.detail)
+    if decision.outcome == "timeout":
+        return requests.exceptions.ConnectTimeout(decision.detail)
+    return requests.exceptions.ConnectionError(decision.detail)

@@ -1,0 +1,92 @@
+"""One clock for the whole world: a simpy environment seen as aware UTC datetimes.
+
+simpy counts float seconds from the scenario's `start`. Connector jobs are ordinary
+synchronous code: each port call they make `spend`s its simulated cost (cmdlet latency, HTTP
+round trip) on a virtual offset, so `now()` moves forward inside the job and a fault that
+starts in the middle of a sync hits that sync. When the job returns, the simpy process that
+ran it waits out the offset (`job`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import simpy
+
+DEFAULT_START = datetime(2016, 5, 2, 8, 0, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+class SimClock:
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the simulated clock needs a timezone-aware start time")
+        self.start = start.astimezone(UTC)
+        self.env = simpy.Environment()
+        self._offset = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Simulated seconds since start, including the running job's virtual offset."""
+        return self.env.now + self._offset
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.seconds)
+
+    def to_datetime(self, seconds: float) -> datetime:
+        return self.start + timedelta(seconds=seconds)
+
+    def to_seconds(self, when: datetime) -> float:
+        return (when - self.start).total_seconds()
+
+    def spend(self, seconds: float) -> None:
+        """Account for the simulated cost of a synchronous call."""
+        if seconds < 0:
+            raise ValueError("a call cannot take negative time")
+        self._offset += seconds
+
+    def take_offset(self) -> float:
+        offset, self._offset = self._offset, 0.0
+        return offset
+
+    def job(self, fn: Callable[[], T]) -> Generator[simpy.Event, Any, T]:
+        """Run `fn` now inside a simpy process, then wait for the time it spent."""
+        if self._offset:
+            raise RuntimeError("a job started while another job's time was still unaccounted")
+        try:
+            result = fn()
+        finally:
+            spent = self.take_offset()
+        if spent:
+            yield self.env.timeout(spent)
+        return result
+
+    def iso(self, when: datetime | None = None) -> str:
+        return format_time(when or self.now())
+
+
+def format_time(when: datetime) -> str:
+    """ISO 8601 UTC with millisecond precision and a Z, the format of traces and reports."""
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def parse_duration(text: str | int | float) -> float:
+    """`90s`, `15m`, `2h`, `1d`, `1h30m`, or a number of seconds → seconds."""
+    if isinstance(text, int | float):
+        return float(text)
+    total, number = 0.0, ""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    for ch in text.strip().replace(" ", ""):
+        if ch.isdigit() or ch == ".":
+            number += ch
+        elif ch in units and number:
+            total += float(number) * units[ch]
+            number = ""
+        else:
+            raise ValueError(f"invalid duration {text!r}: expected e.g. 90s, 15m, 2h, 1d or 1h30m")
+    if number:
+        raise ValueError(f"invalid duration {text!r}: the last number has no unit (s, m, h, d, w)")
+    return total

@@ -1,0 +1,205 @@
+"""The OPATH `-Filter` subset that the connector and administrators use.
+
+`Prop -eq 'v'`, `-ne`, `-like`/`-notlike` (wildcard `*`), `-gt -lt -ge -le` (numbers, dates,
+strings), `-and`, `-or`, `-not`, parentheses, `$true`, `$false`, `$null`. String comparison is
+case-insensitive as in Exchange. A filter compiles once to a predicate over an object's
+properties; unknown properties and bad syntax raise Exchange's messages.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from simulator.exchange.errors import FilterError
+
+Predicate = Callable[[Callable[[str], Any]], bool]
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<lp>\() | (?P<rp>\)) |
+      (?P<op>-(?:eq|ne|like|notlike|gt|lt|ge|le|and|or|not)\b) |
+      '(?P<sq>(?:[^']|'')*)' | "(?P<dq>(?:[^"]|"")*)" |
+      (?P<var>\$(?:true|false|null)\b) |
+      (?P<word>[^\s()'"]+)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_COMPARISONS = {"-eq", "-ne", "-like", "-notlike", "-gt", "-lt", "-ge", "-le"}
+_DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y",
+)
+
+
+def _syntax(text: str, pos: int) -> FilterError:
+    return FilterError(
+        'Cannot bind parameter \'Filter\' to the target. Exception setting "Filter": "Invalid filter syntax. '
+        f'For a description of the filter parameter syntax see the command help.\n"{text}" at position {pos + 1}."'
+    )
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise _syntax(text, pos)
+        kind = m.lastgroup or ""
+        value = m.group(kind)
+        if kind == "sq":
+            value, kind = value.replace("''", "'"), "str"
+        elif kind == "dq":
+            value, kind = value.replace('""', '"'), "str"
+        out.append((kind, value.lower() if kind in ("op", "var") else value, m.start(kind)))
+        pos = m.end()
+    return out
+
+
+def parse_date(value: str) -> datetime | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip().rstrip("Z"), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.lower()
+    return value
+
+
+def _coerce(literal: Any, sample: Any) -> Any:
+    """Convert the filter's literal to the type of the property value it is compared with."""
+    if literal is None or sample is None:
+        return literal
+    if isinstance(sample, bool):
+        if isinstance(literal, bool):
+            return literal
+        return str(literal).lower() in ("true", "$true", "1")
+    if isinstance(sample, datetime) and isinstance(literal, str):
+        return parse_date(literal)
+    if isinstance(sample, int | float) and isinstance(literal, str):
+        try:
+            return type(sample)(literal)
+        except ValueError:
+            return literal
+    return literal
+
+
+def _compare(op: str, actual: Any, literal: Any) -> bool:
+    if isinstance(actual, list | tuple):
+        if op in ("-ne", "-notlike"):
+            return all(_compare(op, a, literal) for a in actual) if actual else literal is not None
+        return any(_compare(op, a, literal) for a in actual)
+    literal = _coerce(literal, actual)
+    if op in ("-like", "-notlike"):
+        hit = actual is not None and fnmatch.fnmatchcase(str(actual).lower(), str(literal).lower())
+        return hit if op == "-like" else not hit
+    a, b = _norm(actual), _norm(literal if not isinstance(literal, str) else literal)
+    if op == "-eq":
+        return a == b
+    if op == "-ne":
+        return a != b
+    if a is None or b is None:
+        return False
+    try:
+        return {"-gt": a > b, "-lt": a < b, "-ge": a >= b, "-le": a <= b}[op]
+    except TypeError:
+        return False
+
+
+class _Parser:
+    def __init__(self, text: str, properties: dict[str, str]) -> None:
+        self.text = text
+        self.toks = _tokens(text)
+        self.i = 0
+        self.properties = properties  # lower name -> canonical name
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.peek()
+        if tok is None:
+            raise _syntax(self.text, len(self.text))
+        self.i += 1
+        return tok
+
+    def parse(self) -> Predicate:
+        pred = self.or_expr()
+        if self.peek() is not None:
+            raise _syntax(self.text, self.peek()[2])  # type: ignore[index]
+        return pred
+
+    def or_expr(self) -> Predicate:
+        left = self.and_expr()
+        while (tok := self.peek()) and tok[0] == "op" and tok[1] == "-or":
+            self.take()
+            right = self.and_expr()
+            left = (lambda a, b: lambda get: a(get) or b(get))(left, right)
+        return left
+
+    def and_expr(self) -> Predicate:
+        left = self.not_expr()
+        while (tok := self.peek()) and tok[0] == "op" and tok[1] == "-and":
+            self.take()
+            right = self.not_expr()
+            left = (lambda a, b: lambda get: a(get) and b(get))(left, right)
+        return left
+
+    def not_expr(self) -> Predicate:
+        tok = self.peek()
+        if tok and tok[0] == "op" and tok[1] == "-not":
+            self.take()
+            inner = self.not_expr()
+            return lambda get: not inner(get)
+        return self.primary()
+
+    def primary(self) -> Predicate:
+        kind, value, pos = self.take()
+        if kind == "lp":
+            inner = self.or_expr()
+            if self.take()[0] != "rp":
+                raise _syntax(self.text, pos)
+            return inner
+        if kind != "word":
+            raise _syntax(self.text, pos)
+        prop = self.properties.get(value.lower())
+        if prop is None:
+            raise FilterError(
+                f"Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"'{value}' is not a "
+                'recognized filterable property. For a description of the filter parameter syntax see the command help."'
+            )
+        op_kind, op, op_pos = self.take()
+        if op_kind != "op" or op not in _COMPARISONS:
+            raise FilterError(
+                f"Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"'{op}' is not a valid "
+                f'operator. For a description of the filter parameter syntax see the command help.\n"{self.text}" at '
+                f'position {op_pos + 1}."'
+            )
+        lit_kind, lit, _ = self.take()
+        literal: Any
+        if lit_kind == "var":
+            literal = {"$true": True, "$false": False, "$null": None}[lit]
+        elif lit_kind in ("str", "word"):
+            literal = lit
+        else:
+            raise _syntax(self.text, op_pos)
+        return lambda get: _compare(op, get(prop), literal)
+
+
+def compile_filter(text: str, properties: Iterable[str]) -> Predicate:
+    """Compile `text` for objects whose filterable properties are `properties`."""
+    return _Parser(text, {p.lower(): p for p in properties}).parse()

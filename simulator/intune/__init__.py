@@ -1,0 +1,6 @@
+"""The fake Intune service: tenant, admin console, and the connector's HTTP API."""
+
+from simulator.intune.api import IntuneApi
+from simulator.intune.service import IntuneService
+
+__all__ = ["IntuneApi", "IntuneService"]

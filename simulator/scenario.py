@@ -1,0 +1,500 @@
+"""The scenario language: schema, loading and validation with file:line errors.
+
+A scenario is data: `world:` (the organisation to build), `steps:` (what administrators
+and the world do, in order, on the simulated clock) and `expect:` (what must then be true).
+The pydantic models below are the authority; `exchange-twin schema` exports them as JSON
+Schema. A file that does not validate never starts: the error names the file, the line and
+column, the field, what was expected and, for a misspelled key or action, the closest valid
+names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulator.clock import DEFAULT_START, parse_duration
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- world ---------------------------------------------------------------------------------------
+class TenantSpec(Strict):
+    name: str = "contoso"
+    mdm_authority: Literal["intune", "none", "configmgr", "office365"] = "intune"
+    directory_sync: bool = True
+    admins: list[str] = Field(default_factory=lambda: ["admin@contoso.onmicrosoft.com"])
+
+
+class AccountSpec(Strict):
+    name: str = Field(description="DOMAIN\\user")
+    password: str
+    upn: str | None = None
+    role_groups: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list, description="direct management role assignments")
+    mailbox: bool = False
+    licensed: bool = False
+    enabled: bool = True
+    locked: bool = False
+    password_expired: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _domain_user(cls, v: str) -> str:
+        if "\\" not in v or not all(v.split("\\", 1)):
+            raise ValueError(f"expected DOMAIN\\user, found {v!r}")
+        return v
+
+
+class DomainSpec(Strict):
+    name: str
+    netbios: str | None = None
+    forest: str | None = None
+
+
+class TrustSpec(Strict):
+    trusting: str
+    trusted: str
+    two_way: bool = True
+
+
+class DirectorySpec(Strict):
+    domain: str = "contoso.local"
+    netbios: str | None = None
+    extra_domains: list[DomainSpec] = Field(default_factory=list)
+    trusts: list[TrustSpec] = Field(default_factory=list)
+    accounts: list[AccountSpec] = Field(default_factory=list)
+
+
+ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
+
+
+class ServerSpec(Strict):
+    name: str
+    roles: list[ServerRole] = Field(default_factory=lambda: ["ClientAccess", "Mailbox"])
+    version: str | None = None
+    domain: str | None = None
+
+
+class ExchangeSpec(Strict):
+    version: str = "2013 CU12"
+    servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
+    cas_arrays: list[str] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, v: str) -> str:
+        from simulator.exchange.versions import version
+
+        try:
+            version(v)
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0])) from None
+        return v
+
+
+class PopulationModel(Strict):
+    users: int = Field(50, ge=0)
+    devices_per_user: float = Field(1.5, ge=0)
+    licensed: float = Field(1.0, ge=0, le=1)
+    email_domain: str | None = None
+
+
+class ProxySpec(Strict):
+    address: str
+    port: int = Field(8080, ge=1, le=65535)
+    user: str | None = None
+    password: str | None = None
+    allow: list[str] = Field(default_factory=lambda: ["*"])
+
+
+class NetworkSpec(Strict):
+    proxy: ProxySpec | None = None
+    direct_internet: bool = True
+
+
+class HostSpec(Strict):
+    name: str
+    os: str = "Windows Server 2012 R2"
+    service_pack: int = 0
+    architecture: Literal["x64", "x86"] = "x64"
+    server_core: bool = False
+    cpu_ghz: float = 2.4
+    ram_gb: float = 8.0
+    free_disk_gb: float = 100.0
+    dotnet: list[str] = Field(
+        default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
+    )
+    powershell: str = "4.0"
+    domain: str | None = Field(None, description="joined domain; the directory's domain when unset")
+    workgroup: bool = False
+    secure_folders: list[str] = Field(default_factory=list)
+    insecure_folders: list[str] = Field(default_factory=list)
+
+
+class WorldSpec(Strict):
+    tenant: TenantSpec = Field(default_factory=TenantSpec)
+    directory: DirectorySpec = Field(default_factory=DirectorySpec)
+    exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
+    population: PopulationModel = Field(default_factory=PopulationModel)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    hosts: list[HostSpec] = Field(default_factory=lambda: [HostSpec(name="CONN01")])
+
+
+# -- steps ----------------------------------------------------------------------------------------
+class StepBase(Strict):
+    expect_error: str | None = Field(
+        None, description="the step must fail with an error containing this text"
+    )
+
+
+class DownloadPackage(StepBase):
+    do: Literal["download_package"]
+    host: str | None = None
+    admin: str | None = None
+    to: str = r"C:\Users\Administrator\Downloads"
+
+
+class Install(StepBase):
+    do: Literal["install"]
+    host: str | None = None
+    folder: str = r"C:\Users\Administrator\Downloads\Exchange_Connector_Setup"
+
+
+class ExchangeTargetSpec(Strict):
+    type: Literal["on_premises", "hosted"] = "on_premises"
+    server: str
+
+
+class CredentialSpec(Strict):
+    user: str
+    password: str
+
+
+class ConfigureProxySpec(Strict):
+    address: str
+    port: int = 8080
+    user: str | None = None
+    password: str | None = None
+
+
+class Configure(StepBase):
+    do: Literal["configure"]
+    host: str | None = None
+    exchange: ExchangeTargetSpec
+    account: CredentialSpec
+    notification: CredentialSpec | None = None
+    proxy: ConfigureProxySpec | None = None
+    replace: bool = False
+
+
+class Advance(Strict):
+    advance: str
+
+    @field_validator("advance")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    @property
+    def seconds(self) -> float:
+        return parse_duration(self.advance)
+
+
+Action = Annotated[DownloadPackage | Install | Configure, Field(discriminator="do")]
+ACTIONS = ("download_package", "install", "configure")
+
+
+# -- expectations -------------------------------------------------------------------------------
+OPERATORS = (
+    "equals",
+    "not_equals",
+    "contains",
+    "at_least",
+    "at_most",
+    "matches",
+    "is_set",
+    "same_as",
+    "length",
+)
+COUNT_OPERATORS = ("count", "count_at_least", "count_at_most")
+
+
+class Expectation(Strict):
+    path: str | None = Field(
+        None, description="a path into the world's observable state, e.g. intune.inventory.count"
+    )
+    trace: str | None = Field(None, description="a trace event kind to count")
+    where: dict[str, Any] = Field(
+        default_factory=dict, description="with trace: fields the events must have"
+    )
+    equals: Any = None
+    not_equals: Any = None
+    contains: Any = None
+    at_least: float | None = None
+    at_most: float | None = None
+    matches: str | None = None
+    is_set: bool | None = None
+    same_as: str | None = Field(None, description="another path whose value must be equal")
+    length: int | None = None
+    count: int | None = None
+    count_at_least: int | None = None
+    count_at_most: int | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Expectation:
+        if (self.path is None) == (self.trace is None):
+            raise ValueError("an expectation needs exactly one of path or trace")
+        given = [op for op in OPERATORS + COUNT_OPERATORS if op in self.model_fields_set]
+        if not given:
+            raise ValueError(
+                f"an expectation needs an operator: one of {', '.join(OPERATORS + COUNT_OPERATORS)}"
+            )
+        if self.trace is not None and any(op not in COUNT_OPERATORS for op in given):
+            raise ValueError(f"a trace expectation takes {', '.join(COUNT_OPERATORS)}")
+        if self.path is not None and any(op in COUNT_OPERATORS for op in given):
+            raise ValueError(f"a path expectation takes {', '.join(OPERATORS)}")
+        return self
+
+    def operators(self) -> list[tuple[str, Any]]:
+        return [
+            (op, getattr(self, op))
+            for op in OPERATORS + COUNT_OPERATORS
+            if op in self.model_fields_set
+        ]
+
+    def describe(self) -> str:
+        subject = self.path or f"trace {self.trace}" + (
+            f" where {self.where}" if self.where else ""
+        )
+        return f"{subject} " + ", ".join(f"{op} {value!r}" for op, value in self.operators())
+
+
+class Scenario(Strict):
+    name: str
+    summary: str = ""
+    spec: list[str] = Field(
+        default_factory=list, description="SPEC ids the scenario covers, e.g. R5.2"
+    )
+    tags: list[str] = Field(default_factory=list)
+    seed: int = 1
+    start: datetime = DEFAULT_START
+    profile: Literal["2016", "2018"] = "2016"
+    world: WorldSpec = Field(default_factory=WorldSpec)
+    steps: list[Advance | Action] = Field(default_factory=list)
+    expect: list[Expectation] = Field(default_factory=list)
+
+    path: str | None = Field(None, exclude=True, description="set by the loader")
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("start needs a timezone, e.g. 2016-05-02T08:00:00Z")
+        return v
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _step_shape(cls, steps: Any) -> Any:
+        if not isinstance(steps, list):
+            return steps
+        for i, step in enumerate(steps):
+            if isinstance(step, dict) and "advance" not in step and "do" not in step:
+                raise ValueError(f"step {i + 1} needs 'do: <action>' or 'advance: <duration>'")
+            if isinstance(step, dict) and "do" in step and step["do"] not in ACTIONS:
+                close = difflib.get_close_matches(str(step["do"]), ACTIONS, n=3)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise ValueError(
+                    f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
+                )
+        return steps
+
+
+# -- loading with line numbers ---------------------------------------------------------------------
+class ScenarioError(Exception):
+    """An invalid scenario file: where, which field, and what was expected."""
+
+    def __init__(
+        self, file: str, line: int | None, column: int | None, field: str, message: str
+    ) -> None:
+        self.file, self.line, self.column, self.field, self.message = (
+            file,
+            line,
+            column,
+            field,
+            message,
+        )
+        where = file + (f":{line}" if line else "") + (f":{column}" if column else "")
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[yaml.Node | None, bool]:
+    """Walk a composed YAML node along a pydantic error location; (node, key_node?)."""
+    key_node = False
+    for part in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for k, v in node.value:
+                if k.value == part:
+                    node, key_node = v, False
+                    break
+            else:
+                # a discriminator tag or an unknown key: stay here unless the key exists as a key node
+                continue
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else node
+            key_node = False
+    return node, key_node
+
+
+def _extra_key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if k.value == key:
+                return k
+    return None
+
+
+def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at `loc` (to suggest close key names)."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in _STEP_MODELS:
+            model = _STEP_MODELS[part]
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return model
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args or ():
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+_STEP_MODELS = {
+    "download_package": DownloadPackage,
+    "install": Install,
+    "configure": Configure,
+    "Advance": Advance,
+}
+
+
+def _describe(loc: tuple[Any, ...]) -> str:
+    parts = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p in _STEP_MODELS or p in (
+            "function-after[_step_shape(), list[union[Advance,tagged-union[DownloadPackage,Install,Configure]]]]",
+        ):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+def _error_from_validation(
+    file: str, root: yaml.Node | None, exc: ValidationError
+) -> ScenarioError:
+    errors = exc.errors()
+    # prefer errors that are not the "wrong union branch" noise of an `advance` step
+    errors.sort(key=lambda e: ("Advance" in e["loc"] and len(errors) > 1, len(e["loc"])))
+    err = errors[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    node, _ = _node_at(root, loc[:-1] if err["type"] == "extra_forbidden" else loc)
+    field = _describe(loc)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        key_node = _extra_key_node(node, key)
+        node = key_node or node
+        owner = _model_for(loc[:-1])
+        valid = sorted(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(key, valid, n=3)
+        message = (
+            f"unknown key {key!r}"
+            + (f"; did you mean {' or '.join(close)}?" if close else "")
+            + (f" (valid keys: {', '.join(k for k in valid if k != 'path')})" if valid else "")
+        )
+    elif err["type"] == "missing":
+        message = "this field is required"
+    elif "input" in err and err["type"] not in ("value_error",):
+        message = f"{message}; found {err['input']!r}"
+    line = node.start_mark.line + 1 if node is not None else None
+    column = node.start_mark.column + 1 if node is not None else None
+    return ScenarioError(file, line, column, field, message)
+
+
+def parse_scenario(text: str, file: str = "<string>") -> Scenario:
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(
+            file,
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+            "",
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        ) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            file, 1, 1, "", "a scenario file must be a mapping with name, world, steps and expect"
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _error_from_validation(file, root, exc) from None
+    scenario.path = file
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(
+            str(path), None, None, "", f"cannot read the file ({exc.strerror})"
+        ) from None
+    return parse_scenario(text, str(path))
+
+
+def find_scenarios(paths: list[str | Path]) -> list[Path]:
+    """Expand folders (recursively) into their *.yaml / *.yml files, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    return Scenario.model_json_schema()

@@ -1,0 +1,59 @@
+"""Shared helpers: small scenarios built in code, so each test states only what it varies."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from simulator.scenario import Scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}
+
+BASE: dict[str, Any] = {
+    "name": "test",
+    "seed": 7,
+    "world": {
+        "directory": {
+            "domain": "contoso.local",
+            "accounts": [
+                {
+                    "name": "CONTOSO\\svc-intune",
+                    "password": "P@ssw0rd-svc!",
+                    "role_groups": ["Organization Management"],
+                },
+            ],
+        },
+        "exchange": {"version": "2013 CU12", "servers": [{"name": "EX01"}]},
+        "population": {"users": 12, "devices_per_user": 1.5},
+        "hosts": [{"name": "CONN01"}],
+    },
+    "steps": [
+        {"do": "download_package"},
+        {"do": "install", "host": "CONN01"},
+        {
+            "do": "configure",
+            "host": "CONN01",
+            "exchange": {"server": "ex01.contoso.local"},
+            "account": SVC,
+        },
+        {"advance": "1h"},
+    ],
+    "expect": [],
+}
+
+
+def make_scenario(**overrides: Any) -> Scenario:
+    """BASE with top-level keys replaced (deep-copied so tests never share state)."""
+    data = copy.deepcopy(BASE)
+    data.update(copy.deepcopy(overrides))
+    return parse_scenario(yaml.safe_dump(data), "test.yaml")
+
+
+@pytest.fixture
+def first_full_sync() -> Path:
+    return ROOT / "scenarios" / "sync" / "first-full-sync.yaml"
