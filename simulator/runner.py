@@ -401,6 +401,8 @@ class Runner:
         self._frozen = freezer.start() if freezer else None
         try:
             with HttpMount(world):
+                for process in world.processes():
+                    self.env.process(process)
                 steps = self.env.process(self._steps())
                 self.env.run(until=steps)
                 step_failed = bool(self.failures)

@@ -9,6 +9,7 @@ the Exchange organisation and the Intune tenant.
 from __future__ import annotations
 
 import random
+from collections.abc import Generator
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,7 @@ class World:
         self.network = Network(self.faults)
         self.hosts: dict[str, SimHost] = {}
         self.http_services: dict[str, Any] = {}
+        self._processes: list[Generator[Any, Any, None]] = []
         self._build_directory()
         self._build_exchange()
         self._build_intune()
@@ -215,6 +217,15 @@ class World:
             )
             self.hosts[host.name] = host
             self.network.add_record(host.fqdn, host.fqdn)
+
+    # -- processes -------------------------------------------------------------------------------
+    def processes(self) -> list[Generator[Any, Any, None]]:
+        """The world's own simpy processes (device life, directory sync, fault edges...), which
+        the runner starts beside the scenario's steps. Each model contributes its own."""
+        return list(self._processes)
+
+    def add_process(self, process: Generator[Any, Any, None]) -> None:
+        self._processes.append(process)
 
     # -- questions the adapters ask ---------------------------------------------------------------
     def exchange_server_up(self, name: str) -> bool:
