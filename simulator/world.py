@@ -17,9 +17,8 @@ from faker import Faker
 
 from simulator.clock import SimClock
 from simulator.directory import Directory, DirectoryUser
-from simulator.exchange.model import ExchangeServer, Mailbox, Organization
-from simulator.exchange.population import PopulationBuilder, PopulationSpec, new_guid
-from simulator.exchange.versions import version
+from simulator.exchange.build import build_exchange
+from simulator.exchange.observe import observe_exchange
 from simulator.faults import FaultTimeline
 from simulator.host import SimHost
 from simulator.intune.api import IntuneApi
@@ -97,61 +96,22 @@ class World:
             self.trace.add_secret(acc.password)
 
     def _build_exchange(self) -> None:
-        ex = self.spec.exchange
-        self.org = Organization(self.spec.tenant.name, self.domain)
-        self.org.cas_arrays = [a.lower() for a in ex.cas_arrays]
-        rng = self.rng("exchange")
-        for s in ex.servers:
-            v = version(s.version or ex.version)
-            domain = (s.domain or self.domain).lower()
-            self.org.add_server(
-                ExchangeServer(
-                    name=s.name.upper(),
-                    fqdn=f"{s.name.lower()}.{domain}",
-                    domain=domain,
-                    roles=tuple(s.roles),
-                    version=v,
-                    guid=new_guid(rng),
-                )
-            )
-        for acc in self.spec.directory.accounts:
-            for role in acc.roles:
-                self.org.rbac.assign(acc.name, role)
-        mailbox_servers = [s.name for s in self.org.servers if "Mailbox" in s.roles] or [
-            self.org.servers[0].name
-        ]
-        now = self.clock.now()
-        pop = self.spec.population
-        builder = PopulationBuilder(self.rng("population"), self.faker, now)
-        self.licensed = builder.populate(
-            self.org,
+        """The Exchange organisation, its population and (unless switched off) the fleet
+        process that gives the devices a life (simulator/exchange/build.py)."""
+        built = build_exchange(
+            self.spec,
             self.directory,
-            PopulationSpec(pop.users, pop.devices_per_user, pop.licensed, pop.email_domain),
+            self.clock,
+            self.rng,
+            self.faker,
             self.domain,
-            mailbox_servers,
+            self.trace.emit,
         )
-        for i, acc in enumerate(self.spec.directory.accounts):
-            user = self.directory.find(acc.name)
-            if acc.mailbox and user is not None:
-                self.org.add_mailbox(
-                    Mailbox(
-                        guid=new_guid(rng),
-                        exchange_guid=new_guid(rng),
-                        name=user.sam,
-                        alias=user.sam.lower(),
-                        display_name=user.display_name,
-                        upn=user.upn,
-                        primary_smtp=user.upn,
-                        sam=user.sam,
-                        domain=user.domain,
-                        server=mailbox_servers[i % len(mailbox_servers)],
-                        database="DB01",
-                        when_created=now,
-                        when_changed=now,
-                    )
-                )
-            if acc.licensed and user is not None:
-                self.licensed.append(user.upn)
+        self.org = built.org
+        self.fleet = built.fleet
+        self.licensed = built.licensed
+        if built.fleet is not None:
+            self.add_process(built.fleet.process(self.clock.env))
 
     def _build_intune(self) -> None:
         t = self.spec.tenant
@@ -252,20 +212,7 @@ class World:
         )
 
     def observe_exchange(self) -> dict[str, Any]:
-        devices = self.org.devices()
-        return {
-            "organization": self.org.name,
-            "servers": [
-                {"name": s.name, "fqdn": s.fqdn, "version": s.version.admin_display_version}
-                for s in self.org.servers
-            ],
-            "mailboxes": {"count": len(self.org.mailboxes)},
-            "devices": {
-                "count": len(devices),
-                "device_ids": sorted(d.device_id.lower() for d in devices),
-            },
-            "audit_log": {"count": len(self.org.audit_log)},
-        }
+        return observe_exchange(self.org, self.fleet, self.clock.seconds)
 
 
 def build_world(scenario: Scenario, seed: int | None = None) -> World:

@@ -1,49 +1,112 @@
 """The Exchange organisation's state: servers, mailboxes with their CAS settings, ActiveSync
-device partnerships, organisation settings, mailbox policies, device access rules and device
-classes, plus the admin audit log.
+device partnerships, organisation settings, mailbox policies, device access rules, device
+classes and the admin audit log.
 
-Device access is derived, never stored: `Organization.access` evaluates Exchange's fixed order
-(SPEC R7.1; reference/connector-behaviour.md §4, ABQ order) each time it is asked.
+Built for scale (benchmarked at 1,000,000 devices): slotted dataclasses; times stored as float
+seconds of the simulated clock (converted to aware datetimes only when an object is shown);
+GUIDs stored as 128-bit integers and formatted on demand; identity indexes keep only the keys
+that cannot be derived (name, alias, SMTP, sAMAccountName), and the long forms (canonical
+name, distinguished name, legacyExchangeDN) are parsed back to those keys when looked up.
+
+Device access is derived, never stored: `simulator.exchange.access` evaluates Exchange's fixed
+order each time it is asked. What a device *effectively* gets is a separate, cached answer
+(SPEC R5.9), kept on the device.
+
+Deviations: the organisation has one domain controller, `dc01.<domain>`, named in errors; the
+`HasActiveSyncDevicePartnership` flag is always accurate (Exchange 2013 can leave it stale
+until `-RecalculateHasActiveSyncDevicePartnership`).
 """
 
 from __future__ import annotations
 
+import random
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.exchange.rbac import RbacModel
 from simulator.exchange.versions import ExchangeVersion
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
+ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+ROLE_ORDER = ("Mailbox", "ClientAccess", "UnifiedMessaging", "HubTransport", "Edge")
 
 
-@dataclass(slots=True)
+def guid_bits(rng: random.Random) -> int:
+    """A random version-4 GUID as an integer, drawn from `rng` (never from the OS)."""
+    bits = rng.getrandbits(128)
+    return (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+
+
+def format_guid(value: int) -> str:
+    return str(uuid.UUID(int=value))
+
+
+def parse_guid(text: str) -> int | None:
+    """The integer of a GUID string, or None when `text` is not one."""
+    text = text.strip().strip("{}")
+    if len(text) != 36 or text.count("-") != 4:
+        return None
+    try:
+        return uuid.UUID(text).int
+    except ValueError:
+        return None
+
+
+def dc_path(domain: str) -> str:
+    return ",".join(f"DC={p}" for p in domain.split("."))
+
+
+@dataclass(slots=True, eq=False)
 class ExchangeServer:
     name: str
     fqdn: str
     domain: str
     roles: tuple[str, ...]
     version: ExchangeVersion
-    guid: str
+    guid: int
     site: str = "Default-First-Site-Name"
     edition: str = "Standard"
 
     @property
     def is_client_access(self) -> bool:
-        return "ClientAccess" in self.roles or (
-            self.version.product >= 2016 and "Mailbox" in self.roles
-        )
+        """Exchange 2016 folded the Client Access role into the Mailbox role."""
+        return "ClientAccess" in self.roles or (self.version.product >= 2016 and self.is_mailbox)
+
+    @property
+    def is_mailbox(self) -> bool:
+        return "Mailbox" in self.roles
+
+    @property
+    def display_roles(self) -> tuple[str, ...]:
+        """Roles as `ServerRole` prints them: flag order; 2016+ shows Mailbox, not ClientAccess."""
+        roles = set(self.roles)
+        if self.version.product >= 2016 and "ClientAccess" in roles:
+            roles.discard("ClientAccess")
+            roles.add("Mailbox")
+        return tuple(r for r in ROLE_ORDER if r in roles)
 
     @property
     def server_role(self) -> str:
-        return ", ".join(self.roles)
+        return ", ".join(self.display_roles)
+
+    @property
+    def distinguished_name(self) -> str:
+        return (
+            f"CN={self.name},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),"
+            "CN=Administrative Groups,CN=First Organization,CN=Microsoft Exchange,CN=Services,"
+            f"CN=Configuration,{dc_path(self.domain)}"
+        )
+
+    @property
+    def legacy_dn(self) -> str:
+        return f"{ADMIN_GROUP}/cn=Configuration/cn=Servers/cn={self.name}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Mailbox:
-    guid: str
-    exchange_guid: str
+    guid: int
+    exchange_guid: int
     name: str
     alias: str
     display_name: str
@@ -53,14 +116,23 @@ class Mailbox:
     domain: str  # DNS name of the user's domain
     server: str  # name of the mailbox server
     database: str
-    when_created: datetime
-    when_changed: datetime
+    when_created: float
+    when_changed: float
     ou: str = "Users"
+    recipient_type_details: str = "UserMailbox"
+    proxy_addresses: tuple[str, ...] = ()  # secondary SMTP addresses
     activesync_enabled: bool = True
     allowed_device_ids: list[str] = field(default_factory=list)
     blocked_device_ids: list[str] = field(default_factory=list)
-    policy: str | None = None  # None: the organisation's default policy (IsDefaulted)
-    recipient_type_details: str = "UserMailbox"
+    policy: MailboxPolicy | None = None  # None: the organisation's default (IsDefaulted)
+    debug_logging: bool = False
+    owa_enabled: bool = True
+    owa_for_devices_enabled: bool = True
+    ecp_enabled: bool = True
+    pop_enabled: bool = True
+    imap_enabled: bool = True
+    mapi_enabled: bool = True
+    ews_enabled: bool = True
     devices: list[Device] = field(default_factory=list)
 
     @property
@@ -70,17 +142,41 @@ class Mailbox:
 
     @property
     def distinguished_name(self) -> str:
-        dcs = ",".join(f"DC={p}" for p in self.domain.split("."))
-        return f"CN={self.name},CN={self.ou},{dcs}"
+        return f"CN={self.name.replace(',', chr(92) + ',')},{self.ou_dn}"
+
+    @property
+    def ou_dn(self) -> str:
+        container = "CN=Users" if self.ou == "Users" else f"OU={self.ou}"
+        return f"{container},{dc_path(self.domain)}"
 
     @property
     def legacy_dn(self) -> str:
-        return f"/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={self.alias}"
+        return f"{ADMIN_GROUP}/cn=Recipients/cn={self.alias}"
+
+    @property
+    def netbios(self) -> str:
+        return self.domain.split(".")[0].upper()
+
+    @property
+    def email_addresses(self) -> list[str]:
+        return [f"SMTP:{self.primary_smtp}", *(f"smtp:{a}" for a in self.proxy_addresses)]
+
+    @property
+    def guid_text(self) -> str:
+        return format_guid(self.guid)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Device:
-    guid: str
+    """One ActiveSync device partnership, and the handset behind it.
+
+    The partnership is Exchange's object (`partnered`); the handset keeps living when the
+    partnership is removed and recreates it at its next sync. Behaviour fields (`state`,
+    `interval`, `next_sync`) belong to the fleet process; `served_*` and `cache_*` are what
+    the device effectively got at its last contact (SPEC R5.9).
+    """
+
+    guid: int
     mailbox: Mailbox
     device_id: str
     device_type: str
@@ -93,15 +189,35 @@ class Device:
     phone: str
     os_language: str
     eas_version: str
-    first_sync: datetime
-    last_success_sync: datetime
-    when_created: datetime
-    when_changed: datetime
+    first_sync: float
+    last_success_sync: float | None
+    last_sync_attempt: float | None
+    when_created: float
+    when_changed: float
     client_type: str = "EAS"
-    wipe_requested: datetime | None = None
-    wipe_sent: datetime | None = None
-    wipe_ack: datetime | None = None
+    client_version: str = ""
+    provisionable: bool = True
+    xmswl_header: str = ""
+    heartbeat: int | None = None
+    last_policy_update: float | None = None
+    discovery_until: float = float("-inf")
+    wipe_requested: float | None = None
+    wipe_sent: float | None = None
+    wipe_ack: float | None = None
     wipe_requestor: str | None = None
+    wipe_account_only: bool = False
+    wipe_notify: tuple[str, ...] = ()
+    recovery_password: str | None = None
+    partnered: bool = True
+    state: str = "active"  # the handset: active, offline, stale, wiped
+    interval: float = 3600.0
+    next_sync: float = 0.0
+    slot: int = -1  # the fleet's timing-wheel slot the device is due in; -1: none
+    back_at: float = 0.0
+    served_state: str | None = None
+    cache_state: str | None = None
+    cache_reason: str | None = None
+    cache_until: float = float("-inf")
 
     @property
     def name(self) -> str:
@@ -111,49 +227,88 @@ class Device:
     def identity(self) -> str:
         return f"{self.mailbox.identity}/{DEVICE_CONTAINER}/{self.name}"
 
+    @property
+    def distinguished_name(self) -> str:
+        return f"CN={self.name},CN={DEVICE_CONTAINER},{self.mailbox.distinguished_name}"
 
-@dataclass
+    @property
+    def guid_text(self) -> str:
+        return format_guid(self.guid)
+
+    @property
+    def wipe_status(self) -> str:
+        """`Status` (DeviceRemoteWipeStatus) of the statistics object."""
+        if self.wipe_requested is None:
+            return "DeviceOk"
+        if self.wipe_ack is not None:
+            return "DeviceWipeSucceeded"
+        return "DeviceWipePending"
+
+    @property
+    def wipe_pending(self) -> bool:
+        return self.wipe_requested is not None and self.wipe_ack is None
+
+
+@dataclass(slots=True)
 class OrganizationSettings:
+    guid: int
     default_access_level: str = "Allow"
     user_mail_insert: str = ""
     admin_mail_recipients: list[str] = field(default_factory=list)
     ota_notification_mail_insert: str = ""
-    allow_access_for_unsupported_platform: bool = True
+    allow_access_for_unsupported_platform: bool = False
+    allow_rms_for_unenlightened_apps: bool = False
+    device_filtering: str | None = None
     is_intune_managed: bool = False
-    when_changed: datetime | None = None
+    when_created: float = 0.0
+    when_changed: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class MailboxPolicy:
     name: str
-    guid: str
+    guid: int
     is_default: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
-    when_changed: datetime | None = None
+    when_created: float = 0.0
+    when_changed: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class DeviceAccessRule:
+    name: str
     query_string: str
     characteristic: str  # DeviceType, DeviceModel, DeviceOS, UserAgent, XMSWLHeader
     access_level: str  # Allow, Block, Quarantine
-    guid: str
-    when_changed: datetime | None = None
+    guid: int
+    when_created: float = 0.0
+    when_changed: float = 0.0
+
+
+@dataclass(slots=True, eq=False)
+class DeviceClass:
+    device_type: str
+    model: str
+    guid: int
+    last_update: float
 
     @property
     def name(self) -> str:
-        return f"{self.query_string} ({self.characteristic})"
+        return f"{self.device_type}§{self.model}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AuditEntry:
-    time: datetime
+    """One admin audit log record (what Search-AdminAuditLog returns)."""
+
+    time: float
     caller: str
     cmdlet: str
     parameters: dict[str, Any]
     object_modified: str
     succeeded: bool
     error: str = ""
+    server: str = ""
 
 
 _CHARACTERISTIC_FIELD = {
@@ -161,23 +316,67 @@ _CHARACTERISTIC_FIELD = {
     "DeviceModel": "model",
     "DeviceOS": "os",
     "UserAgent": "user_agent",
+    "XMSWLHeader": "xmswl_header",
 }
 
 
 class Organization:
-    def __init__(self, name: str, domain: str) -> None:
+    """One Exchange organisation: its configuration objects, recipients and partnerships."""
+
+    def __init__(self, name: str, domain: str, epoch: datetime) -> None:
         self.name = name
         self.domain = domain.lower()
+        self.epoch = epoch
         self.servers: list[ExchangeServer] = []
         self.mailboxes: list[Mailbox] = []
         self._mailbox_keys: dict[str, list[Mailbox]] = {}
-        self.settings = OrganizationSettings()
+        self._mailbox_guids: dict[int, Mailbox] = {}
+        self._device_guids: dict[int, Device] = {}
+        self._device_ids: dict[str, list[Device]] = {}
+        self.settings = OrganizationSettings(guid=0)
         self.policies: list[MailboxPolicy] = []
         self.rules: list[DeviceAccessRule] = []
+        self._rule_index: dict[tuple[str, str], list[DeviceAccessRule]] | None = None
+        self.device_classes: dict[tuple[str, str], DeviceClass] = {}
         self.audit_log: list[AuditEntry] = []
         self.domain_controller = f"dc01.{self.domain}"
         self.cas_arrays: list[str] = []  # names of Client Access arrays (not one server)
+        self.access_cache_seconds = 6 * 3600.0  # SPEC R5.9
+        self.discovery_seconds = 14 * 60.0  # the Device Discovery transient
+        # created lazily to keep model.py free of the RBAC and throttling modules' imports
+        from simulator.exchange.rbac import RbacModel
+        from simulator.exchange.throttling import Throttling, ThrottlingPolicy
+
         self.rbac = RbacModel()
+        self.throttling = Throttling(ThrottlingPolicy())
+        # objects created by cmdlets draw their GUIDs here; the world gives it a seeded generator
+        self.rng = random.Random(f"{name}:{domain}")
+
+    def new_guid(self) -> int:
+        return guid_bits(self.rng)
+
+    # -- time ----------------------------------------------------------------------------------
+    def dt(self, seconds: float | None) -> datetime | None:
+        """Simulated seconds → the aware UTC datetime an output object shows."""
+        return None if seconds is None else self.epoch + timedelta(seconds=seconds)
+
+    # -- configuration names --------------------------------------------------------------------
+    @property
+    def config_dn(self) -> str:
+        return f"CN={self.name},CN=Microsoft Exchange,CN=Services,CN=Configuration,{dc_path(self.domain)}"
+
+    @property
+    def mobile_settings_dn(self) -> str:
+        return f"CN=Mobile Mailbox Settings,{self.config_dn}"
+
+    def policy_dn(self, name: str) -> str:
+        return f"CN={name},CN=Mobile Mailbox Policies,{self.config_dn}"
+
+    def rule_dn(self, name: str) -> str:
+        return f"CN={name},CN=Mobile Mailbox Settings,{self.config_dn}"
+
+    def device_class_dn(self, name: str) -> str:
+        return f"CN={name},CN=ExchangeDeviceClasses,CN=Mobile Mailbox Settings,{self.config_dn}"
 
     # -- servers -----------------------------------------------------------------------------
     def add_server(self, server: ExchangeServer) -> None:
@@ -189,71 +388,151 @@ class Organization:
             (s for s in self.servers if s.name.lower() == name or s.fqdn.lower() == name), None
         )
 
-    @property
-    def legacy_dn_org(self) -> str:
-        return "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
-
     # -- mailboxes ------------------------------------------------------------------------------
     def add_mailbox(self, mailbox: Mailbox) -> None:
         self.mailboxes.append(mailbox)
-        for key in self._keys(mailbox):
-            self._mailbox_keys.setdefault(key, []).append(mailbox)
-
-    @staticmethod
-    def _keys(mb: Mailbox) -> set[str]:
-        netbios = mb.domain.split(".")[0]
-        return {
-            k.lower()
-            for k in (
-                mb.name,
-                mb.alias,
-                mb.upn,
-                mb.primary_smtp,
-                mb.guid,
-                mb.identity,
-                mb.distinguished_name,
-                f"{netbios}\\{mb.sam}",
-                mb.sam,
-                mb.legacy_dn,
-            )
-        }
+        self._mailbox_guids[mailbox.guid] = mailbox
+        self._mailbox_guids[mailbox.exchange_guid] = mailbox
+        keys = self._mailbox_keys
+        for key in {
+            mailbox.name.lower(),
+            mailbox.alias.lower(),
+            mailbox.upn.lower(),
+            mailbox.primary_smtp.lower(),
+            mailbox.sam.lower(),
+            *(a.lower() for a in mailbox.proxy_addresses),
+        }:
+            bucket = keys.get(key)
+            if bucket is None:
+                keys[key] = [mailbox]
+            else:
+                bucket.append(mailbox)
 
     def find_mailboxes(self, identity: str) -> list[Mailbox]:
-        return list(self._mailbox_keys.get(identity.lower().strip(), []))
+        """Every mailbox `identity` names: Name, Alias, UPN, SMTP address, GUID, canonical
+        name, distinguished name, DOMAIN\\user, sAMAccountName or legacyExchangeDN."""
+        text = identity.strip()
+        low = text.lower()
+        guid = parse_guid(text)
+        if guid is not None:
+            found = self._mailbox_guids.get(guid)
+            return [found] if found else []
+        if low.startswith("smtp:"):
+            low = low[5:]
+        if "\\" in low and "/" not in low:
+            netbios, sam = low.split("\\", 1)
+            return [
+                m
+                for m in self._mailbox_keys.get(sam, ())
+                if m.sam.lower() == sam and m.netbios.lower() == netbios
+            ]
+        if low.startswith("cn="):
+            name = _first_rdn(text)
+            return [
+                m
+                for m in self._mailbox_keys.get(name.lower(), ())
+                if m.distinguished_name.lower() == low
+            ]
+        if low.startswith("/o="):
+            alias = low.rsplit("/cn=", 1)[-1]
+            return [m for m in self._mailbox_keys.get(alias, ()) if m.legacy_dn.lower() == low]
+        if "/" in low:
+            name = low.rsplit("/", 1)[-1]
+            return [m for m in self._mailbox_keys.get(name, ()) if m.identity.lower() == low]
+        return list(self._mailbox_keys.get(low, ()))
 
+    # -- devices -------------------------------------------------------------------------------
     def devices(self) -> list[Device]:
         return [d for mb in self.mailboxes for d in mb.devices]
 
+    def device_count(self) -> int:
+        return len(self._device_guids)
+
     def add_device(self, device: Device) -> None:
+        """Create the partnership (a new device, or a removed one syncing again)."""
+        device.partnered = True
         device.mailbox.devices.append(device)
+        self._device_guids[device.guid] = device
+        key = device.device_id.lower()
+        bucket = self._device_ids.get(key)
+        if bucket is None:
+            self._device_ids[key] = [device]
+        else:
+            bucket.append(device)
+        self.touch_device_class(device, device.first_sync)
 
     def remove_device(self, device: Device) -> None:
+        """Delete the partnership; the handset itself lives on (see `Device`)."""
+        device.partnered = False
         device.mailbox.devices.remove(device)
+        self._device_guids.pop(device.guid, None)
+        bucket = self._device_ids.get(device.device_id.lower(), [])
+        if device in bucket:
+            bucket.remove(device)
+        if not bucket:
+            self._device_ids.pop(device.device_id.lower(), None)
 
+    def device_by_guid(self, guid: int) -> Device | None:
+        return self._device_guids.get(guid)
+
+    def devices_by_device_id(self, device_id: str) -> list[Device]:
+        return list(self._device_ids.get(device_id.lower(), ()))
+
+    def touch_device_class(self, device: Device, when: float) -> None:
+        """Record the device's (type, model) class, as Exchange does on a device's contact."""
+        key = (device.device_type, device.model)
+        known = self.device_classes.get(key)
+        if known is None:
+            # the class GUID derives from the first device of the class, so no generator is needed
+            self.device_classes[key] = DeviceClass(
+                device.device_type, device.model, device.guid ^ (1 << 127), when
+            )
+        elif when > known.last_update:
+            known.last_update = when
+
+    # -- policies and rules ------------------------------------------------------------------------
     def default_policy(self) -> MailboxPolicy | None:
         return next((p for p in self.policies if p.is_default), None)
 
-    # -- access decisions -----------------------------------------------------------------------
-    def access(self, device: Device) -> tuple[str, str, DeviceAccessRule | None]:
-        """(DeviceAccessState, DeviceAccessStateReason, rule) in Exchange's order (SPEC R7.1)."""
-        mb = device.mailbox
-        if not mb.activesync_enabled:
-            return "Blocked", "Individual", None
-        did = device.device_id.lower()
-        if any(x.lower() == did for x in mb.blocked_device_ids):
-            return "Blocked", "Individual", None
-        if any(x.lower() == did for x in mb.allowed_device_ids):
-            return "Allowed", "Individual", None
-        for level in ("Block", "Quarantine", "Allow"):
+    def policy_of(self, mailbox: Mailbox) -> MailboxPolicy | None:
+        return mailbox.policy if mailbox.policy is not None else self.default_policy()
+
+    def rules_changed(self) -> None:
+        self._rule_index = None
+
+    def matching_rules(self, device: Device) -> list[DeviceAccessRule]:
+        """The device access rules whose characteristic equals the device's (case-insensitive)."""
+        index = self._rule_index
+        if index is None:
+            index = {}
             for rule in self.rules:
-                if rule.access_level == level and self._rule_matches(rule, device):
-                    return _STATE_OF_LEVEL[level], "DeviceRule", rule
-        return _STATE_OF_LEVEL[self.settings.default_access_level], "Global", None
+                index.setdefault((rule.characteristic, rule.query_string.lower()), []).append(rule)
+            self._rule_index = index
+        if not index:
+            return []
+        out: list[DeviceAccessRule] = []
+        for characteristic, attr in _CHARACTERISTIC_FIELD.items():
+            value = getattr(device, attr)
+            if value:
+                out.extend(index.get((characteristic, value.lower()), ()))
+        return out
 
-    @staticmethod
-    def _rule_matches(rule: DeviceAccessRule, device: Device) -> bool:
-        attr = _CHARACTERISTIC_FIELD.get(rule.characteristic)
-        return attr is not None and getattr(device, attr) == rule.query_string
+    # -- audit ---------------------------------------------------------------------------------------
+    def audit(self, entry: AuditEntry) -> None:
+        self.audit_log.append(entry)
 
 
-_STATE_OF_LEVEL = {"Allow": "Allowed", "Block": "Blocked", "Quarantine": "Quarantined"}
+def _first_rdn(dn: str) -> str:
+    """`CN=Lee\\, Ann,CN=Users,...` → `Lee, Ann` (escaped commas kept)."""
+    value, i = [], 3
+    while i < len(dn):
+        ch = dn[i]
+        if ch == "\\" and i + 1 < len(dn):
+            value.append(dn[i + 1])
+            i += 2
+            continue
+        if ch == ",":
+            break
+        value.append(ch)
+        i += 1
+    return "".join(value)

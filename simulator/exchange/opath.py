@@ -4,19 +4,25 @@
 strings), `-and`, `-or`, `-not`, parentheses, `$true`, `$false`, `$null`. String comparison is
 case-insensitive as in Exchange. A filter compiles once to a predicate over an object's
 properties; unknown properties and bad syntax raise Exchange's messages.
+
+A filter compiles against a map of getters (property name → function of the object), so only
+the properties the filter names are computed for each object.
+
+Deviations: `-like` supports the `*` wildcard only (as OPATH does), not `?` or `[...]`;
+`-match` and `-contains` are not OPATH operators and are refused.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from simulator.exchange.errors import FilterError
 
-Predicate = Callable[[Callable[[str], Any]], bool]
+Predicate = Callable[[Any], bool]
+Getter = Callable[[Any], Any]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -30,6 +36,7 @@ _TOKEN = re.compile(
 )
 _COMPARISONS = {"-eq", "-ne", "-like", "-notlike", "-gt", "-lt", "-ge", "-le"}
 _DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d",
@@ -100,14 +107,18 @@ def _coerce(literal: Any, sample: Any) -> Any:
 
 def _compare(op: str, actual: Any, literal: Any) -> bool:
     if isinstance(actual, list | tuple):
+        if not actual:  # an empty multi-valued property equals $null
+            return {"-eq": literal is None, "-ne": literal is not None, "-notlike": True}.get(
+                op, False
+            )
         if op in ("-ne", "-notlike"):
-            return all(_compare(op, a, literal) for a in actual) if actual else literal is not None
+            return all(_compare(op, a, literal) for a in actual)
         return any(_compare(op, a, literal) for a in actual)
     literal = _coerce(literal, actual)
     if op in ("-like", "-notlike"):
-        hit = actual is not None and fnmatch.fnmatchcase(str(actual).lower(), str(literal).lower())
+        hit = actual is not None and _wildcard(str(literal)).match(str(actual)) is not None
         return hit if op == "-like" else not hit
-    a, b = _norm(actual), _norm(literal if not isinstance(literal, str) else literal)
+    a, b = _norm(actual), _norm(literal)
     if op == "-eq":
         return a == b
     if op == "-ne":
@@ -115,17 +126,36 @@ def _compare(op: str, actual: Any, literal: Any) -> bool:
     if a is None or b is None:
         return False
     try:
-        return {"-gt": a > b, "-lt": a < b, "-ge": a >= b, "-le": a <= b}[op]
+        if op == "-gt":
+            return a > b
+        if op == "-lt":
+            return a < b
+        if op == "-ge":
+            return a >= b
+        return a <= b
     except TypeError:
         return False
 
 
+_WILDCARDS: dict[str, re.Pattern[str]] = {}
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    compiled = _WILDCARDS.get(pattern)
+    if compiled is None:
+        parts = (re.escape(p) for p in pattern.split("*"))
+        compiled = re.compile(".*".join(parts) + r"\Z", re.IGNORECASE | re.DOTALL)
+        if len(_WILDCARDS) < 256:
+            _WILDCARDS[pattern] = compiled
+    return compiled
+
+
 class _Parser:
-    def __init__(self, text: str, properties: dict[str, str]) -> None:
+    def __init__(self, text: str, getters: dict[str, Getter]) -> None:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
-        self.properties = properties  # lower name -> canonical name
+        self.getters = {k.lower(): g for k, g in getters.items()}
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -148,7 +178,7 @@ class _Parser:
         while (tok := self.peek()) and tok[0] == "op" and tok[1] == "-or":
             self.take()
             right = self.and_expr()
-            left = (lambda a, b: lambda get: a(get) or b(get))(left, right)
+            left = (lambda a, b: lambda obj: a(obj) or b(obj))(left, right)
         return left
 
     def and_expr(self) -> Predicate:
@@ -156,7 +186,7 @@ class _Parser:
         while (tok := self.peek()) and tok[0] == "op" and tok[1] == "-and":
             self.take()
             right = self.not_expr()
-            left = (lambda a, b: lambda get: a(get) and b(get))(left, right)
+            left = (lambda a, b: lambda obj: a(obj) and b(obj))(left, right)
         return left
 
     def not_expr(self) -> Predicate:
@@ -164,7 +194,7 @@ class _Parser:
         if tok and tok[0] == "op" and tok[1] == "-not":
             self.take()
             inner = self.not_expr()
-            return lambda get: not inner(get)
+            return lambda obj: not inner(obj)
         return self.primary()
 
     def primary(self) -> Predicate:
@@ -176,8 +206,8 @@ class _Parser:
             return inner
         if kind != "word":
             raise _syntax(self.text, pos)
-        prop = self.properties.get(value.lower())
-        if prop is None:
+        getter = self.getters.get(value.lower())
+        if getter is None:
             raise FilterError(
                 f"Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"'{value}' is not a "
                 'recognized filterable property. For a description of the filter parameter syntax see the command help."'
@@ -197,9 +227,9 @@ class _Parser:
             literal = lit
         else:
             raise _syntax(self.text, op_pos)
-        return lambda get: _compare(op, get(prop), literal)
+        return lambda obj: _compare(op, getter(obj), literal)
 
 
-def compile_filter(text: str, properties: Iterable[str]) -> Predicate:
-    """Compile `text` for objects whose filterable properties are `properties`."""
-    return _Parser(text, {p.lower(): p for p in properties}).parse()
+def compile_filter(text: str, getters: dict[str, Getter]) -> Predicate:
+    """Compile `text` into a predicate over objects whose filterable properties are `getters`."""
+    return _Parser(text, getters).parse()

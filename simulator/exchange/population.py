@@ -1,26 +1,45 @@
 """A seeded population of users, mailboxes and ActiveSync devices with a realistic 2016 mix.
 
 Names come from pools drawn once from a seeded Faker and combined with the world's
-`random.Random`, which keeps generation linear and fast at any scale; every id (GUIDs,
-device ids, IMEIs) comes from the same generator, so a seed reproduces the organisation
-exactly.
+`random.Random`, which keeps generation linear and fast at any scale (100,000 mailboxes and
+150,000 devices in a few seconds); every id (GUIDs, device ids, IMEIs) comes from the same
+generator, so a seed reproduces the organisation exactly. No per-object Faker call, no
+quadratic uniqueness check: aliases are made unique with a counter per name.
+
+The device mix is an enterprise fleet of spring 2016: iPhones and iPads on iOS 8–9, Samsung
+phones with the native mail client, other Android phones (HTC, LG, Sony, Motorola, Huawei,
+Nexus) through Gmail-style EAS clients, Windows Phone 8.1/10, Outlook for iOS and Android, a
+few legacy Mail for Exchange clients that cannot be provisioned, and — with mailboxes on
+Exchange 2013 or later — some OWA for Devices partnerships (ClientType MOWA). A share of the
+partnerships is stale: old handsets nobody removed, still listed, long silent.
 """
 
 from __future__ import annotations
 
 import random
 import unicodedata
-import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from itertools import accumulate
 
 from faker import Faker
 
 from simulator.directory import Directory, DirectoryUser
-from simulator.exchange.model import Device, Mailbox, Organization
+from simulator.exchange.model import Device, Mailbox, Organization, guid_bits
 
 _HEX = "0123456789ABCDEF"
-_ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_SERIAL = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_LANGUAGES = (
+    "English",
+    "English",
+    "English",
+    "English",
+    "English",
+    "English",
+    "French",
+    "German",
+    "Spanish",
+)
+_CARRIERS = ("Verizon", "AT&T", "T-Mobile", "Sprint", "Vodafone", "Orange", "O2")
 
 
 @dataclass(frozen=True)
@@ -31,10 +50,14 @@ class DeviceKind:
     weight: float
     device_type: str
     models: tuple[tuple[str, str], ...]  # (EAS model, friendly name)
-    oses: tuple[str, ...]
-    ua: str  # format with {model} and {build}
-    id_style: str  # apple, android, hex32
-    operators: tuple[str, ...] = ("Verizon", "AT&T", "T-Mobile", "Vodafone", "Orange", "O2")
+    oses: tuple[str, ...]  # weighted by repetition
+    ua: str  # format with {model}, {build}, {os_version}
+    id_style: str  # apple, android, samsung, hex32
+    eas_version: str = "14.1"
+    phone: bool = True  # has an IMEI, a carrier and a number
+    provisionable: bool = True
+    client_type: str = "EAS"
+    min_server_major: int = 0
 
 
 def _apple_build(os_name: str) -> str:
@@ -45,26 +68,39 @@ def _apple_build(os_name: str) -> str:
     return f"{major}{letter:02d}.{build[3:]}"
 
 
+_IOS = (
+    "iOS 9.3.2 13F69",
+    "iOS 9.3.2 13F69",
+    "iOS 9.3.2 13F69",
+    "iOS 9.3.2 13F69",
+    "iOS 9.3.1 13E238",
+    "iOS 9.3.1 13E238",
+    "iOS 9.3 13E233",
+    "iOS 9.2.1 13D15",
+    "iOS 9.2.1 13D15",
+    "iOS 8.4.1 12H321",
+)
 DEVICE_MIX: tuple[DeviceKind, ...] = (
     DeviceKind(
         "iPhone",
-        0.42,
+        0.44,
         "iPhone",
         (
             ("iPhone8C1", "iPhone 6s"),
             ("iPhone8C2", "iPhone 6s Plus"),
             ("iPhone7C2", "iPhone 6"),
+            ("iPhone7C2", "iPhone 6"),
             ("iPhone7C1", "iPhone 6 Plus"),
             ("iPhone6C2", "iPhone 5s"),
             ("iPhone8C4", "iPhone SE"),
         ),
-        ("iOS 9.3.2 13F69", "iOS 9.3.1 13E238", "iOS 9.2.1 13D15", "iOS 8.4.1 12H321"),
+        _IOS,
         "Apple-{model}/{build}",
         "apple",
     ),
     DeviceKind(
         "iPad",
-        0.10,
+        0.09,
         "iPad",
         (
             ("iPad5C3", "iPad Air 2"),
@@ -72,14 +108,15 @@ DEVICE_MIX: tuple[DeviceKind, ...] = (
             ("iPad6C7", "iPad Pro"),
             ("iPad4C4", "iPad mini 2"),
         ),
-        ("iOS 9.3.2 13F69", "iOS 9.3.1 13E238", "iOS 9.2.1 13D15"),
+        _IOS,
         "Apple-{model}/{build}",
         "apple",
+        phone=False,
     ),
     DeviceKind(
         "Samsung",
-        0.24,
-        "Android",
+        0.22,
+        "SAMSUNGSMG920F",
         (
             ("SM-G920F", "Galaxy S6"),
             ("SM-G930F", "Galaxy S7"),
@@ -87,13 +124,13 @@ DEVICE_MIX: tuple[DeviceKind, ...] = (
             ("SM-N920C", "Galaxy Note5"),
             ("SM-A500FU", "Galaxy A5"),
         ),
-        ("Android 6.0.1", "Android 5.1.1", "Android 5.0.2"),
+        ("Android 6.0.1", "Android 5.1.1", "Android 5.1.1", "Android 5.0.2", "Android 4.4.4"),
         "Android-SAMSUNG-{model}/101.60001",
-        "hex32",
+        "samsung",
     ),
     DeviceKind(
         "Android",
-        0.15,
+        0.12,
         "Android",
         (
             ("HTC One M9", "HTC One M9"),
@@ -103,27 +140,54 @@ DEVICE_MIX: tuple[DeviceKind, ...] = (
             ("Nexus 5X", "Nexus 5X"),
             ("HUAWEI VNS-L31", "Huawei P9 lite"),
         ),
-        ("Android 6.0", "Android 6.0.1", "Android 5.1", "Android 5.0.2"),
+        ("Android 6.0", "Android 6.0.1", "Android 5.1", "Android 5.1.1", "Android 5.0.2"),
         "Android/{os_version}-EAS-2.0",
         "android",
+        eas_version="14.0",
     ),
     DeviceKind(
         "WindowsPhone",
-        0.07,
+        0.06,
         "WP8",
         (("Lumia 950", "Lumia 950"), ("Lumia 930", "Lumia 930"), ("Lumia 640", "Lumia 640")),
-        ("Windows Phone 10.0.10586", "Windows Phone 8.10.14219"),
+        ("Windows Phone 10.0.10586", "Windows Phone 8.10.14219", "Windows Phone 8.10.15148"),
         "MSFT-WP/{os_version}",
         "hex32",
     ),
     DeviceKind(
         "Outlook",
-        0.02,
+        0.05,
         "Outlook",
         (("Outlook for iOS and Android", "Outlook"),),
         ("OutlookBasicAuth",),
         "Outlook-iOS-Android/1.0",
         "hex32",
+        phone=False,
+    ),
+    DeviceKind(
+        "Legacy",
+        0.01,
+        "NokiaE52",
+        (("E52-1", "Nokia E52"),),
+        ("Symbian S60 3.2",),
+        "NokiaE521/2.00()MailforExchange",
+        "hex32",
+        eas_version="12.1",
+        provisionable=False,
+    ),
+    DeviceKind(
+        "OWA for Devices",
+        0.01,
+        "iPhone",
+        (("iPhone", "iPhone"),),
+        ("iOS 9.3.2 13F69",),
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 9_3_2 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) "
+        "Mobile/13F69 MSAppHost/2.0",
+        "hex32",
+        eas_version="14.1",
+        phone=False,
+        client_type="MOWA",
+        min_server_major=15,
     ),
 )
 
@@ -133,11 +197,28 @@ class PopulationSpec:
     users: int = 50
     devices_per_user: float = 1.5
     licensed: float = 1.0  # share of users with an Intune licence
-    email_domain: str | None = None  # UPN and SMTP suffix; the AD domain when None
+    email_domain: str | None = None  # UPN and SMTP suffix; the user's AD domain when None
+    domains: tuple[str, ...] = ()  # AD domains the users are spread over; the main one when empty
+    ous: tuple[str, ...] = ("Users",)
+    resource_mailboxes: float = 0.04  # shared, room and equipment mailboxes per user mailbox
+    stale: float = 0.08  # share of partnerships whose handset stopped syncing long ago
+    sync_interval: float = 3600.0  # mean seconds between a device's syncs
+
+
+@dataclass
+class Population:
+    """What `populate` made: the licensed UPNs and the mailboxes that can get new devices."""
+
+    licensed: list[str] = field(default_factory=list)
+    user_mailboxes: list[Mailbox] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
 
 
 def new_guid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A GUID string drawn from `rng` (for callers outside the Exchange model)."""
+    from simulator.exchange.model import format_guid
+
+    return format_guid(guid_bits(rng))
 
 
 def _ascii(text: str) -> str:
@@ -149,52 +230,89 @@ def _ascii(text: str) -> str:
 class PopulationBuilder:
     """Draws users, mailboxes and devices from seeded generators into an organisation."""
 
-    def __init__(self, rng: random.Random, faker: Faker, now: datetime) -> None:
+    def __init__(
+        self, rng: random.Random, faker: Faker, now: float, sync_interval: float = 3600.0
+    ) -> None:
         self.rng = rng
         self.now = now
+        self.sync_interval = sync_interval
         self.first_names = sorted({faker.first_name() for _ in range(400)})
         self.last_names = sorted({faker.last_name() for _ in range(600)})
-        self._kinds = DEVICE_MIX
-        self._weights = [k.weight for k in DEVICE_MIX]
-        self._taken: set[str] = set()
+        self._cum_weights = list(accumulate(k.weight for k in DEVICE_MIX))
+        self._legacy_weights = list(
+            accumulate(0.0 if k.min_server_major else k.weight for k in DEVICE_MIX)
+        )
+        self._alias_counts: dict[str, int] = {}
+        self._sams: set[str] = set()
 
     # -- devices -------------------------------------------------------------------------------
     def device_id(self, style: str) -> str:
         rng = self.rng
         if style == "apple":
-            return "Appl" + "".join(rng.choice(_ALNUM) for _ in range(11))
+            return "Appl" + "".join(rng.choices(_SERIAL, k=12))
+        if style == "samsung":
+            return "SEC" + format(rng.getrandbits(56), "014X")
         if style == "android":
             return "androidc" + str(rng.randrange(10**9, 10**10))
-        return "".join(rng.choice(_HEX) for _ in range(32))
+        return format(rng.getrandbits(128), "032X")
 
-    def device(self, mailbox: Mailbox, first_sync: datetime | None = None) -> Device:
+    def device(
+        self, mailbox: Mailbox, first_sync: float | None = None, modern: bool = True
+    ) -> Device:
+        """A new partnership for `mailbox`; `modern`: its server is Exchange 2013 or later."""
         rng = self.rng
-        kind = rng.choices(self._kinds, self._weights)[0]
+        kind = rng.choices(
+            DEVICE_MIX, cum_weights=self._cum_weights if modern else self._legacy_weights
+        )[0]
         model, friendly = rng.choice(kind.models)
         os_name = rng.choice(kind.oses)
-        os_version = os_name.split()[-1] if kind.id_style != "apple" else os_name.split()[1]
-        build = _apple_build(os_name) if kind.id_style == "apple" else ""
-        first = first_sync or self.now - timedelta(seconds=rng.randrange(3600, 700 * 86400))
-        last = max(first, self.now - timedelta(seconds=rng.randrange(60, 2 * 86400)))
+        apple = kind.id_style == "apple"
+        os_version = os_name.split()[1] if apple else os_name.split()[-1]
+        build = _apple_build(os_name) if apple else ""
+        device_type = (
+            "SAMSUNG" + model.replace("-", "") if kind.id_style == "samsung" else kind.device_type
+        )
+        if first_sync is None:
+            first_sync = self.now - rng.uniform(3600.0, 700 * 86400.0)
+        interval = self.sync_interval * rng.uniform(0.5, 1.5)
+        phone = kind.phone
         return Device(
-            guid=new_guid(rng),
+            guid=guid_bits(rng),
             mailbox=mailbox,
             device_id=self.device_id(kind.id_style),
-            device_type=kind.device_type,
+            device_type=device_type,
             model=model,
             os=os_name,
             user_agent=kind.ua.format(model=model, build=build, os_version=os_version),
             friendly_name=friendly,
-            imei=str(rng.randrange(10**14, 10**15)),
-            operator=rng.choice(kind.operators),
-            phone=f"+1{rng.randrange(2000000000, 9999999999)}",
-            os_language="English",
-            eas_version="14.1" if kind.id_style != "apple" else "16.0",
-            first_sync=first,
-            last_success_sync=last,
-            when_created=first,
-            when_changed=last,
+            imei=str(rng.randrange(10**14, 10**15)) if phone else "",
+            operator=rng.choice(_CARRIERS) if phone else "",
+            phone=f"+1{rng.randrange(2012000000, 9899999999)}" if phone else "",
+            os_language=rng.choice(_LANGUAGES),
+            eas_version=kind.eas_version,
+            first_sync=first_sync,
+            last_success_sync=None,
+            last_sync_attempt=None,
+            when_created=first_sync,
+            when_changed=first_sync,
+            client_type=kind.client_type,
+            provisionable=kind.provisionable,
+            heartbeat=rng.choice((480, 900, 1680, 1740)) if phone else None,
+            interval=interval,
         )
+
+    def _settle(self, device: Device, stale_share: float) -> None:
+        """Give an existing partnership its history: stale, or syncing on its schedule."""
+        rng = self.rng
+        if rng.random() < stale_share:
+            device.state = "stale"
+            last = max(device.first_sync, self.now - rng.uniform(30 * 86400.0, 400 * 86400.0))
+            device.last_success_sync = device.last_sync_attempt = last
+        else:
+            device.next_sync = self.now + rng.uniform(0.0, device.interval)
+            last = max(device.first_sync, device.next_sync - device.interval)
+            device.last_success_sync = device.last_sync_attempt = last
+        device.last_policy_update = device.first_sync if device.provisionable else None
 
     # -- users -----------------------------------------------------------------------------------
     def person(self) -> tuple[str, str, str, str]:
@@ -202,12 +320,69 @@ class PopulationBuilder:
         first = self.rng.choice(self.first_names)
         last = self.rng.choice(self.last_names)
         base = f"{_ascii(first) or 'user'}.{_ascii(last) or 'x'}"
-        alias, n = base, 1
-        while alias in self._taken:
-            n += 1
-            alias = f"{base}{n}"
-        self._taken.add(alias)
+        n = self._alias_counts.get(base, 0) + 1
+        self._alias_counts[base] = n
+        alias = base if n == 1 else f"{base}{n}"
         return first, last, alias, f"{first} {last}" if n == 1 else f"{first} {last} {n}"
+
+    def sam_for(self, alias: str) -> str:
+        """A unique sAMAccountName (20 characters at most) for `alias`."""
+        sam = alias[:20]
+        n = 1
+        while sam in self._sams:
+            n += 1
+            suffix = str(n)
+            sam = alias[: 20 - len(suffix)] + suffix
+        self._sams.add(sam)
+        return sam
+
+    def mailbox(
+        self,
+        org: Organization,
+        directory: Directory,
+        domain: str,
+        email_domain: str,
+        server: str,
+        database: str,
+        ou: str,
+        details: str = "UserMailbox",
+    ) -> Mailbox:
+        rng = self.rng
+        first, last, alias, name = self.person()
+        upn = f"{alias}@{email_domain}"
+        sam = self.sam_for(alias)
+        user = directory.add_user(
+            DirectoryUser(
+                sam=sam,
+                domain=domain,
+                upn=upn,
+                display_name=name,
+                first_name=first,
+                last_name=last,
+                enabled=details == "UserMailbox",
+            )
+        )
+        created = self.now - rng.uniform(30 * 86400.0, 2000 * 86400.0)
+        mailbox = Mailbox(
+            guid=guid_bits(rng),
+            exchange_guid=guid_bits(rng),
+            name=name,
+            alias=alias,
+            display_name=user.display_name,
+            upn=upn,
+            primary_smtp=upn,
+            sam=sam,
+            domain=user.domain,
+            server=server,
+            database=database,
+            when_created=created,
+            when_changed=created,
+            ou=ou,
+            recipient_type_details=details,
+            proxy_addresses=(f"{sam.lower()}@{email_domain}",) if sam.lower() != alias else (),
+        )
+        org.add_mailbox(mailbox)
+        return mailbox
 
     def populate(
         self,
@@ -216,48 +391,49 @@ class PopulationBuilder:
         spec: PopulationSpec,
         domain: str,
         servers: list[str],
-    ) -> list[str]:
-        """Create `spec.users` users with mailboxes and devices; return the licensed UPNs."""
+    ) -> Population:
+        """Create `spec.users` users with mailboxes and devices, plus resource mailboxes."""
         rng = self.rng
-        email_domain = (spec.email_domain or domain).lower()
-        licensed: list[str] = []
+        domains = [d.lower() for d in spec.domains] or [domain.lower()]
+        ous = list(spec.ous) or ["Users"]
+        modern = {s.name: s.version.major >= 15 for s in org.servers}
+        out = Population()
+        whole = int(spec.devices_per_user)
+        fraction = spec.devices_per_user - whole
         for i in range(spec.users):
-            first, last, alias, name = self.person()
-            upn = f"{alias}@{email_domain}"
-            sam = alias[:20]
-            user = directory.add_user(
-                DirectoryUser(
-                    sam=sam,
-                    domain=domain,
-                    upn=upn,
-                    display_name=f"{first} {last}",
-                    first_name=first,
-                    last_name=last,
-                )
-            )
-            created = self.now - timedelta(days=rng.randrange(30, 2000))
+            user_domain = domains[i % len(domains)]
+            email_domain = (spec.email_domain or user_domain).lower()
             server = servers[i % len(servers)]
-            mailbox = Mailbox(
-                guid=new_guid(rng),
-                exchange_guid=new_guid(rng),
-                name=name,
-                alias=alias,
-                display_name=user.display_name,
-                upn=upn,
-                primary_smtp=upn,
-                sam=sam,
-                domain=domain,
-                server=server,
-                database=f"DB{(i % len(servers)) + 1:02d}",
-                when_created=created,
-                when_changed=created,
+            mailbox = self.mailbox(
+                org,
+                directory,
+                user_domain,
+                email_domain,
+                server,
+                f"DB{(i % len(servers)) + 1:02d}",
+                ous[i % len(ous)],
             )
-            org.add_mailbox(mailbox)
-            count = int(spec.devices_per_user)
-            if rng.random() < spec.devices_per_user - count:
-                count += 1
+            out.user_mailboxes.append(mailbox)
+            count = whole + (1 if rng.random() < fraction else 0)
             for _ in range(count):
-                org.add_device(self.device(mailbox))
+                device = self.device(mailbox, modern=modern.get(server, True))
+                self._settle(device, spec.stale)
+                org.add_device(device)
+                out.devices.append(device)
             if rng.random() < spec.licensed:
-                licensed.append(upn)
-        return licensed
+                out.licensed.append(mailbox.upn)
+        resources = int(spec.users * spec.resource_mailboxes)
+        for j in range(resources):
+            details = ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4]
+            user_domain = domains[j % len(domains)]
+            self.mailbox(
+                org,
+                directory,
+                user_domain,
+                (spec.email_domain or user_domain).lower(),
+                servers[j % len(servers)],
+                f"DB{(j % len(servers)) + 1:02d}",
+                ous[0],
+                details,
+            )
+        return out

@@ -1,75 +1,186 @@
-"""The cmdlet registry and PowerShell-style parameter binding.
+"""The cmdlet registry and PowerShell's parameter binding.
 
-Each cmdlet is one function registered with `@cmdlet(name, params=[...])`; its parameters
-carry a type, the parameter sets they belong to and where they are mandatory. Binding turns
-the caller's named arguments into typed values, refusing parameters the cmdlet does not have
-or the caller's roles do not grant with PowerShell's own "A parameter cannot be found"
-message, and checking mandatory parameters and parameter sets.
+Each cmdlet is one function registered with `@cmdlet(name, params=[...])`. A `Param` carries
+its .NET type name, the parameter sets it belongs to, where it is mandatory, its position,
+whether it takes pipeline input and from which Exchange version it exists. Binding follows
+PowerShell's steps: named arguments (unique prefixes allowed, as in PowerShell), then
+positional arguments in position order, then the parameter set (the default set when several
+fit), then mandatory parameters, converting each value to its type on the way. A parameter
+the cmdlet lacks on this server's version, or that the caller's roles do not grant, does not
+exist for the caller: PowerShell's own "A parameter cannot be found" error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simulator.exchange.errors import InvalidArgument, ParameterBindingError, ParameterNotFound
-
-if TYPE_CHECKING:
-    from simulator.exchange.session import Invocation
-
-COMMON_PARAMETERS = frozenset(
-    p.lower()
-    for p in (
-        "Verbose",
-        "Debug",
-        "ErrorAction",
-        "WarningAction",
-        "ErrorVariable",
-        "WarningVariable",
-        "OutVariable",
-        "OutBuffer",
-        "InformationAction",
-        "InformationVariable",
-        "PipelineVariable",
-    )
+from simulator.exchange import policy_settings
+from simulator.exchange.errors import (
+    AmbiguousParameter,
+    AmbiguousParameterSet,
+    ArgumentTransformationError,
+    InvalidArgument,
+    MissingMandatoryParameter,
+    ParameterBindingError,
+    ParameterNotFound,
+    PositionalParameterNotFound,
+    PropertyTooLong,
 )
+from simulator.exchange.versions import ExchangeVersion
+
+COMMON_PARAMETERS: dict[str, str] = {
+    **{
+        p.lower(): p
+        for p in (
+            "Verbose",
+            "Debug",
+            "ErrorAction",
+            "WarningAction",
+            "ErrorVariable",
+            "WarningVariable",
+            "OutVariable",
+            "OutBuffer",
+            "InformationAction",
+            "InformationVariable",
+            "PipelineVariable",
+        )
+    },
+    "ea": "ErrorAction",
+    "wa": "WarningAction",
+    "ev": "ErrorVariable",
+    "wv": "WarningVariable",
+    "ov": "OutVariable",
+    "vb": "Verbose",
+    "db": "Debug",
+}
 UNLIMITED = "Unlimited"
+ALL: frozenset[str] = frozenset({"*"})
+
+_DEFAULT_PS_TYPE = {
+    "string": "String",
+    "identity": "String",
+    "bool": "Boolean",
+    "switch": "SwitchParameter",
+    "int": "Int32",
+    "resultsize": "Unlimited",
+    "multivalued": "MultiValuedProperty",
+    "datetime": "ExDateTime",
+    "enum": "String",
+    "enum_list": "String[]",
+    "fqdn": "Fqdn",
+    "object": "Object",
+}
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str = "string"  # string, bool, switch, int, resultsize, multivalued, datetime, enum, fqdn
+    type: str = "string"  # see _DEFAULT_PS_TYPE, plus "setting" (a mailbox policy setting)
+    ps_type: str = ""  # the .NET type name Get-Command -Syntax shows; derived when empty
     sets: tuple[str, ...] = ()  # parameter sets it belongs to; empty = every set
     mandatory: bool = False  # mandatory in every set it belongs to
     mandatory_in: tuple[str, ...] = ()  # mandatory only in these sets
     position: int | None = None
+    pipeline: bool = False  # ValueFromPipeline (an Identity, or an object of `pipeline_types`)
+    pipeline_types: tuple[str, ...] = ()  # output object types that bind to it by Identity
     choices: tuple[str, ...] = ()
-    min_major: int = 0  # first Exchange major version that has it (14 = 2010, 15 = 2013)
-    max_major: int = 99
+    since: tuple[int, int] = (8, 0)  # first Exchange (major, minor) that has it
+    until: int = 99  # last Exchange major that has it
+    max_length: int | None = None
+    setting: policy_settings.Setting | None = None
+
+    def available(self, version: ExchangeVersion) -> bool:
+        return self.since <= version.major_minor and version.major <= self.until
 
     def mandatory_for(self, parameter_set: str) -> bool:
         if self.mandatory:
             return not self.sets or parameter_set in self.sets
         return parameter_set in self.mandatory_in
 
+    def in_set(self, parameter_set: str) -> bool:
+        return not self.sets or parameter_set in self.sets
+
+    @property
+    def type_name(self) -> str:
+        if self.ps_type:
+            return self.ps_type
+        if self.setting is not None:
+            return self.setting.ps_type
+        return _DEFAULT_PS_TYPE.get(self.type, "Object")
+
 
 @dataclass
 class CmdletSpec:
     name: str
-    fn: Callable[..., list[dict[str, Any]] | None]
+    fn: Callable[..., Any]
     params: dict[str, Param] = field(default_factory=dict)  # lower name -> Param
     default_set: str = "Identity"
-    min_major: int = 14
-    max_major: int = 99
-    confirm_impact: str = "Medium"
+    since: tuple[int, int] = (14, 0)
+    until: int = 99
+    confirm_impact: str = "Medium"  # None, Low, Medium, High
+    output_type: str = ""  # the object type it returns (formatting, pipeline binding)
+    writes: bool = False  # recorded in the admin audit log
     noun: str = ""
     verb: str = ""
 
-    def available_on(self, major: int) -> bool:
-        return self.min_major <= major <= self.max_major
+    def available(self, version: ExchangeVersion) -> bool:
+        return self.since <= version.major_minor and version.major <= self.until
+
+    @property
+    def doc(self) -> str:
+        return (self.fn.__doc__ or "").strip()
+
+    @property
+    def summary(self) -> str:
+        return self.doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+
+    def parameter_sets(self) -> list[str]:
+        sets = sorted({s for p in self.params.values() for s in p.sets})
+        if not sets:
+            return [self.default_set]
+        if self.default_set in sets:
+            sets.remove(self.default_set)
+            sets.insert(0, self.default_set)
+        return sets
+
+    def visible_params(self, version: ExchangeVersion, granted: frozenset[str]) -> list[Param]:
+        every = "*" in granted
+        return [
+            p for p in self.params.values() if p.available(version) and (every or p.name in granted)
+        ]
+
+    def syntax(self, version: ExchangeVersion, granted: frozenset[str] = ALL) -> list[str]:
+        """One line per parameter set, as `Get-Command -Syntax` prints them."""
+        visible = self.visible_params(version, granted)
+        lines = []
+        for pset in self.parameter_sets():
+            params = [p for p in visible if p.in_set(pset)]
+            if not params and len(self.parameter_sets()) > 1:
+                continue
+            positional = sorted((p for p in params if p.position is not None), key=_position)
+            mandatory = [p for p in params if p.position is None and p.mandatory_for(pset)]
+            optional = sorted(
+                (p for p in params if p.position is None and not p.mandatory_for(pset)),
+                key=lambda p: p.name.lower(),
+            )
+            parts = [_syntax_part(p, pset) for p in positional + mandatory + optional]
+            lines.append(" ".join([self.name, *parts, "[<CommonParameters>]"]))
+        return lines
+
+
+def _position(p: Param) -> int:
+    return p.position if p.position is not None else 1 << 30
+
+
+def _syntax_part(p: Param, pset: str) -> str:
+    if p.type == "switch":
+        return f"-{p.name}" if p.mandatory_for(pset) else f"[-{p.name}]"
+    name = f"[-{p.name}]" if p.position is not None else f"-{p.name}"
+    text = f"{name} <{p.type_name}>"
+    return text if p.mandatory_for(pset) else f"[{text}]"
 
 
 REGISTRY: dict[str, CmdletSpec] = {}
@@ -80,25 +191,33 @@ def cmdlet(
     params: list[Param] | None = None,
     *,
     default_set: str = "Identity",
-    min_major: int = 8,
-    max_major: int = 99,
-    confirm_impact: str = "Medium",
+    since: tuple[int, int] = (14, 0),
+    until: int = 99,
+    confirm_impact: str | None = None,
+    output_type: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a cmdlet. Set/New/Remove/Clear cmdlets get -WhatIf and -Confirm, are audited,
+    and have ConfirmImpact Medium unless told otherwise."""
+    verb, noun = name.split("-", 1)
+    writes = verb in ("Set", "New", "Remove", "Clear")
+    impact = confirm_impact or ("Medium" if writes else "None")
+
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         all_params = list(params or [])
-        if confirm_impact != "None" and name.split("-")[0] in ("Set", "New", "Remove", "Clear"):
-            all_params += [Param("WhatIf", "switch"), Param("Confirm", "bool")]
-        verb, noun = name.split("-", 1)
+        if writes:
+            all_params += [Param("WhatIf", "switch"), Param("Confirm", "switch")]
         REGISTRY[name.lower()] = CmdletSpec(
-            name,
-            fn,
-            {p.name.lower(): p for p in all_params},
-            default_set,
-            min_major,
-            max_major,
-            confirm_impact,
-            noun,
-            verb,
+            name=name,
+            fn=fn,
+            params={p.name.lower(): p for p in all_params},
+            default_set=default_set,
+            since=since,
+            until=until,
+            confirm_impact=impact,
+            output_type=output_type,
+            writes=writes and name != "Set-ADServerSettings",
+            noun=noun,
+            verb=verb,
         )
         return fn
 
@@ -109,49 +228,99 @@ def lookup(name: str) -> CmdletSpec | None:
     return REGISTRY.get(name.lower())
 
 
-def _convert(cmdlet_name: str, param: Param, value: Any) -> Any:
+# -- conversion ----------------------------------------------------------------------------------
+def _identity_text(value: Any) -> Any:
+    """An identity parameter takes a string, or an output object (its Identity)."""
+    if isinstance(value, dict):
+        return str(value.get("Identity", ""))
+    if isinstance(value, list | tuple):
+        if len(value) == 1:
+            return _identity_text(value[0])
+        return value
+    return None if value is None else str(value)
+
+
+def _to_bool(param: Param, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    text = str(value).lower()
+    if text in ("$true", "true", "1"):
+        return True
+    if text in ("$false", "false", "0"):
+        return False
+    raise ArgumentTransformationError(param.name, value, "System.Boolean")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | set | frozenset):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def convert(param: Param, value: Any) -> Any:
+    """Convert one argument to the parameter's type (PowerShell's argument transformation)."""
     kind = param.type
+    if param.setting is not None:
+        return policy_settings.parse(param.setting, value, param.name)
     if kind == "switch":
         return True if value is None else _to_bool(param, value)
     if kind == "bool":
         return _to_bool(param, value)
+    if kind == "identity":
+        result = _identity_text(value)
+        if isinstance(result, list | tuple):
+            raise ArgumentTransformationError(
+                param.name, " ".join(map(str, result)), param.type_name
+            )
+        return result
     if kind == "int":
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise _transform(param, value, "System.Int32") from None
+            raise ArgumentTransformationError(param.name, value, "System.Int32") from None
     if kind == "resultsize":
-        if isinstance(value, str) and value.lower() == "unlimited":
+        if isinstance(value, str) and value.strip().lower() == "unlimited":
             return UNLIMITED
         try:
             size = int(value)
         except (TypeError, ValueError):
-            raise _transform(
-                param, value, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]"
+            raise ArgumentTransformationError(
+                param.name, value, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]"
             ) from None
         if size <= 0:
             raise InvalidArgument("Result size must be greater than 0 or 'Unlimited'.")
         return size
-    if kind == "enum":
-        for choice in param.choices:
-            if str(value).lower() == choice.lower():
-                return choice
-        raise ParameterBindingError(
-            f"Cannot process argument transformation on parameter '{param.name}'. Cannot convert value "
-            f'"{value}" to type "{param.name}". Error: "Unable to match the identifier name {value} to a '
-            f"valid enumerator name. Specify one of the following enumerator names and try again: "
-            f'{", ".join(param.choices)}"'
-        )
+    if kind in ("enum", "enum_list"):
+        values = _as_list(value) if kind == "enum_list" else [value]
+        out = []
+        for v in values:
+            match = next((c for c in param.choices if str(v).lower() == c.lower()), None)
+            if match is None:
+                raise ArgumentTransformationError(
+                    param.name,
+                    v,
+                    param.type_name,
+                    f"Unable to match the identifier name {v} to a valid enumerator name. Specify one "
+                    f"of the following enumerator names and try again: {', '.join(param.choices)}",
+                )
+            out.append(match)
+        return out if kind == "enum_list" else out[0]
     if kind == "multivalued":
         if value is None:
             return None
         if isinstance(value, dict):
             lowered = {str(k).lower(): v for k, v in value.items()}
-            unknown = set(lowered) - {"add", "remove"}
+            unknown = sorted(set(lowered) - {"add", "remove"})
             if unknown:
-                raise ParameterBindingError(
-                    f"Cannot process argument transformation on parameter '{param.name}'. The hash table key "
-                    f"'{sorted(unknown)[0]}' is not valid; use Add or Remove."
+                raise ArgumentTransformationError(
+                    param.name,
+                    "System.Collections.Hashtable",
+                    param.type_name,
+                    f"The hash table key '{unknown[0]}' is not valid: use Add or Remove.",
                 )
             return {k: _as_list(v) for k, v in lowered.items()}
         return _as_list(value)
@@ -162,84 +331,130 @@ def _convert(cmdlet_name: str, param: Param, value: Any) -> Any:
 
         parsed = parse_date(str(value))
         if parsed is None:
-            raise _transform(param, value, "System.DateTime")
+            raise ArgumentTransformationError(param.name, value, "System.DateTime")
         return parsed
+    if kind == "object":
+        return value
     if value is None:
         return None
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, list | tuple):
+        text = " ".join(str(v) for v in value)
+    else:
+        text = value if isinstance(value, str) else str(value)
+    if param.max_length is not None and len(text) > param.max_length:
+        raise PropertyTooLong(param.max_length, len(text))
+    if kind == "fqdn" and (not text or " " in text.strip()):
+        raise ArgumentTransformationError(param.name, value, "Microsoft.Exchange.Data.Fqdn")
+    return text
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple | set):
-        return [str(v) for v in value]
-    return [str(value)]
+# -- binding ----------------------------------------------------------------------------------------
+@dataclass
+class Bound:
+    parameter_set: str
+    values: dict[str, Any]  # canonical parameter name -> converted value
+    common: dict[str, Any]  # ErrorAction, WarningAction, ...
 
 
-def _to_bool(param: Param, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).lower()
-    if text in ("$true", "true", "1"):
-        return True
-    if text in ("$false", "false", "0"):
-        return False
-    raise _transform(param, value, "System.Boolean")
-
-
-def _transform(param: Param, value: Any, type_name: str) -> ParameterBindingError:
-    return ParameterBindingError(
-        f"Cannot process argument transformation on parameter '{param.name}'. Cannot convert value "
-        f'"{value}" to type "{type_name}".'
-    )
+def _resolve_name(
+    spec: CmdletSpec, given: str, visible: dict[str, Param]
+) -> tuple[Param | None, str | None]:
+    key = given.lstrip("-").lower()
+    if key in visible:
+        return visible[key], None
+    if key in COMMON_PARAMETERS:
+        return None, COMMON_PARAMETERS[key]
+    matches = [p for name, p in visible.items() if name.startswith(key)] if key else []
+    if len(matches) == 1:
+        return matches[0], None
+    if len(matches) > 1:
+        raise AmbiguousParameter(given.lstrip("-"), sorted(p.name for p in matches))
+    common = [c for c in dict.fromkeys(COMMON_PARAMETERS.values()) if c.lower().startswith(key)]
+    if key and len(common) == 1:
+        return None, common[0]
+    raise ParameterNotFound(spec.name, given.lstrip("-"))
 
 
 def bind(
-    spec: CmdletSpec, raw: dict[str, Any], granted: frozenset[str], major: int
-) -> tuple[str, dict[str, Any]]:
-    """Bind named arguments; return (parameter set, canonical name → typed value)."""
-    bound: dict[str, Any] = {}
-    for given, value in raw.items():
-        key = given.lstrip("-").lower()
-        if key in COMMON_PARAMETERS:
+    spec: CmdletSpec,
+    named: dict[str, Any] | Iterable[tuple[str, Any]],
+    granted: frozenset[str],
+    version: ExchangeVersion,
+    positional: list[Any] | None = None,
+) -> Bound:
+    """Bind arguments as PowerShell does; raise its binding errors."""
+    every = "*" in granted
+    visible = {
+        key: p
+        for key, p in spec.params.items()
+        if p.available(version) and (every or p.name in granted)
+    }
+    values: dict[str, Any] = {}
+    common: dict[str, Any] = {}
+    pairs = named.items() if isinstance(named, dict) else named
+    for given, value in pairs:
+        param, common_name = _resolve_name(spec, given, visible)
+        if common_name is not None:
+            common[common_name] = value
             continue
-        param = spec.params.get(key)
-        if param is None or not (param.min_major <= major <= param.max_major):
-            raise ParameterNotFound(spec.name, given.lstrip("-"))
-        if "*" not in granted and param.name not in granted:
-            raise ParameterNotFound(spec.name, given.lstrip("-"))
-        bound[param.name] = _convert(spec.name, param, value)
-    # choose the parameter set: the sets every bound parameter belongs to
-    sets = {s for p in spec.params.values() for s in p.sets} or {spec.default_set}
-    candidates = set(sets)
-    for name in bound:
-        p_sets = spec.params[name.lower()].sets
-        if p_sets:
-            candidates &= set(p_sets)
+        assert param is not None
+        if param.name in values:
+            raise ParameterBindingError(
+                f"Cannot bind parameter because parameter '{param.name}' is specified more than once. "
+                "To provide multiple values to parameters that can accept multiple values, use the array "
+                'syntax. For example, "-parameter value1,value2,value3".'
+            )
+        values[param.name] = convert(param, value)
+    all_sets = spec.parameter_sets()
+    candidates = [s for s in all_sets if all(spec.params[n.lower()].in_set(s) for n in values)]
     if not candidates:
-        raise ParameterBindingError(
-            "Parameter set cannot be resolved using the specified named parameters."
+        raise AmbiguousParameterSet()
+    for arg in positional or ():
+        slot = next(
+            (
+                p
+                for p in sorted(visible.values(), key=_position)
+                if p.position is not None
+                and p.name not in values
+                and any(p.in_set(s) for s in candidates)
+            ),
+            None,
         )
-    chosen = spec.default_set if spec.default_set in candidates else sorted(candidates)[0]
-    if len(candidates) > 1 and spec.default_set not in candidates:
-        # prefer the set whose mandatory parameters are all given
-        complete = [
-            s
-            for s in sorted(candidates)
-            if all(p.name in bound for p in spec.params.values() if p.mandatory_for(s))
-        ]
-        chosen = complete[0] if complete else chosen
+        if slot is None:
+            raise PositionalParameterNotFound(_show_arg(arg))
+        values[slot.name] = convert(slot, arg)
+        candidates = [s for s in candidates if slot.in_set(s)]
+    chosen = _choose_set(spec, candidates, values)
     missing = [
-        p.name for p in spec.params.values() if p.mandatory_for(chosen) and p.name not in bound
+        p.name
+        for p in spec.params.values()
+        if p.available(version) and p.mandatory_for(chosen) and p.name not in values
     ]
     if missing:
-        raise ParameterBindingError(
-            f"Cannot process command because of one or more missing mandatory parameters: {' '.join(missing)}."
-        )
-    return chosen, bound
+        raise MissingMandatoryParameter(missing)
+    return Bound(chosen, values, common)
 
 
-def call(spec: CmdletSpec, ctx: Invocation, params: dict[str, Any]) -> list[dict[str, Any]]:
-    result = spec.fn(ctx, **params)
-    return list(result or [])
+def _choose_set(spec: CmdletSpec, candidates: list[str], values: dict[str, Any]) -> str:
+    if len(candidates) == 1:
+        return candidates[0]
+    complete = [
+        s
+        for s in candidates
+        if all(p.name in values for p in spec.params.values() if p.mandatory_for(s))
+    ]
+    if spec.default_set in candidates and (spec.default_set in complete or not complete):
+        return spec.default_set
+    if len(complete) == 1:
+        return complete[0]
+    if spec.default_set in candidates:
+        return spec.default_set
+    raise AmbiguousParameterSet()
+
+
+def _show_arg(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(map(str, value))
+    if isinstance(value, dict):
+        return "System.Collections.Hashtable"
+    return str(value)

@@ -1,23 +1,45 @@
 """Opening a remote PowerShell session on an Exchange server, and running cmdlets in it.
 
-Opening checks, in the order a real client meets them: DNS resolution of the name, the
-server being up, the name being one server (a CAS array name is refused) holding the Client
-Access role, the credentials (wrong password, locked, disabled, expired each with its own
-message), and the trust between the Exchange domain and the account's domain. The session's
-cmdlets and parameters are fixed by RBAC when it opens (role changes apply to new sessions).
+Opening checks, in the order a real client meets them: DNS resolution of the name; the name
+being one server (a Client Access array name is refused — remote PowerShell needs a server);
+the server being up; the server holding the Client Access role; the credentials (wrong
+password, locked, disabled, expired, each with its own message — `Directory.authenticate`
+gives the reason); the trust between the Exchange server's domain and the account's domain;
+the account's runspace budget (`throttling`). The session's cmdlets and parameters are fixed
+by RBAC when it opens: role changes apply to new sessions only.
+
+Running a cmdlet: the session must still be open (not closed, not idle past the timeout, its
+server up), the account's cmdlet budget must allow it, the caller's grants must include the
+cmdlet (else "not recognized as the name of a cmdlet") and each parameter (else "A parameter
+cannot be found"); then PowerShell binding, the cmdlet itself, and for every Set/New/Remove/
+Clear that ran (not -WhatIf) an admin audit log entry, successful or not. Each call spends its
+simulated cost on the clock.
+
+The recipient scope of a new session is the domain of its Exchange server (the classic
+Exchange Management Shell default); `Set-ADServerSettings -ViewEntireForest $true` widens it
+to the forest for this session only.
+
+Deviations: Exchange 2007 has no remote PowerShell; the twin opens a session on a 2007 server
+anyway so that a client can read its version and refuse it (SPEC R1.2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from simulator.directory import Directory, DirectoryUser, LogonError
 from simulator.exchange import cmdlets as _cmdlets  # noqa: F401  (registers the cmdlets)
-from simulator.exchange.errors import CommandNotFound, ExchangeError, RemoteConnectError
-from simulator.exchange.model import ExchangeServer, Mailbox, Organization
-from simulator.exchange.registry import bind, call, lookup
+from simulator.exchange.errors import (
+    CommandNotFound,
+    ExchangeError,
+    RemoteConnectError,
+    SessionBroken,
+)
+from simulator.exchange.invocation import Invocation, Prompter
+from simulator.exchange.model import AuditEntry, ExchangeServer, Mailbox, Organization
+from simulator.exchange.rbac import Grant
+from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
 
 if TYPE_CHECKING:
     from simulator.clock import SimClock
@@ -34,87 +56,177 @@ _LOGON_MESSAGES = {
     "disabled": "This user can't sign in because this account is currently disabled.",
     "password_expired": "The user's password has expired and must be changed.",
 }
-
-
-@dataclass
-class Invocation:
-    """What a cmdlet function sees of its caller and world."""
-
-    org: Organization
-    session: RemoteSession
-    now: datetime
-    warnings: list[str] = field(default_factory=list)
-    parameter_set: str = "Identity"
-
-    @property
-    def major(self) -> int:
-        return self.session.server.version.major
-
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
+_UNREACHABLE = (
+    "WinRM cannot complete the operation. Verify that the specified computer name is valid, that the "
+    "computer is accessible over the network, and that a firewall exception for the WinRM service is "
+    "enabled and allows access from this computer."
+)
 
 
 class RemoteSession:
+    """One remote PowerShell runspace on a Client Access server, for one account."""
+
     def __init__(
         self,
         org: Organization,
         server: ExchangeServer,
         user: DirectoryUser,
         account: str,
-        grants: dict[str, frozenset[str]],
+        grants: dict[str, Grant],
         clock: SimClock,
+        is_up: Callable[[str], bool] | None = None,
     ) -> None:
         self.org = org
         self.server = server
         self.user = user
         self.account = account
-        self.grants = grants  # lower-case names in keys via _granted
-        self._granted = {name.lower(): (name, params) for name, params in grants.items()}
+        self.grants = grants  # lower-case cmdlet name -> Grant
         self.clock = clock
+        self.is_up = is_up
         self.view_entire_forest = False
-        self.recipient_view_root: str | None = org.domain
+        self.recipient_view_root: str | None = server.domain
         self.open = True
-        self.warnings: list[str] = []
+        self.last_used = clock.seconds
+        self.messages: list[tuple[str, str]] = []
+        self.common: dict[str, Any] = {}
 
-    # -- what the caller may see -------------------------------------------------------------
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings written by the last cmdlet (the -ResultSize cap, deprecations, ...)."""
+        return [text for kind, text in self.messages if kind == "warning"]
+
+    # -- what the caller may see and run -----------------------------------------------------------
     def visible(self, mailbox: Mailbox) -> bool:
-        """Recipient read scope: the session's domain unless ViewEntireForest (Set-ADServerSettings)."""
-        if self.view_entire_forest or self.recipient_view_root is None:
+        """Recipient read scope: the session's root unless ViewEntireForest (Set-ADServerSettings)."""
+        root = self.recipient_view_root
+        if self.view_entire_forest or root is None:
             return True
-        root = self.recipient_view_root.lower()
         return mailbox.domain == root or mailbox.identity.lower().startswith(root + "/")
 
     def available_cmdlets(self) -> list[str]:
         """Cmdlets the caller may run on this server's version (what Get-Command lists)."""
-        out = []
-        for name, _params in self.grants.items():
-            spec = lookup(name)
-            if spec is None or spec.available_on(self.server.version.major):
-                out.append(spec.name if spec else name)
-        return sorted(out)
+        version = self.server.version
+        names = []
+        for grant in self.grants.values():
+            spec = lookup(grant.name)
+            if spec is not None and spec.available(version):
+                names.append(spec.name)
+        return sorted(names, key=str.lower)
+
+    def grant(self, cmdlet: str) -> Grant | None:
+        grant = self.grants.get(cmdlet.lower())
+        spec = REGISTRY.get(cmdlet.lower())
+        if grant is None or spec is None or not spec.available(self.server.version):
+            return None
+        return grant
 
     def granted_parameters(self, cmdlet: str) -> frozenset[str] | None:
-        entry = self._granted.get(cmdlet.lower())
-        return entry[1] if entry else None
+        grant = self.grant(cmdlet)
+        return grant.parameters if grant else None
 
-    # -- running a cmdlet ----------------------------------------------------------------------
-    def invoke(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def parameter_names(self, cmdlet: str) -> list[str]:
+        """The parameters of `cmdlet` this caller may use here (for tab completion)."""
+        grant = self.grant(cmdlet)
+        spec = lookup(cmdlet)
+        if grant is None or spec is None:
+            return []
+        return sorted(p.name for p in spec.visible_params(self.server.version, grant.parameters))
+
+    # -- running a cmdlet -----------------------------------------------------------------------------
+    def _check_alive(self) -> None:
+        now = self.clock.seconds
         if not self.open:
-            raise ExchangeError(
-                "The session state is Broken, which is not valid for running commands."
+            raise SessionBroken(
+                "The session state is Broken, which is not valid for running commands. The session "
+                "was closed."
             )
-        self.clock.spend(CMDLET_BASE_COST)
-        self.warnings = []
-        granted = self.granted_parameters(name)
+        timeout = self.org.throttling.policy_for(self.account).idle_timeout
+        if now - self.last_used >= timeout:
+            self.close()
+            raise SessionBroken(
+                f"Processing data from remote server {self.server.fqdn} failed with the following error "
+                f"message: The session was closed after being idle for more than {int(timeout // 60)} "
+                "minutes. For more information, see the about_Remote_Troubleshooting Help topic."
+            )
+        if self.is_up is not None and not self.is_up(self.server.name):
+            self.close()
+            raise SessionBroken(
+                f"Processing data from remote server {self.server.fqdn} failed with the following error "
+                "message: The WinRM client cannot complete the operation within the time specified. "
+                "Check if the machine name is valid and is reachable over the network and firewall "
+                "exception for Windows Remote Management service is enabled. For more information, see "
+                "the about_Remote_Troubleshooting Help topic."
+            )
+
+    def invoke(
+        self,
+        name: str,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        positional: list[Any] | None = None,
+        *,
+        prompter: Prompter | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run one cmdlet; return its output objects. Raises Exchange-shaped errors."""
+        self.messages = []
+        self.common = {}
+        self._check_alive()
+        clock = self.clock
+        clock.spend(CMDLET_BASE_COST)
+        now = clock.seconds
+        self.last_used = now
+        self.org.throttling.charge_cmdlet(self.account, now)
+        grant = self.grant(name)
         spec = lookup(name)
-        if granted is None or spec is None or not spec.available_on(self.server.version.major):
+        if grant is None or spec is None:
             raise CommandNotFound(name)
-        parameter_set, bound = bind(spec, params, granted, self.server.version.major)
-        ctx = Invocation(self.org, self, self.clock.now(), parameter_set=parameter_set)
-        result = call(spec, ctx, bound)
-        self.warnings = ctx.warnings
-        self.clock.spend(CMDLET_PER_OBJECT_COST * len(result))
-        return result
+        bound = bind(spec, params or {}, grant.parameters, self.server.version, positional)
+        self.common = bound.common
+        ctx = Invocation(
+            self.org,
+            self,
+            spec,
+            grant,
+            now,
+            bound.parameter_set,
+            bound.values,
+            prompter=prompter,
+        )
+        try:
+            result = spec.fn(ctx, **bound.values)
+        except ExchangeError as exc:
+            self.messages = ctx.messages
+            self._audit(ctx, bound, succeeded=False, error=exc.message)
+            raise
+        self.messages = ctx.messages
+        self._audit(ctx, bound, succeeded=True)
+        out = list(result or [])
+        clock.spend(CMDLET_PER_OBJECT_COST * len(out))
+        return out
+
+    def _audit(self, ctx: Invocation, bound: Bound, succeeded: bool, error: str = "") -> None:
+        if not ctx.spec.writes or ctx.whatif:
+            return
+        if succeeded and not ctx.modified:
+            return  # declined at a confirmation prompt: nothing ran
+        targets = ctx.modified or [
+            str(bound.values.get("Identity") or bound.values.get("Name") or "")
+        ]
+        parameters = {
+            k: v for k, v in bound.values.items() if k not in ("WhatIf", "Confirm", "Identity")
+        }
+        for target in targets:
+            self.org.audit(
+                AuditEntry(
+                    time=ctx.now,
+                    caller=f"{self.user.domain}/Users/{self.user.sam}",
+                    cmdlet=ctx.spec.name,
+                    parameters=parameters,
+                    object_modified=target,
+                    succeeded=succeeded,
+                    error=error,
+                    server=self.server.name,
+                )
+            )
 
     def close(self) -> None:
         self.open = False
@@ -129,8 +241,13 @@ def open_session(
     account: str,
     password: str,
     server_up: bool = True,
+    *,
+    is_up: Callable[[str], bool] | None = None,
 ) -> RemoteSession:
-    """Open a remote PowerShell session on `server_name` as `account` (raises RemoteConnectError)."""
+    """Open a remote PowerShell session on `server_name` as `account`.
+
+    `is_up(server)` is asked now and before every cmdlet (the fault timeline); `server_up`
+    is the older one-off answer. Raises RemoteConnectError, or ConcurrencyExceeded (Throttled)."""
     clock.spend(SESSION_OPEN_COST)
     target = network.resolve(server_name, clock.seconds)
     if target is None:
@@ -148,21 +265,9 @@ def open_session(
                 "server array; remote PowerShell needs the name of one server.",
                 "not_cas",
             )
-        raise RemoteConnectError(
-            server_name,
-            "WinRM cannot complete the operation. Verify that the specified computer name is valid, that the "
-            "computer is accessible over the network, and that a firewall exception for the WinRM service is "
-            "enabled and allows access from this computer.",
-            "unreachable",
-        )
-    if not server_up:
-        raise RemoteConnectError(
-            server_name,
-            "WinRM cannot complete the operation. Verify that the specified computer name is valid, that the "
-            "computer is accessible over the network, and that a firewall exception for the WinRM service is "
-            "enabled and allows access from this computer.",
-            "unreachable",
-        )
+        raise RemoteConnectError(server_name, _UNREACHABLE, "unreachable")
+    if not server_up or (is_up is not None and not is_up(server.name)):
+        raise RemoteConnectError(server_name, _UNREACHABLE, "unreachable")
     if not server.is_client_access:
         raise RemoteConnectError(
             server_name,
@@ -174,7 +279,7 @@ def open_session(
         user = directory.authenticate(account, password)
     except LogonError as exc:
         raise RemoteConnectError(
-            server_name, _LOGON_MESSAGES[exc.reason], f"auth:{exc.reason}"
+            server_name, _LOGON_MESSAGES.get(exc.reason, "Access is denied."), f"auth:{exc.reason}"
         ) from None
     if not directory.trusts(server.domain, user.domain):
         raise RemoteConnectError(
@@ -183,5 +288,8 @@ def open_session(
             "trust",
         )
     key = f"{directory.netbios_of(user)}\\{user.sam}"
-    grants = org.rbac.grants(key, user.groups)
-    return RemoteSession(org, server, user, key, grants, clock)
+    org.throttling.admit_session(key, server_name, clock.seconds)
+    grants = org.rbac.grants(key, list(user.groups))
+    session = RemoteSession(org, server, user, key, grants, clock, is_up)
+    org.throttling.register(key, session)
+    return session

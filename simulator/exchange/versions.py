@@ -35,6 +35,24 @@ class ExchangeVersion:
     def tuple(self) -> tuple[int, int, int, int]:
         return (self.major, self.minor, self.build, self.revision)
 
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        """What a cmdlet's or parameter's availability is keyed on: (14, 1) = 2010 SP1."""
+        return (self.major, self.minor)
+
+    def at_least(self, major: int, minor: int = 0) -> bool:
+        return (self.major, self.minor) >= (major, minor)
+
+    @property
+    def has_remote_powershell(self) -> bool:
+        """Exchange 2010 introduced remote PowerShell; 2007 only had a local shell."""
+        return self.major >= 14
+
+    @property
+    def exchange_version(self) -> str:
+        """The object schema version printed as `ExchangeVersion` (not the product version)."""
+        return "0.1 (14.0.100.0)" if self.major >= 15 else "0.1 (8.0.535.0)"
+
 
 _BUILDS = {
     "2007 RTM": "8.0.685.24",
@@ -94,6 +112,12 @@ _BUILDS = {
     "2016 CU22": "15.1.2375.7",
     "2016 CU23": "15.1.2507.6",
     "2019 RTM": "15.2.221.12",
+    "2019 CU1": "15.2.330.5",
+    "2019 CU2": "15.2.397.3",
+    "2019 CU3": "15.2.464.5",
+    "2019 CU4": "15.2.529.5",
+    "2019 CU5": "15.2.595.3",
+    "2019 CU6": "15.2.659.4",
 }
 _ALIASES = {
     "2013 CU4": "2013 SP1",

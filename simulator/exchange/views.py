@@ -1,79 +1,55 @@
-"""Output objects: the property names and value types Exchange prints for each object type
-(reference/exchange-cmdlets.md §2). Values stay typed: datetimes are aware UTC datetimes,
-multi-valued properties are lists, ADObjectId references print as the object's name."""
+"""Output objects: the property names, order and value types Exchange prints for each object
+type (reference/exchange-cmdlets.md §2), version by version.
+
+An output object is a `Record`: a dict of properties that also knows its type name (the shell
+uses it for default formatting and to bind piped objects). Values stay typed: datetimes are
+aware UTC datetimes, multi-valued properties are lists, time spans are `timedelta`, ADObjectId
+references print as the object's name.
+
+For `-Filter`, each object type also has a map of filterable properties to getters, so a
+filter evaluates only the properties it names and full objects are built only for matches.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from simulator.exchange.model import Device, ExchangeServer, Mailbox, Organization
+from simulator.exchange import policy_settings
+from simulator.exchange.access import decide
+from simulator.exchange.model import (
+    AuditEntry,
+    Device,
+    DeviceAccessRule,
+    DeviceClass,
+    ExchangeServer,
+    Mailbox,
+    MailboxPolicy,
+    Organization,
+)
+from simulator.exchange.versions import ExchangeVersion
 
-CAS_MAILBOX_FILTERABLE = (
-    "ActiveSyncEnabled",
-    "ActiveSyncAllowedDeviceIDs",
-    "ActiveSyncBlockedDeviceIDs",
-    "ActiveSyncMailboxPolicy",
-    "HasActiveSyncDevicePartnership",
-    "Name",
-    "DisplayName",
-    "PrimarySmtpAddress",
-    "SamAccountName",
-    "Alias",
-    "ServerName",
-    "OWAEnabled",
-    "PopEnabled",
-    "ImapEnabled",
-    "MAPIEnabled",
-    "EwsEnabled",
-    "WhenChanged",
-    "WhenCreated",
-)
-RECIPIENT_FILTERABLE = (
-    "Name",
-    "Alias",
-    "DisplayName",
-    "PrimarySmtpAddress",
-    "EmailAddresses",
-    "RecipientType",
-    "RecipientTypeDetails",
-    "SamAccountName",
-    "ServerName",
-    "HasActiveSyncDevicePartnership",
-    "WhenChanged",
-    "WhenCreated",
-    "Database",
-)
-DEVICE_FILTERABLE = (
-    "ClientType",
-    "DeviceAccessControlRule",
-    "DeviceAccessState",
-    "DeviceAccessStateReason",
-    "DeviceActiveSyncVersion",
-    "DeviceId",
-    "DeviceImei",
-    "DeviceMobileOperator",
-    "DeviceModel",
-    "DeviceOS",
-    "DeviceOSLanguage",
-    "DeviceTelephoneNumber",
-    "DeviceType",
-    "DeviceUserAgent",
-    "FirstSyncTime",
-    "FriendlyName",
-    "UserDisplayName",
-)
+
+class Record(dict[str, Any]):
+    """An output object: its properties, in the order Exchange prints them, and its type."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str, properties: dict[str, Any]) -> None:
+        super().__init__(properties)
+        self.type_name = type_name
 
 
 def policy_name(org: Organization, mailbox: Mailbox) -> str | None:
-    if mailbox.policy is not None:
-        return mailbox.policy
-    default = org.default_policy()
-    return default.name if default else None
+    policy = org.policy_of(mailbox)
+    return policy.name if policy else None
 
 
-def server_view(server: ExchangeServer) -> dict[str, Any]:
+# -- servers -------------------------------------------------------------------------------------
+def server_view(org: Organization, server: ExchangeServer, status: bool = False) -> Record:
     v = server.version
-    return {
+    view = {
         "Name": server.name,
         "Fqdn": server.fqdn,
         "Domain": server.domain,
@@ -81,80 +57,116 @@ def server_view(server: ExchangeServer) -> dict[str, Any]:
         "ServerRole": server.server_role,
         "AdminDisplayVersion": v.admin_display_version,
         "Site": f"{server.domain}/Configuration/Sites/{server.site}",
-        "ExchangeLegacyDN": f"/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn={server.name}",
-        "IsMailboxServer": "Mailbox" in server.roles,
+        "ExchangeLegacyDN": server.legacy_dn,
+        "IsMailboxServer": server.is_mailbox,
         "IsClientAccessServer": server.is_client_access,
-        "IsHubTransportServer": "HubTransport" in server.roles or v.major >= 15,
+        "IsHubTransportServer": "HubTransport" in server.roles
+        or (v.major >= 15 and server.is_mailbox),
+        "IsUnifiedMessagingServer": "UnifiedMessaging" in server.roles,
         "IsEdgeServer": "Edge" in server.roles,
         "IsE14OrLater": v.major >= 14,
         "IsE15OrLater": v.major >= 15,
         "IsExchange2007OrLater": v.major >= 8,
         "IsExchangeTrialEdition": False,
-        "ExchangeVersion": "0.1 (8.0.535.0)",
-        "Guid": server.guid,
+        "DataPath": r"C:\Program Files\Microsoft\Exchange Server\V15\Mailbox"
+        if v.major >= 15
+        else r"C:\Program Files\Microsoft\Exchange Server\V14\Mailbox",
+        "OrganizationalUnit": f"{server.domain}/Configuration/Servers",
+        "ExchangeVersion": v.exchange_version,
+        "DistinguishedName": server.distinguished_name,
         "Identity": server.name,
+        "Guid": _guid(server.guid),
     }
+    if status:
+        view.update(
+            {
+                "CurrentDomainControllers": [org.domain_controller],
+                "CurrentGlobalCatalogs": [org.domain_controller],
+                "CurrentConfigDomainController": org.domain_controller,
+            }
+        )
+    return Record("ExchangeServer", view)
 
 
-def cas_mailbox_view(org: Organization, mb: Mailbox) -> dict[str, Any]:
-    return {
-        "Identity": mb.identity,
+def _guid(value: int) -> str:
+    from simulator.exchange.model import format_guid
+
+    return format_guid(value)
+
+
+# -- recipients ----------------------------------------------------------------------------------
+def cas_mailbox_view(
+    org: Organization, mb: Mailbox, version: ExchangeVersion, debug_logging: bool = False
+) -> Record:
+    view = {
         "Name": mb.name,
-        "DisplayName": mb.display_name,
-        "Alias": mb.alias,
-        "PrimarySmtpAddress": mb.primary_smtp,
-        "SamAccountName": mb.sam,
-        "LegacyExchangeDN": mb.legacy_dn,
-        "ServerName": mb.server.lower(),
-        "EmailAddresses": [f"SMTP:{mb.primary_smtp}"],
         "ActiveSyncEnabled": mb.activesync_enabled,
+        "OWAEnabled": mb.owa_enabled,
+        "PopEnabled": mb.pop_enabled,
+        "ImapEnabled": mb.imap_enabled,
+        "MAPIEnabled": mb.mapi_enabled,
+        "EwsEnabled": mb.ews_enabled,
+        "ECPEnabled": mb.ecp_enabled,
+        "OWAforDevicesEnabled": mb.owa_for_devices_enabled,
         "ActiveSyncAllowedDeviceIDs": list(mb.allowed_device_ids),
         "ActiveSyncBlockedDeviceIDs": list(mb.blocked_device_ids),
         "ActiveSyncMailboxPolicy": policy_name(org, mb),
         "ActiveSyncMailboxPolicyIsDefaulted": mb.policy is None,
-        "ActiveSyncDebugLogging": False,
+        "ActiveSyncDebugLogging": mb.debug_logging if debug_logging else False,
         "HasActiveSyncDevicePartnership": bool(mb.devices),
-        "OWAEnabled": True,
-        "OWAforDevicesEnabled": True,
-        "ECPEnabled": True,
-        "PopEnabled": True,
-        "ImapEnabled": True,
-        "MAPIEnabled": True,
-        "EwsEnabled": True,
-        "WhenChanged": mb.when_changed,
-        "WhenCreated": mb.when_created,
-        "Guid": mb.guid,
-        "DistinguishedName": mb.distinguished_name,
-    }
-
-
-def recipient_view(org: Organization, mb: Mailbox) -> dict[str, Any]:
-    return {
-        "Identity": mb.identity,
-        "Name": mb.name,
-        "Alias": mb.alias,
         "DisplayName": mb.display_name,
+        "Alias": mb.alias,
         "PrimarySmtpAddress": mb.primary_smtp,
-        "EmailAddresses": [f"SMTP:{mb.primary_smtp}"],
-        "RecipientType": "UserMailbox",
-        "RecipientTypeDetails": mb.recipient_type_details,
+        "EmailAddresses": mb.email_addresses,
         "SamAccountName": mb.sam,
-        "OrganizationalUnit": f"{mb.domain}/{mb.ou}",
-        "Database": mb.database,
+        "LegacyExchangeDN": mb.legacy_dn,
         "ServerName": mb.server.lower(),
-        "ActiveSyncMailboxPolicy": policy_name(org, mb),
-        "ActiveSyncMailboxPolicyIsDefaulted": mb.policy is None,
-        "HasActiveSyncDevicePartnership": bool(mb.devices),
-        "ExchangeGuid": mb.exchange_guid,
-        "Guid": mb.guid,
+        "ServerLegacyDN": f"/o=First Organization/ou=Exchange Administrative Group "
+        f"(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn={mb.server}",
+        "ExternalDirectoryObjectId": "",
+        "Identity": mb.identity,
+        "Guid": mb.guid_text,
         "DistinguishedName": mb.distinguished_name,
-        "WhenCreated": mb.when_created,
-        "WhenChanged": mb.when_changed,
+        "OrganizationalUnit": f"{mb.domain}/{mb.ou}",
+        "WhenChanged": org.dt(mb.when_changed),
+        "WhenCreated": org.dt(mb.when_created),
+        "ExchangeVersion": version.exchange_version,
+        "IsValid": True,
     }
+    return Record("CASMailbox", view)
 
 
-def device_view(org: Organization, device: Device, major: int) -> dict[str, Any]:
-    state, reason, rule = org.access(device)
+def recipient_view(org: Organization, mb: Mailbox) -> Record:
+    return Record(
+        "ReducedRecipient",
+        {
+            "Name": mb.name,
+            "RecipientType": "UserMailbox",
+            "RecipientTypeDetails": mb.recipient_type_details,
+            "Alias": mb.alias,
+            "DisplayName": mb.display_name,
+            "PrimarySmtpAddress": mb.primary_smtp,
+            "EmailAddresses": mb.email_addresses,
+            "SamAccountName": mb.sam,
+            "OrganizationalUnit": f"{mb.domain}/{mb.ou}",
+            "Database": mb.database,
+            "ServerName": mb.server.lower(),
+            "ActiveSyncMailboxPolicy": policy_name(org, mb),
+            "ActiveSyncMailboxPolicyIsDefaulted": mb.policy is None,
+            "HasActiveSyncDevicePartnership": bool(mb.devices),
+            "ExchangeGuid": _guid(mb.exchange_guid),
+            "Guid": mb.guid_text,
+            "Identity": mb.identity,
+            "DistinguishedName": mb.distinguished_name,
+            "WhenCreated": org.dt(mb.when_created),
+            "WhenChanged": org.dt(mb.when_changed),
+        },
+    )
+
+
+# -- devices -------------------------------------------------------------------------------------
+def device_view(org: Organization, device: Device, version: ExchangeVersion, now: float) -> Record:
+    decision = decide(org, device, now)
     mb = device.mailbox
     view: dict[str, Any] = {
         "FriendlyName": device.friendly_name,
@@ -167,27 +179,319 @@ def device_view(org: Organization, device: Device, major: int) -> dict[str, Any]
         "DeviceType": device.device_type,
         "DeviceUserAgent": device.user_agent,
         "DeviceModel": device.model,
-        "FirstSyncTime": device.first_sync,
-        "UserDisplayName": f"{mb.domain}/{mb.ou}/{mb.name}",
-        "DeviceAccessState": state,
-        "DeviceAccessStateReason": reason,
-        "DeviceAccessControlRule": rule.name if rule else None,
+        "FirstSyncTime": org.dt(device.first_sync),
+        "UserDisplayName": mb.identity,
+        "DeviceAccessState": decision.state,
+        "DeviceAccessStateReason": decision.reason,
+        "DeviceAccessControlRule": decision.rule.name if decision.rule else None,
         "DeviceActiveSyncVersion": device.eas_version,
-        "Name": device.name,
-        "Identity": device.identity,
-        "DistinguishedName": f"CN={device.name},CN=ExchangeActiveSyncDevices,{mb.distinguished_name}",
-        "Guid": device.guid,
-        "WhenCreated": device.when_created,
-        "WhenChanged": device.when_changed,
     }
-    if major >= 15:
+    if version.major >= 15:
         view.update(
             {
-                "ClientVersion": device.eas_version,
+                "ClientVersion": device.client_version or device.eas_version,
                 "ClientType": device.client_type,
                 "IsManaged": False,
                 "IsCompliant": False,
                 "IsDisabled": False,
             }
         )
-    return view
+    view.update(
+        {
+            "Name": device.name,
+            "Identity": device.identity,
+            "DistinguishedName": device.distinguished_name,
+            "Guid": device.guid_text,
+            "WhenChanged": org.dt(device.when_changed),
+            "WhenCreated": org.dt(device.when_created),
+            "ExchangeVersion": version.exchange_version,
+            "IsValid": True,
+        }
+    )
+    return Record("MobileDevice" if version.major >= 15 else "ActiveSyncDevice", view)
+
+
+def device_statistics_view(
+    org: Organization,
+    device: Device,
+    version: ExchangeVersion,
+    now: float,
+    show_recovery_password: bool = False,
+) -> Record:
+    decision = decide(org, device, now)
+    policy = org.policy_of(device.mailbox)
+    applied = device.last_policy_update is not None
+    view: dict[str, Any] = {
+        "FirstSyncTime": org.dt(device.first_sync),
+        "LastPolicyUpdateTime": org.dt(device.last_policy_update),
+        "LastSyncAttemptTime": org.dt(device.last_sync_attempt),
+        "LastSuccessSync": org.dt(device.last_success_sync),
+        "DeviceType": device.device_type,
+        "DeviceID": device.device_id,
+        "DeviceUserAgent": device.user_agent,
+        "DeviceWipeSentTime": org.dt(device.wipe_sent),
+        "DeviceWipeRequestTime": org.dt(device.wipe_requested),
+        "DeviceWipeAckTime": org.dt(device.wipe_ack),
+        "LastPingHeartbeat": device.heartbeat,
+        "RecoveryPassword": (device.recovery_password or "")
+        if show_recovery_password
+        else "********",
+        "DeviceModel": device.model,
+        "DeviceImei": device.imei,
+        "DeviceFriendlyName": device.friendly_name,
+        "DeviceOS": device.os,
+        "DeviceOSLanguage": device.os_language,
+        "DevicePhoneNumber": device.phone,
+        "MailboxLogReport": None,
+        "DeviceEnableOutboundSMS": False,
+        "DeviceMobileOperator": device.operator,
+        "Identity": device.identity,
+        "Guid": device.guid_text,
+        "IsRemoteWipeSupported": device.provisionable,
+        "Status": device.wipe_status,
+        "StatusNote": None,
+        "DeviceAccessState": decision.state,
+        "DeviceAccessStateReason": decision.reason,
+        "DeviceAccessControlRule": decision.rule.name if decision.rule else None,
+        "DevicePolicyApplied": policy.name if policy and applied else None,
+        "DevicePolicyApplicationStatus": (
+            ("AppliedInFull" if device.provisionable else "NotApplied") if applied else "Unknown"
+        ),
+        "LastDeviceWipeRequestor": device.wipe_requestor,
+        "DeviceActiveSyncVersion": device.eas_version,
+        "NumberOfFoldersSynced": 3 + device.guid % 17,
+        "SyncStateUpgradeTime": None,
+    }
+    if version.major >= 15:
+        view["ClientVersion"] = device.client_version or device.eas_version
+        view["ClientType"] = device.client_type
+    return Record("MobileDeviceConfiguration", view)
+
+
+# -- configuration objects ------------------------------------------------------------------------
+def org_settings_view(org: Organization, version: ExchangeVersion) -> Record:
+    s = org.settings
+    view: dict[str, Any] = {
+        "Name": "Mobile Mailbox Settings",
+        "DefaultAccessLevel": s.default_access_level,
+        "UserMailInsert": s.user_mail_insert or None,
+        "AdminMailRecipients": list(s.admin_mail_recipients),
+        "OtaNotificationMailInsert": s.ota_notification_mail_insert or None,
+    }
+    if version.major >= 15:
+        view["AllowAccessForUnSupportedPlatform"] = s.allow_access_for_unsupported_platform
+        view["DeviceFiltering"] = s.device_filtering
+        view["IsIntuneManaged"] = s.is_intune_managed
+    if version.at_least(15, 1):
+        view["AllowRMSSupportForUnenlightenedApps"] = s.allow_rms_for_unenlightened_apps
+    view.update(
+        {
+            "AdminDisplayName": "",
+            "ExchangeVersion": version.exchange_version,
+            "DistinguishedName": org.mobile_settings_dn,
+            "Identity": "Mobile Mailbox Settings",
+            "Guid": _guid(s.guid),
+            "WhenChanged": org.dt(s.when_changed),
+            "WhenCreated": org.dt(s.when_created),
+            "WhenChangedUTC": org.dt(s.when_changed),
+            "WhenCreatedUTC": org.dt(s.when_created),
+            "IsValid": True,
+        }
+    )
+    return Record("ActiveSyncOrganizationSettings", view)
+
+
+def _setting_value(setting: policy_settings.Setting, value: Any) -> Any:
+    if setting.kind == "bytes" and isinstance(value, int):
+        return policy_settings.format_bytes(value)
+    if setting.kind == "list":
+        return list(value)
+    return value
+
+
+def policy_view(
+    org: Organization, policy: MailboxPolicy, version: ExchangeVersion, mobile: bool = False
+) -> Record:
+    """Get-ActiveSyncMailboxPolicy's object; with `mobile`, Get-MobileDeviceMailboxPolicy's."""
+    view: dict[str, Any] = {"Name": policy.name}
+    for setting in policy_settings.SETTINGS:
+        if setting.min_major > version.major:
+            continue
+        value = _setting_value(setting, policy.settings.get(setting.name, setting.default))
+        if mobile and setting.new_name:
+            view[setting.new_name] = value
+            continue
+        view[setting.name] = value
+        if version.major >= 15 and setting.new_name:
+            view[setting.new_name] = value
+    if version.major >= 15:
+        view["IsDefault"] = policy.is_default
+    view["IsDefaultPolicy"] = policy.is_default
+    view.update(
+        {
+            "AdminDisplayName": "",
+            "ExchangeVersion": version.exchange_version,
+            "DistinguishedName": org.policy_dn(policy.name),
+            "Identity": policy.name,
+            "Guid": _guid(policy.guid),
+            "WhenChanged": org.dt(policy.when_changed),
+            "WhenCreated": org.dt(policy.when_created),
+            "IsValid": True,
+        }
+    )
+    return Record("MobileMailboxPolicy", view)
+
+
+def rule_view(org: Organization, rule: DeviceAccessRule, version: ExchangeVersion) -> Record:
+    return Record(
+        "ActiveSyncDeviceAccessRule",
+        {
+            "Name": rule.name,
+            "QueryString": rule.query_string,
+            "Characteristic": rule.characteristic,
+            "AccessLevel": rule.access_level,
+            "AdminDisplayName": "",
+            "ExchangeVersion": version.exchange_version,
+            "DistinguishedName": org.rule_dn(rule.name),
+            "Identity": rule.name,
+            "Guid": _guid(rule.guid),
+            "WhenChanged": org.dt(rule.when_changed),
+            "WhenCreated": org.dt(rule.when_created),
+            "IsValid": True,
+        },
+    )
+
+
+def device_class_view(org: Organization, cls: DeviceClass, version: ExchangeVersion) -> Record:
+    return Record(
+        "ActiveSyncDeviceClass",
+        {
+            "DeviceType": cls.device_type,
+            "DeviceModel": cls.model,
+            "LastUpdateTime": org.dt(cls.last_update),
+            "Name": cls.name,
+            "Identity": cls.name,
+            "DistinguishedName": org.device_class_dn(cls.name),
+            "Guid": _guid(cls.guid),
+            "ExchangeVersion": version.exchange_version,
+            "IsValid": True,
+        },
+    )
+
+
+def audit_view(org: Organization, entry: AuditEntry) -> Record:
+    return Record(
+        "AdminAuditLogEvent",
+        {
+            "RunDate": org.dt(entry.time),
+            "Caller": entry.caller,
+            "CmdletName": entry.cmdlet,
+            "CmdletParameters": [f"{k}={_param_text(v)}" for k, v in entry.parameters.items()],
+            "ObjectModified": entry.object_modified,
+            "Succeeded": entry.succeeded,
+            "Error": entry.error or None,
+            "OriginatingServer": entry.server,
+        },
+    )
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={','.join(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value))
+    if isinstance(value, timedelta):
+        return policy_settings.format_timespan(value)
+    return str(value)
+
+
+# -- filterable properties --------------------------------------------------------------------------
+Getter = Callable[[Any], Any]
+
+
+def cas_filter_getters(org: Organization) -> dict[str, Getter]:
+    """Filterable properties of Get-CASMailbox (a mailbox → its value)."""
+    return {
+        "Name": lambda m: m.name,
+        "Alias": lambda m: m.alias,
+        "DisplayName": lambda m: m.display_name,
+        "PrimarySmtpAddress": lambda m: m.primary_smtp,
+        "EmailAddresses": lambda m: m.email_addresses,
+        "SamAccountName": lambda m: m.sam,
+        "ServerName": lambda m: m.server.lower(),
+        "Database": lambda m: m.database,
+        "ActiveSyncEnabled": lambda m: m.activesync_enabled,
+        "ActiveSyncAllowedDeviceIDs": lambda m: m.allowed_device_ids,
+        "ActiveSyncBlockedDeviceIDs": lambda m: m.blocked_device_ids,
+        "ActiveSyncMailboxPolicy": lambda m: policy_name(org, m),
+        "HasActiveSyncDevicePartnership": lambda m: bool(m.devices),
+        "OWAEnabled": lambda m: m.owa_enabled,
+        "OWAforDevicesEnabled": lambda m: m.owa_for_devices_enabled,
+        "ECPEnabled": lambda m: m.ecp_enabled,
+        "PopEnabled": lambda m: m.pop_enabled,
+        "ImapEnabled": lambda m: m.imap_enabled,
+        "MAPIEnabled": lambda m: m.mapi_enabled,
+        "EwsEnabled": lambda m: m.ews_enabled,
+        "WhenChanged": lambda m: org.dt(m.when_changed),
+        "WhenCreated": lambda m: org.dt(m.when_created),
+    }
+
+
+def recipient_filter_getters(org: Organization) -> dict[str, Getter]:
+    getters = cas_filter_getters(org)
+    return {
+        **{
+            k: getters[k]
+            for k in (
+                "Name",
+                "Alias",
+                "DisplayName",
+                "PrimarySmtpAddress",
+                "EmailAddresses",
+                "SamAccountName",
+                "ServerName",
+                "Database",
+                "ActiveSyncMailboxPolicy",
+                "HasActiveSyncDevicePartnership",
+                "WhenChanged",
+                "WhenCreated",
+            )
+        },
+        "RecipientType": lambda m: "UserMailbox",
+        "RecipientTypeDetails": lambda m: m.recipient_type_details,
+        "OrganizationalUnit": lambda m: f"{m.domain}/{m.ou}",
+    }
+
+
+def device_filter_getters(org: Organization, now: float) -> dict[str, Getter]:
+    """Filterable properties of Get-ActiveSyncDevice / Get-MobileDevice (a device → value)."""
+    return {
+        "ClientType": lambda d: d.client_type,
+        "DeviceAccessControlRule": lambda d: r.name if (r := decide(org, d, now).rule) else None,
+        "DeviceAccessState": lambda d: decide(org, d, now).state,
+        "DeviceAccessStateReason": lambda d: decide(org, d, now).reason,
+        "DeviceActiveSyncVersion": lambda d: d.eas_version,
+        "DeviceId": lambda d: d.device_id,
+        "DeviceImei": lambda d: d.imei,
+        "DeviceMobileOperator": lambda d: d.operator,
+        "DeviceModel": lambda d: d.model,
+        "DeviceOS": lambda d: d.os,
+        "DeviceOSLanguage": lambda d: d.os_language,
+        "DeviceTelephoneNumber": lambda d: d.phone,
+        "DeviceType": lambda d: d.device_type,
+        "DeviceUserAgent": lambda d: d.user_agent,
+        "FirstSyncTime": lambda d: org.dt(d.first_sync),
+        "FriendlyName": lambda d: d.friendly_name,
+        "UserDisplayName": lambda d: d.mailbox.identity,
+        "WhenChanged": lambda d: org.dt(d.when_changed),
+        "WhenCreated": lambda d: org.dt(d.when_created),
+    }
+
+
+def device_class_filter_getters(org: Organization) -> dict[str, Getter]:
+    return {
+        "DeviceType": lambda c: c.device_type,
+        "DeviceModel": lambda c: c.model,
+        "LastUpdateTime": lambda c: org.dt(c.last_update),
+        "Name": lambda c: c.name,
+    }

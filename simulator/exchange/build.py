@@ -1,0 +1,217 @@
+"""Building the Exchange organisation from a scenario's `world:` section.
+
+The servers with their versions and roles; the organisation's ActiveSync settings, the
+"Default" mailbox policy that setup creates and any other policies; device access rules; RBAC
+(custom role groups, direct assignments with their scopes); the throttling policy; the access
+cache and Device Discovery durations; the seeded population; mailboxes for the scenario's own
+accounts; and — unless switched off — the fleet whose simpy process gives the devices a life.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from faker import Faker
+
+from simulator.clock import SimClock, parse_duration
+from simulator.directory import Directory
+from simulator.exchange import policy_settings
+from simulator.exchange.behaviour import BehaviourSpec, Fleet
+from simulator.exchange.cmdlets.rules import rule_name
+from simulator.exchange.model import (
+    DeviceAccessRule,
+    ExchangeServer,
+    Mailbox,
+    MailboxPolicy,
+    Organization,
+    OrganizationSettings,
+    guid_bits,
+)
+from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
+from simulator.exchange.throttling import ThrottlingPolicy
+from simulator.exchange.versions import version
+
+if TYPE_CHECKING:
+    from simulator.scenario import BudgetSpec, WorldSpec
+
+INSTALLED_DAYS_AGO = 400  # when setup created the organisation's configuration objects
+
+
+@dataclass
+class ExchangeWorld:
+    org: Organization
+    population: Population
+    licensed: list[str]
+    fleet: Fleet | None
+
+
+def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
+    return ThrottlingPolicy(
+        max_concurrency=spec.max_concurrency,
+        max_cmdlets=spec.max_cmdlets,
+        cmdlets_period=parse_duration(spec.cmdlets_period),
+        idle_timeout=parse_duration(spec.idle_timeout),
+    )
+
+
+def build_exchange(
+    spec: WorldSpec,
+    directory: Directory,
+    clock: SimClock,
+    rng: Callable[[str], random.Random],
+    faker: Faker,
+    domain: str,
+    emit: Callable[..., Any] | None = None,
+) -> ExchangeWorld:
+    ex = spec.exchange
+    now = clock.seconds
+    org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
+    org.rng = rng("exchange.objects")
+    installed = now - INSTALLED_DAYS_AGO * 86400.0
+    ids = rng("exchange")
+    for s in ex.servers:
+        server_domain = (s.domain or domain).lower()
+        org.add_server(
+            ExchangeServer(
+                name=s.name.upper(),
+                fqdn=f"{s.name.lower()}.{server_domain}",
+                domain=server_domain,
+                roles=tuple(s.roles),
+                version=version(s.version or ex.version),
+                guid=guid_bits(ids),
+                site=s.site,
+                edition=s.edition,
+            )
+        )
+    org.cas_arrays = [a.lower() for a in ex.cas_arrays]
+    org.settings = OrganizationSettings(
+        guid=guid_bits(ids),
+        default_access_level=ex.settings.default_access_level,
+        admin_mail_recipients=list(ex.settings.admin_mail_recipients),
+        user_mail_insert=ex.settings.user_mail_insert,
+        when_created=installed,
+        when_changed=installed,
+    )
+    org.policies.append(
+        MailboxPolicy(
+            "Default",
+            guid_bits(ids),
+            is_default=not any(p.default for p in ex.policies),
+            settings=policy_settings.defaults(),
+            when_created=installed,
+            when_changed=installed,
+        )
+    )
+    for p in ex.policies:
+        org.policies.append(
+            MailboxPolicy(
+                p.name,
+                guid_bits(ids),
+                is_default=p.default,
+                settings={**policy_settings.defaults(), **p.settings},
+                when_created=installed,
+                when_changed=installed,
+            )
+        )
+    for r in ex.rules:
+        org.rules.append(
+            DeviceAccessRule(
+                rule_name(r.query_string, r.characteristic),
+                r.query_string,
+                r.characteristic,
+                r.access_level,
+                guid_bits(ids),
+                installed,
+                installed,
+            )
+        )
+    org.rules_changed()
+    for group in ex.role_groups:
+        org.rbac.add_role_group(group.name, group.roles, group.recipient_root, group.members)
+    for acc in spec.directory.accounts:
+        for role in acc.roles:
+            if isinstance(role, str):
+                org.rbac.assign(acc.name, role)
+            else:
+                org.rbac.assign(acc.name, role.role, role.recipient_root)
+    org.throttling.policy = _budget(ex.throttling)
+    org.throttling.overrides = {k.lower(): _budget(v) for k, v in ex.throttling.accounts.items()}
+    org.access_cache_seconds = parse_duration(ex.access_cache)
+    org.discovery_seconds = parse_duration(ex.device_discovery)
+
+    mailbox_servers = [s.name for s in org.servers if s.is_mailbox] or [org.servers[0].name]
+    pop = spec.population
+    for d in pop.domains:
+        if directory.domain(d) is None:
+            raise ValueError(
+                f"world.population.domains: {d!r} is not a domain of world.directory "
+                f"(domains: {', '.join(sorted(directory.domains))})"
+            )
+    builder = PopulationBuilder(
+        rng("population"), faker, now, sync_interval=parse_duration(pop.sync_interval)
+    )
+    population = builder.populate(
+        org,
+        directory,
+        PopulationSpec(
+            users=pop.users,
+            devices_per_user=pop.devices_per_user,
+            licensed=pop.licensed,
+            email_domain=pop.email_domain,
+            domains=tuple(pop.domains),
+            ous=tuple(pop.ous),
+            resource_mailboxes=pop.resource_mailboxes,
+            stale=pop.stale,
+            sync_interval=parse_duration(pop.sync_interval),
+        ),
+        domain,
+        mailbox_servers,
+    )
+    licensed = list(population.licensed)
+    for i, acc in enumerate(spec.directory.accounts):
+        user = directory.find(acc.name)
+        if user is None:
+            continue
+        if acc.mailbox:
+            org.add_mailbox(
+                Mailbox(
+                    guid=guid_bits(ids),
+                    exchange_guid=guid_bits(ids),
+                    name=user.sam,
+                    alias=user.sam.lower(),
+                    display_name=user.display_name,
+                    upn=user.upn,
+                    primary_smtp=user.upn,
+                    sam=user.sam,
+                    domain=user.domain,
+                    server=mailbox_servers[i % len(mailbox_servers)],
+                    database="DB01",
+                    when_created=now,
+                    when_changed=now,
+                )
+            )
+        if acc.licensed:
+            licensed.append(user.upn)
+    fleet = None
+    b = pop.behaviour
+    if b.enabled:
+        fleet = Fleet(
+            org,
+            builder,
+            BehaviourSpec(
+                enabled=True,
+                tick=parse_duration(b.tick),
+                new_partnerships_per_day=b.new_partnerships_per_day,
+                stale_per_day=b.stale_per_day,
+                offline_per_day=b.offline_per_day,
+                offline_duration=parse_duration(b.offline_duration),
+            ),
+            rng("exchange.behaviour"),
+            population.devices,
+            population.user_mailboxes,
+            emit,
+        )
+    return ExchangeWorld(org, population, licensed, fleet)
