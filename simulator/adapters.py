@@ -286,6 +286,7 @@ class SimRemoteShell:
                 credential.user,
                 credential.password,
                 server_up=up,
+                is_up=world.exchange_server_up,
             )
         except ex.ExchangeError as exc:
             world.trace.emit(

@@ -1,4 +1,4 @@
-"""`exchange-twin`: run, validate and list scenarios.
+"""`exchange-twin`: run, validate and list scenarios; open an Exchange Management Shell.
 
 Exit codes: 0 when every expectation holds, 1 when one fails, 2 for invalid input (a
 scenario that does not validate, a path that does not exist, a bad option).
@@ -117,6 +117,53 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    """An Exchange Management Shell over a scenario's world (or a small default one)."""
+    from simulator.exchange.shell.lab import LabError, default_scenario, open_shell
+    from simulator.exchange.shell.repl import run_repl
+    from simulator.world import build_world
+
+    err = Console(stderr=True)
+    try:
+        scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
+        world = build_world(scenario, args.seed)
+        shell = open_shell(world, args.account, args.server)
+    except (ScenarioError, LabError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        return EXIT_INVALID
+    if args.command_text is not None:
+        output = shell.execute(args.command_text)
+        if output:
+            print(output)
+        return EXIT_OK if shell.last_ok else EXIT_FAILED
+    session = shell.session
+    banner = (
+        "Welcome to the Exchange Management Shell (exchange-connector-twin)!\n"
+        f"Connected to {session.server.fqdn} ({session.server.version.admin_display_version}) as "
+        f"{session.account}, {scenario.name}, simulated time {world.clock.iso()}.\n"
+        "Get-Command lists what you may run; Get-Help <cmdlet> shows its syntax; "
+        "Start-Sleep -Seconds N lets simulated time pass; exit leaves."
+    )
+    return run_repl(shell, banner)
+
+
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    """Print (or check) the Exchange fidelity table generated from the cmdlet registry."""
+    from simulator.exchange.fidelity import fidelity_markdown
+
+    text = fidelity_markdown()
+    if args.check:
+        current = Path(args.check).read_text(encoding="utf-8") if Path(args.check).exists() else ""
+        if current != text:
+            Console(stderr=True).print(
+                f"{args.check} is out of date: run exchange-twin fidelity > {args.check}"
+            )
+            return EXIT_FAILED
+        return EXIT_OK
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exchange-twin",
@@ -136,6 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(fn=cmd_list)
     sch = sub.add_parser("schema", help="print the scenario JSON Schema")
     sch.set_defaults(fn=cmd_schema)
+    sh = sub.add_parser(
+        "shell", help="an Exchange Management Shell over a scenario's world (or a default one)"
+    )
+    sh.add_argument("scenario", nargs="?", help="a scenario file whose world: to open")
+    sh.add_argument("--as", dest="account", metavar="DOMAIN\\user", help="the account to log on as")
+    sh.add_argument("--server", help="the Client Access server to connect to (the first one)")
+    sh.add_argument("--seed", type=int, help="override the scenario's seed")
+    sh.add_argument("-c", dest="command_text", metavar="COMMAND", help="run one command and exit")
+    sh.set_defaults(fn=cmd_shell)
+    fid = sub.add_parser("fidelity", help="print the Exchange fidelity table (docs/fidelity.md)")
+    fid.add_argument("--check", metavar="FILE", help="exit 1 when FILE differs from the table")
+    fid.set_defaults(fn=cmd_fidelity)
     return parser
 
 

@@ -16,6 +16,11 @@ Fleet-level events each tick: a few devices go offline for a while (and come bac
 handsets are abandoned (the partnership stays, stale), and users set up new devices (new
 partnerships, in Device Discovery at first). Rates are per day and drawn from the world's
 seeded generator, so a seed reproduces the same life.
+
+Deviations: a device syncs at regular intervals (its own, 0.5 to 1.5 times the mean), not
+when mail arrives; syncs are processed when their tick ends, so a change made earlier in the
+same tick can already reach a device whose access cache had expired; a wipe reaches a device
+whatever its access state.
 """
 
 from __future__ import annotations
@@ -177,7 +182,7 @@ class Fleet:
                 device = devices[rng.randrange(len(devices))]
                 if device.state == "active":
                     device.state = "offline"
-                    device.back_at = now + rng.expovariate(1.0 / spec.offline_duration)
+                    device.back_at = now + round(rng.expovariate(1.0 / spec.offline_duration))
                     device.next_sync = device.back_at
                     self._schedule(device)
                     self.stats["offline"] += 1
@@ -191,7 +196,7 @@ class Fleet:
         if mailboxes:
             for _ in range(self._count(spec.new_partnerships_per_day, len(mailboxes))):
                 mailbox = mailboxes[rng.randrange(len(mailboxes))]
-                first = now - rng.uniform(0.0, spec.tick)
+                first = now - rng.randrange(max(1, int(spec.tick)))
                 device = self.builder.device(
                     mailbox, first_sync=first, modern=self._modern.get(mailbox.server, True)
                 )

@@ -61,10 +61,11 @@ class DeviceKind:
 
 
 def _apple_build(os_name: str) -> str:
-    """`iOS 9.3.2 13F69` → `1306.69`: Apple's EAS user agent encodes the build train."""
+    """`iOS 9.3.2 13F69` → `1305.69`: Apple's EAS user agent encodes the build train (the
+    letter counted from A = 00, as in `Apple-iPhone7C2/1302.143` for build 13C143)."""
     build = os_name.split()[-1]
     major = int(build[:2])
-    letter = ord(build[2]) - ord("A") + 1
+    letter = ord(build[2]) - ord("A")
     return f"{major}{letter:02d}.{build[3:]}"
 
 
@@ -273,8 +274,8 @@ class PopulationBuilder:
             "SAMSUNG" + model.replace("-", "") if kind.id_style == "samsung" else kind.device_type
         )
         if first_sync is None:
-            first_sync = self.now - rng.uniform(3600.0, 700 * 86400.0)
-        interval = self.sync_interval * rng.uniform(0.5, 1.5)
+            first_sync = self.now - rng.randrange(3600, 700 * 86400)
+        interval = float(round(self.sync_interval * rng.uniform(0.5, 1.5)))
         phone = kind.phone
         return Device(
             guid=guid_bits(rng),
@@ -306,10 +307,10 @@ class PopulationBuilder:
         rng = self.rng
         if rng.random() < stale_share:
             device.state = "stale"
-            last = max(device.first_sync, self.now - rng.uniform(30 * 86400.0, 400 * 86400.0))
+            last = max(device.first_sync, self.now - rng.randrange(30 * 86400, 400 * 86400))
             device.last_success_sync = device.last_sync_attempt = last
         else:
-            device.next_sync = self.now + rng.uniform(0.0, device.interval)
+            device.next_sync = self.now + round(rng.uniform(0.0, device.interval))
             last = max(device.first_sync, device.next_sync - device.interval)
             device.last_success_sync = device.last_sync_attempt = last
         device.last_policy_update = device.first_sync if device.provisionable else None
@@ -362,7 +363,7 @@ class PopulationBuilder:
                 enabled=details == "UserMailbox",
             )
         )
-        created = self.now - rng.uniform(30 * 86400.0, 2000 * 86400.0)
+        created = self.now - rng.randrange(30 * 86400, 2000 * 86400)
         mailbox = Mailbox(
             guid=guid_bits(rng),
             exchange_guid=guid_bits(rng),

@@ -58,6 +58,7 @@ COMMON_PARAMETERS: dict[str, str] = {
 }
 UNLIMITED = "Unlimited"
 ALL: frozenset[str] = frozenset({"*"})
+ALL_SETS = "__AllParameterSets"  # PowerShell's name for the one set of a cmdlet without sets
 
 _DEFAULT_PS_TYPE = {
     "string": "String",
@@ -140,7 +141,7 @@ class CmdletSpec:
     def parameter_sets(self) -> list[str]:
         sets = sorted({s for p in self.params.values() for s in p.sets})
         if not sets:
-            return [self.default_set]
+            return [ALL_SETS]
         if self.default_set in sets:
             sets.remove(self.default_set)
             sets.insert(0, self.default_set)

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation
 
 _DEVICE_ID = dict(ps_type="ActiveSyncDeviceIdParameter", position=0, pipeline=True)
-_MAILBOX = dict(ps_type="MailboxIdParameter", pipeline=True)
+_MAILBOX = dict(
+    ps_type="MailboxIdParameter", pipeline=True, pipeline_types=("CASMailbox", "ReducedRecipient")
+)
 _SORTABLE = (
     "DeviceAccessControlRule",
     "DeviceAccessState",

@@ -67,7 +67,12 @@ def get_exchange_server(
         Param("PreferredGlobalCatalog", "fqdn", sets=("FullParams",)),
         Param("SetPreferredDomainControllers", "multivalued", sets=("FullParams",)),
         Param(
-            "RunspaceServerSettings", "object", sets=("Instance",), mandatory=True, pipeline=True
+            "RunspaceServerSettings",
+            "object",
+            sets=("Instance",),
+            mandatory=True,
+            pipeline=True,
+            pipeline_types=("RunspaceServerSettings",),
         ),
     ],
     since=(8, 1),

@@ -1,0 +1,7 @@
+"""The Exchange Management Shell twin: a PowerShell subset over a remote Exchange session,
+for people (`exchange-twin shell`) and for scenarios (one line at a time)."""
+
+from simulator.exchange.shell.interpreter import ExchangeShell
+from simulator.exchange.shell.parser import ShellParseError, parse
+
+__all__ = ["ExchangeShell", "ShellParseError", "parse"]
