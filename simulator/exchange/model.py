@@ -394,14 +394,19 @@ class Organization:
         self._mailbox_guids[mailbox.guid] = mailbox
         self._mailbox_guids[mailbox.exchange_guid] = mailbox
         keys = self._mailbox_keys
-        for key in {
-            mailbox.name.lower(),
-            mailbox.alias.lower(),
-            mailbox.upn.lower(),
-            mailbox.primary_smtp.lower(),
-            mailbox.sam.lower(),
-            *(a.lower() for a in mailbox.proxy_addresses),
-        }:
+        seen: list[str] = []
+        for text in (
+            mailbox.name,
+            mailbox.alias,
+            mailbox.upn,
+            mailbox.primary_smtp,
+            mailbox.sam,
+            *mailbox.proxy_addresses,
+        ):
+            key = text.lower()
+            if key in seen:
+                continue
+            seen.append(key)
             bucket = keys.get(key)
             if bucket is None:
                 keys[key] = [mailbox]

@@ -16,8 +16,10 @@ partnerships is stale: old handsets nobody removed, still listed, long silent.
 
 from __future__ import annotations
 
+import gc
 import random
 import unicodedata
+from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -27,7 +29,6 @@ from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.model import Device, Mailbox, Organization, guid_bits
 
 _HEX = "0123456789ABCDEF"
-_SERIAL = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _LANGUAGES = (
     "English",
     "English",
@@ -40,6 +41,9 @@ _LANGUAGES = (
     "Spanish",
 )
 _CARRIERS = ("Verizon", "AT&T", "T-Mobile", "Sprint", "Vodafone", "Orange", "O2")
+_HEARTBEATS = (480, 900, 1680, 1740)
+_SERIAL = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_SERIAL_PAIRS = [a + b for a in _SERIAL for b in _SERIAL]
 
 
 @dataclass(frozen=True)
@@ -228,8 +232,39 @@ def _ascii(text: str) -> str:
     ).lower()
 
 
+@dataclass(frozen=True)
+class _Variant:
+    """One precomputed (kind, model, OS) combination: everything but the random ids."""
+
+    kind: DeviceKind
+    device_type: str
+    model: str
+    friendly: str
+    os: str
+    user_agent: str
+
+
+def _variants(kind: DeviceKind) -> list[_Variant]:
+    out = []
+    for model, friendly in kind.models:
+        for os_name in kind.oses:
+            apple = kind.id_style == "apple"
+            os_version = os_name.split()[1] if apple else os_name.split()[-1]
+            build = _apple_build(os_name) if apple else ""
+            device_type = (
+                "SAMSUNG" + model.replace("-", "") if kind.id_style == "samsung" else kind.device_type
+            )
+            ua = kind.ua.format(model=model, build=build, os_version=os_version)
+            out.append(_Variant(kind, device_type, model, friendly, os_name, ua))
+    return out
+
+
 class PopulationBuilder:
-    """Draws users, mailboxes and devices from seeded generators into an organisation."""
+    """Draws users, mailboxes and devices from seeded generators into an organisation.
+
+    Hot paths draw with `rng.random()` and precomputed tables (device variants, ASCII forms of
+    the name pools, cumulative weights) rather than `choice`/`choices`, which keeps a device at
+    a few microseconds."""
 
     def __init__(
         self, rng: random.Random, faker: Faker, now: float, sync_interval: float = 3600.0
@@ -239,6 +274,9 @@ class PopulationBuilder:
         self.sync_interval = sync_interval
         self.first_names = sorted({faker.first_name() for _ in range(400)})
         self.last_names = sorted({faker.last_name() for _ in range(600)})
+        self._first_ascii = [_ascii(n) or "user" for n in self.first_names]
+        self._last_ascii = [_ascii(n) or "x" for n in self.last_names]
+        self._variants = [_variants(k) for k in DEVICE_MIX]
         self._cum_weights = list(accumulate(k.weight for k in DEVICE_MIX))
         self._legacy_weights = list(
             accumulate(0.0 if k.min_server_major else k.weight for k in DEVICE_MIX)
@@ -249,12 +287,21 @@ class PopulationBuilder:
     # -- devices -------------------------------------------------------------------------------
     def device_id(self, style: str) -> str:
         rng = self.rng
-        if style == "apple":
-            return "Appl" + "".join(rng.choices(_SERIAL, k=12))
+        if style == "apple":  # "Appl" + a 12-character serial number
+            bits, pairs = rng.getrandbits(66), _SERIAL_PAIRS  # six 11-bit draws of a pair
+            return (
+                "Appl"
+                + pairs[(bits & 2047) % 1156]
+                + pairs[(bits >> 11 & 2047) % 1156]
+                + pairs[(bits >> 22 & 2047) % 1156]
+                + pairs[(bits >> 33 & 2047) % 1156]
+                + pairs[(bits >> 44 & 2047) % 1156]
+                + pairs[(bits >> 55 & 2047) % 1156]
+            )
         if style == "samsung":
             return "SEC" + format(rng.getrandbits(56), "014X")
         if style == "android":
-            return "androidc" + str(rng.randrange(10**9, 10**10))
+            return "androidc" + str(1_000_000_000 + int(rng.random() * 9_000_000_000))
         return format(rng.getrandbits(128), "032X")
 
     def device(
@@ -262,34 +309,28 @@ class PopulationBuilder:
     ) -> Device:
         """A new partnership for `mailbox`; `modern`: its server is Exchange 2013 or later."""
         rng = self.rng
-        kind = rng.choices(
-            DEVICE_MIX, cum_weights=self._cum_weights if modern else self._legacy_weights
-        )[0]
-        model, friendly = rng.choice(kind.models)
-        os_name = rng.choice(kind.oses)
-        apple = kind.id_style == "apple"
-        os_version = os_name.split()[1] if apple else os_name.split()[-1]
-        build = _apple_build(os_name) if apple else ""
-        device_type = (
-            "SAMSUNG" + model.replace("-", "") if kind.id_style == "samsung" else kind.device_type
-        )
+        rnd = rng.random
+        weights = self._cum_weights if modern else self._legacy_weights
+        index = bisect(weights, rnd() * weights[-1])
+        variants = self._variants[min(index, len(weights) - 1)]
+        v = variants[int(rnd() * len(variants))]
+        kind = v.kind
         if first_sync is None:
-            first_sync = self.now - rng.randrange(3600, 700 * 86400)
-        interval = float(round(self.sync_interval * rng.uniform(0.5, 1.5)))
+            first_sync = self.now - (3600 + int(rnd() * (700 * 86400 - 3600)))
         phone = kind.phone
         return Device(
             guid=guid_bits(rng),
             mailbox=mailbox,
             device_id=self.device_id(kind.id_style),
-            device_type=device_type,
-            model=model,
-            os=os_name,
-            user_agent=kind.ua.format(model=model, build=build, os_version=os_version),
-            friendly_name=friendly,
-            imei=str(rng.randrange(10**14, 10**15)) if phone else "",
-            operator=rng.choice(_CARRIERS) if phone else "",
-            phone=f"+1{rng.randrange(2012000000, 9899999999)}" if phone else "",
-            os_language=rng.choice(_LANGUAGES),
+            device_type=v.device_type,
+            model=v.model,
+            os=v.os,
+            user_agent=v.user_agent,
+            friendly_name=v.friendly,
+            imei=str(100_000_000_000_000 + int(rnd() * 899_999_999_999_999)) if phone else "",
+            operator=_CARRIERS[int(rnd() * len(_CARRIERS))] if phone else "",
+            phone=f"+1{2_012_000_000 + int(rnd() * 7_887_999_999)}" if phone else "",
+            os_language=_LANGUAGES[int(rnd() * len(_LANGUAGES))],
             eas_version=kind.eas_version,
             first_sync=first_sync,
             last_success_sync=None,
@@ -298,29 +339,30 @@ class PopulationBuilder:
             when_changed=first_sync,
             client_type=kind.client_type,
             provisionable=kind.provisionable,
-            heartbeat=rng.choice((480, 900, 1680, 1740)) if phone else None,
-            interval=interval,
+            heartbeat=_HEARTBEATS[int(rnd() * 4)] if phone else None,
+            interval=float(round(self.sync_interval * (0.5 + rnd()))),
         )
 
     def _settle(self, device: Device, stale_share: float) -> None:
         """Give an existing partnership its history: stale, or syncing on its schedule."""
-        rng = self.rng
-        if rng.random() < stale_share:
+        rnd = self.rng.random
+        if rnd() < stale_share:
             device.state = "stale"
-            last = max(device.first_sync, self.now - rng.randrange(30 * 86400, 400 * 86400))
-            device.last_success_sync = device.last_sync_attempt = last
+            last = max(device.first_sync, self.now - (30 * 86400 + int(rnd() * 370 * 86400)))
         else:
-            device.next_sync = self.now + round(rng.uniform(0.0, device.interval))
+            device.next_sync = self.now + round(rnd() * device.interval)
             last = max(device.first_sync, device.next_sync - device.interval)
-            device.last_success_sync = device.last_sync_attempt = last
+        device.last_success_sync = device.last_sync_attempt = last
         device.last_policy_update = device.first_sync if device.provisionable else None
 
     # -- users -----------------------------------------------------------------------------------
     def person(self) -> tuple[str, str, str, str]:
         """(first name, last name, unique alias, unique display name)."""
-        first = self.rng.choice(self.first_names)
-        last = self.rng.choice(self.last_names)
-        base = f"{_ascii(first) or 'user'}.{_ascii(last) or 'x'}"
+        rnd = self.rng.random
+        i = int(rnd() * len(self.first_names))
+        j = int(rnd() * len(self.last_names))
+        first, last = self.first_names[i], self.last_names[j]
+        base = f"{self._first_ascii[i]}.{self._last_ascii[j]}"
         n = self._alias_counts.get(base, 0) + 1
         self._alias_counts[base] = n
         alias = base if n == 1 else f"{base}{n}"
@@ -363,7 +405,7 @@ class PopulationBuilder:
                 enabled=details == "UserMailbox",
             )
         )
-        created = self.now - rng.randrange(30 * 86400, 2000 * 86400)
+        created = self.now - (30 * 86400 + int(rng.random() * 1970 * 86400))
         mailbox = Mailbox(
             guid=guid_bits(rng),
             exchange_guid=guid_bits(rng),
@@ -393,7 +435,26 @@ class PopulationBuilder:
         domain: str,
         servers: list[str],
     ) -> Population:
-        """Create `spec.users` users with mailboxes and devices, plus resource mailboxes."""
+        """Create `spec.users` users with mailboxes and devices, plus resource mailboxes.
+
+        The cyclic garbage collector is paused meanwhile: the objects made here all live on,
+        and letting it scan the growing heap again and again would make generation quadratic."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._populate(org, directory, spec, domain, servers)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _populate(
+        self,
+        org: Organization,
+        directory: Directory,
+        spec: PopulationSpec,
+        domain: str,
+        servers: list[str],
+    ) -> Population:
         rng = self.rng
         domains = [d.lower() for d in spec.domains] or [domain.lower()]
         ous = list(spec.ous) or ["Users"]
