@@ -37,10 +37,15 @@ _ERROR_MAP: list[tuple[type[ex.ExchangeError], type[port.ExchangeError]]] = [
     (ex.ParameterBindingError, port.InvalidArgument),
     (ex.InvalidArgument, port.InvalidArgument),
     (ex.FilterError, port.InvalidArgument),
+    (ex.DataValidationError, port.InvalidArgument),
     (ex.ObjectNotFound, port.ObjectNotFound),
+    (ex.RecipientNotFound, port.ObjectNotFound),
+    (ex.DomainNotFound, port.ObjectNotFound),
     (ex.AmbiguousIdentity, port.AmbiguousIdentity),
+    (ex.RecipientNotUnique, port.AmbiguousIdentity),
     (ex.ObjectAlreadyExists, port.ObjectAlreadyExists),
     (ex.WriteScopeError, port.AccessDenied),
+    (ex.SessionBroken, port.ServerUnavailable),
 ]
 
 

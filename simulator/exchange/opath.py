@@ -61,13 +61,13 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             raise _syntax(text, pos)
-        kind = m.lastgroup or ""
+        group = kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "sq":
             value, kind = value.replace("''", "'"), "str"
         elif kind == "dq":
             value, kind = value.replace('""', '"'), "str"
-        out.append((kind, value.lower() if kind in ("op", "var") else value, m.start(kind)))
+        out.append((kind, value.lower() if kind in ("op", "var") else value, m.start(group)))
         pos = m.end()
     return out
 

@@ -252,7 +252,9 @@ def _variants(kind: DeviceKind) -> list[_Variant]:
             os_version = os_name.split()[1] if apple else os_name.split()[-1]
             build = _apple_build(os_name) if apple else ""
             device_type = (
-                "SAMSUNG" + model.replace("-", "") if kind.id_style == "samsung" else kind.device_type
+                "SAMSUNG" + model.replace("-", "")
+                if kind.id_style == "samsung"
+                else kind.device_type
             )
             ua = kind.ua.format(model=model, build=build, os_version=os_version)
             out.append(_Variant(kind, device_type, model, friendly, os_name, ua))

@@ -118,6 +118,19 @@ class ExchangeShell:
                 self._statement(statement)
             except _StatementStopped:
                 continue
+            except ShellRuntimeError as exc:
+                self._runtime_error(exc, None)
+            except ExchangeError as exc:  # raised while evaluating an expression's argument
+                self._error(exc, "", statement.pos, 1)
+            except Exception as exc:  # a defect of the twin: reported, never a traceback
+                self._runtime_error(
+                    ShellRuntimeError(
+                        f"The shell twin failed internally: {type(exc).__name__}: {exc}",
+                        "TwinInternalError",
+                        pos=statement.pos,
+                    ),
+                    None,
+                )
             finally:
                 if self.after_command is not None:
                     self.after_command()
