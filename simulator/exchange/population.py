@@ -464,40 +464,36 @@ class PopulationBuilder:
         out = Population()
         whole = int(spec.devices_per_user)
         fraction = spec.devices_per_user - whole
-        for i in range(spec.users):
+
+        def place(i: int, ou: str, details: str = "UserMailbox") -> Mailbox:
+            """The i-th mailbox, spread round-robin over domains and mailbox servers."""
             user_domain = domains[i % len(domains)]
-            email_domain = (spec.email_domain or user_domain).lower()
-            server = servers[i % len(servers)]
-            mailbox = self.mailbox(
+            return self.mailbox(
                 org,
                 directory,
                 user_domain,
-                email_domain,
-                server,
+                (spec.email_domain or user_domain).lower(),
+                servers[i % len(servers)],
                 f"DB{(i % len(servers)) + 1:02d}",
-                ous[i % len(ous)],
+                ou,
+                details,
             )
+
+        for i in range(spec.users):
+            mailbox = place(i, ous[i % len(ous)])
             out.user_mailboxes.append(mailbox)
             count = whole + (1 if rng.random() < fraction else 0)
             for _ in range(count):
-                device = self.device(mailbox, modern=modern.get(server, True))
+                device = self.device(mailbox, modern=modern.get(mailbox.server, True))
                 self._settle(device, spec.stale)
                 org.add_device(device)
                 out.devices.append(device)
             if rng.random() < spec.licensed:
                 out.licensed.append(mailbox.upn)
-        resources = int(spec.users * spec.resource_mailboxes)
-        for j in range(resources):
-            details = ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4]
-            user_domain = domains[j % len(domains)]
-            self.mailbox(
-                org,
-                directory,
-                user_domain,
-                (spec.email_domain or user_domain).lower(),
-                servers[j % len(servers)],
-                f"DB{(j % len(servers)) + 1:02d}",
+        for j in range(int(spec.users * spec.resource_mailboxes)):
+            place(
+                j,
                 ous[0],
-                details,
+                ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4],
             )
         return out

@@ -7,37 +7,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connector.prereqs import REQUIRED_CMDLETS
 from simulator.exchange import errors as ex
 from simulator.exchange.rbac import ROLE_GROUPS, ROLES, RbacModel, canonical_role
 from tests.exchange.conftest import account, connect, make_world, with_accounts
 
-REQUIRED = (
-    "Get-ActiveSyncOrganizationSettings",
-    "Set-ActiveSyncOrganizationSettings",
-    "Get-CASMailbox",
-    "Set-CASMailbox",
-    "Get-ActiveSyncMailboxPolicy",
-    "Set-ActiveSyncMailboxPolicy",
-    "New-ActiveSyncMailboxPolicy",
-    "Remove-ActiveSyncMailboxPolicy",
-    "Get-ActiveSyncDeviceAccessRule",
-    "Set-ActiveSyncDeviceAccessRule",
-    "New-ActiveSyncDeviceAccessRule",
-    "Remove-ActiveSyncDeviceAccessRule",
-    "Get-ActiveSyncDeviceStatistics",
-    "Get-ActiveSyncDevice",
-    "Get-ExchangeServer",
-    "Get-ActiveSyncDeviceClass",
-    "Get-Recipient",
-    "Clear-ActiveSyncDevice",
-    "Remove-ActiveSyncDevice",
-    "Set-ADServerSettings",
-)
+REQUIRED = tuple(c for c in REQUIRED_CMDLETS if c != "Get-Command")  # SPEC R1.10
 
 
 def required_granted(groups: list[str]) -> set[str]:
     grants = RbacModel().grants("CONTOSO\\x", groups)
-    return {name for name in REQUIRED if name.lower() in grants}
+    return {name.lower() for name in REQUIRED if name.lower() in grants}
 
 
 @pytest.mark.parametrize(
@@ -57,15 +37,18 @@ def test_built_in_role_groups_grant_what_the_reference_counts(group, count):
 
 
 def test_recipient_management_lacks_the_organization_client_access_cmdlets():
-    missing = set(REQUIRED) - required_granted(["Recipient Management"])
+    missing = {n.lower() for n in REQUIRED} - required_granted(["Recipient Management"])
     assert missing == {
-        "Get-ActiveSyncOrganizationSettings",
-        "Set-ActiveSyncOrganizationSettings",
-        "Get-ActiveSyncDeviceAccessRule",
-        "Set-ActiveSyncDeviceAccessRule",
-        "New-ActiveSyncDeviceAccessRule",
-        "Remove-ActiveSyncDeviceAccessRule",
-        "Get-ActiveSyncDeviceClass",
+        n.lower()
+        for n in (
+            "Get-ActiveSyncOrganizationSettings",
+            "Set-ActiveSyncOrganizationSettings",
+            "Get-ActiveSyncDeviceAccessRule",
+            "Set-ActiveSyncDeviceAccessRule",
+            "New-ActiveSyncDeviceAccessRule",
+            "Remove-ActiveSyncDeviceAccessRule",
+            "Get-ActiveSyncDeviceClass",
+        )
     }
 
 
@@ -79,7 +62,7 @@ def test_minimum_custom_set_for_the_connector_covers_every_required_cmdlet():
     ):
         model.assign("CONTOSO\\svc", role)
     grants = model.grants("CONTOSO\\svc", [])
-    assert {n for n in REQUIRED if n.lower() in grants} == set(REQUIRED)
+    assert all(n.lower() in grants for n in REQUIRED)
 
 
 def test_only_organization_client_access_grants_the_device_lists():
@@ -129,8 +112,8 @@ def test_custom_role_group_from_the_scenario():
             ]
         },
     )
-    names = {c["Name"] for c in connect(world, "CONTOSO\\svc").invoke("Get-Command")}
-    assert set(REQUIRED) <= names
+    names = {c["Name"].lower() for c in connect(world, "CONTOSO\\svc").invoke("Get-Command")}
+    assert {n.lower() for n in REQUIRED} <= names
 
 
 def test_scoped_assignment_writes_only_inside_its_recipient_root():

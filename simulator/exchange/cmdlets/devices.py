@@ -1,9 +1,14 @@
 """Device partnerships: Get-ActiveSyncDevice, Get-ActiveSyncDeviceStatistics,
-Clear-ActiveSyncDevice, Remove-ActiveSyncDevice and their 2013+ MobileDevice twins."""
+Clear-ActiveSyncDevice, Remove-ActiveSyncDevice and their 2013+ MobileDevice twins.
+
+Each pair runs one implementation: the *-ActiveSync* cmdlet warns that it is deprecated on
+2013+ and sees only `ClientType = EAS` partnerships there; the MobileDevice twin sees every
+partnership (ActiveSync and OWA for Devices) and does not warn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.cmdlets.common import (
@@ -32,10 +37,6 @@ from simulator.exchange.views import (
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation
 
-_DEVICE_ID = dict(ps_type="ActiveSyncDeviceIdParameter", position=0, pipeline=True)
-_MAILBOX = dict(
-    ps_type="MailboxIdParameter", pipeline=True, pipeline_types=("CASMailbox", "ReducedRecipient")
-)
 _SORTABLE = (
     "DeviceAccessControlRule",
     "DeviceAccessState",
@@ -61,45 +62,55 @@ _CLIENT_SWITCHES = {
 }
 
 
-def _list_devices(
-    ctx: Invocation,
-    eas_only: bool,
-    identity: str | None,
-    mailbox: str | None,
-    filter_text: str | None,
-    result_size: Any,
-    sort: str | None,
-    ou: str | None,
-    client_types: tuple[str, ...] | None = None,
-) -> list[Record]:
-    if identity:
-        device = resolve_device(ctx, identity, eas_only)
-        return [device_view(ctx.org, device, ctx.version, ctx.now)]
-    visible = device_filter(ctx, eas_only)
-    mailboxes: Iterable[Mailbox]
-    if mailbox:
-        mailboxes = [resolve_mailbox(ctx, mailbox)]
-    else:
-        mailboxes = visible_mailboxes(ctx)
-        if ou:
-            root = ou.lower().rstrip("/")
-            mailboxes = (
-                m for m in mailboxes if f"{m.domain}/{m.ou}".lower() == root or m.domain == root
-            )
-    devices: Iterable[Device] = devices_of(mailboxes, visible)
-    if client_types:
-        devices = (d for d in devices if d.client_type in client_types)
-    getters = device_filter_getters(ctx.org, ctx.now)
-    selected = sort_by(filtered(devices, filter_text, getters), sort, getters)
-    return [
-        device_view(ctx.org, d, ctx.version, ctx.now) for d in limit(ctx, selected, result_size)
-    ]
+def _device_id(**kw: Any) -> Param:
+    return Param(
+        "Identity", "identity", "ActiveSyncDeviceIdParameter", position=0, pipeline=True, **kw
+    )
 
 
+def _mailbox(**kw: Any) -> Param:
+    return Param(
+        "Mailbox",
+        "identity",
+        "MailboxIdParameter",
+        sets=("Mailbox",),
+        mandatory=True,
+        pipeline=True,
+        pipeline_types=("CASMailbox", "ReducedRecipient"),
+        **kw,
+    )
+
+
+def _pair(
+    noun: str,
+    since: tuple[int, int],
+    params: Callable[[bool], list[Param]],
+    run: Callable[..., Any],
+    doc: str,
+    mobile_doc: str,
+    **kw: Any,
+) -> None:
+    """Register `<Verb>-ActiveSync<noun>` and its `<Verb>-Mobile<noun>` twin (2013+)."""
+    verb, rest = noun.split("-", 1)
+    old, new = f"{verb}-ActiveSync{rest}", f"{verb}-Mobile{rest}"
+
+    def activesync(ctx: Invocation, **values: Any) -> Any:
+        deprecated(ctx, old, new)
+        return run(ctx, False, **values)
+
+    def mobile(ctx: Invocation, **values: Any) -> Any:
+        return run(ctx, True, **values)
+
+    activesync.__doc__, mobile.__doc__ = doc, mobile_doc
+    cmdlet(old, params(False), since=since, **kw)(activesync)
+    cmdlet(new, params(True), since=(15, 0), **kw)(mobile)
+
+
+# -- Get-ActiveSyncDevice / Get-MobileDevice ----------------------------------------------------------
 def _get_params(mobile: bool) -> list[Param]:
     params = [
-        Param("Identity", "identity", sets=("Identity",), **_DEVICE_ID),  # type: ignore[arg-type]
-        Param("Mailbox", "identity", sets=("Mailbox",), mandatory=True, **_MAILBOX),  # type: ignore[arg-type]
+        _device_id(sets=("Identity",)),
+        _mailbox(),
         Param("Filter"),
         Param("ResultSize", "resultsize"),
         Param("SortBy", "enum", choices=_SORTABLE),
@@ -117,35 +128,9 @@ def _get_params(mobile: bool) -> list[Param]:
     return params
 
 
-@cmdlet("Get-ActiveSyncDevice", _get_params(False), since=(14, 0), output_type="MobileDevice")
-def get_activesync_device(
+def _get(
     ctx: Invocation,
-    Identity: str | None = None,
-    Mailbox: str | None = None,
-    Filter: str | None = None,
-    ResultSize: Any = None,
-    SortBy: str | None = None,
-    OrganizationalUnit: str | None = None,
-    **_: Any,
-) -> list[Record]:
-    """Returns ActiveSync device partnerships with their access state.
-
-    Emulated: the Identity and Mailbox parameter sets, every identity form, -Filter over the
-    documented filterable properties (plus WhenChanged/WhenCreated), -ResultSize with its
-    warnings, -SortBy, -OrganizationalUnit; on 2013+ the deprecation warning and only
-    `ClientType = EAS` partnerships; on a 2010 server, no devices of mailboxes hosted on 2013+
-    servers (SPEC R5.8); DeviceAccessState/Reason/ControlRule in Exchange's order.
-    Not emulated: -Monitoring returns nothing different (no monitoring mailboxes exist).
-    """
-    deprecated(ctx, "Get-ActiveSyncDevice", "Get-MobileDevice")
-    return _list_devices(
-        ctx, True, Identity, Mailbox, Filter, ResultSize, SortBy, OrganizationalUnit
-    )
-
-
-@cmdlet("Get-MobileDevice", _get_params(True), since=(15, 0), output_type="MobileDevice")
-def get_mobile_device(
-    ctx: Invocation,
+    mobile: bool,
     Identity: str | None = None,
     Mailbox: str | None = None,
     Filter: str | None = None,
@@ -154,32 +139,60 @@ def get_mobile_device(
     OrganizationalUnit: str | None = None,
     **switches: Any,
 ) -> list[Record]:
+    eas_only = not mobile
+    if Identity:
+        device = resolve_device(ctx, Identity, eas_only)
+        return [device_view(ctx.org, device, ctx.version, ctx.now)]
+    visible = device_filter(ctx, eas_only)
+    mailboxes: Iterable[Mailbox]
+    if Mailbox:
+        mailboxes = [resolve_mailbox(ctx, Mailbox)]
+    else:
+        mailboxes = visible_mailboxes(ctx)
+        if OrganizationalUnit:
+            root = OrganizationalUnit.lower().rstrip("/")
+            mailboxes = (
+                m for m in mailboxes if f"{m.domain}/{m.ou}".lower() == root or m.domain == root
+            )
+    devices: Iterable[Device] = devices_of(mailboxes, visible)
+    wanted = {t for name, types in _CLIENT_SWITCHES.items() if switches.get(name) for t in types}
+    if wanted:
+        devices = (d for d in devices if d.client_type in wanted)
+    getters = device_filter_getters(ctx.org, ctx.now)
+    selected = sort_by(filtered(devices, Filter, getters), SortBy, getters)
+    return [device_view(ctx.org, d, ctx.version, ctx.now) for d in limit(ctx, selected, ResultSize)]
+
+
+_pair(
+    "Get-Device",
+    (14, 0),
+    _get_params,
+    _get,
+    """Returns ActiveSync device partnerships with their access state.
+
+    Emulated: the Identity and Mailbox parameter sets, every identity form, -Filter over the
+    documented filterable properties (plus WhenChanged/WhenCreated), -ResultSize with its
+    warnings, -SortBy, -OrganizationalUnit; on 2013+ the deprecation warning and only
+    `ClientType = EAS` partnerships; on a 2010 server, no devices of mailboxes hosted on 2013+
+    servers (SPEC R5.8); DeviceAccessState/Reason/ControlRule in Exchange's order.
+    Not emulated: -Monitoring returns nothing different (no monitoring mailboxes exist).
+    """,
     """Returns every mobile device partnership: ActiveSync and OWA for Devices (2013+).
 
     Emulated: as Get-ActiveSyncDevice, without the deprecation warning and the EAS-only
     filter; -ActiveSync and -OWAforDevices (and on 2016 -RestApi, -UniversalOutlook) restrict
     the client types.
-    """
-    wanted = tuple(
-        t for name, types in _CLIENT_SWITCHES.items() if switches.get(name) for t in types
-    )
-    return _list_devices(
-        ctx,
-        False,
-        Identity,
-        Mailbox,
-        Filter,
-        ResultSize,
-        SortBy,
-        OrganizationalUnit,
-        wanted or None,
-    )
+    Not emulated: -Monitoring returns nothing different (no monitoring mailboxes exist).
+    """,
+    output_type="MobileDevice",
+)
 
 
+# -- statistics ---------------------------------------------------------------------------------------
 def _statistics_params(mobile: bool) -> list[Param]:
     params = [
-        Param("Identity", "identity", sets=("Identity",), mandatory=True, **_DEVICE_ID),  # type: ignore[arg-type]
-        Param("Mailbox", "identity", sets=("Mailbox",), mandatory=True, **_MAILBOX),  # type: ignore[arg-type]
+        _device_id(sets=("Identity",), mandatory=True),
+        _mailbox(),
         Param("GetMailboxLog", "switch"),
         Param("NotificationEmailAddresses", "multivalued"),
         Param("ShowRecoveryPassword", "switch"),
@@ -191,15 +204,23 @@ def _statistics_params(mobile: bool) -> list[Param]:
 
 
 def _statistics(
-    ctx: Invocation, eas_only: bool, identity: str | None, mailbox: str | None, show: bool
+    ctx: Invocation,
+    mobile: bool,
+    Identity: str | None = None,
+    Mailbox: str | None = None,
+    ShowRecoveryPassword: bool = False,
+    **_: Any,
 ) -> list[Record]:
-    if identity:
-        devices = [resolve_device(ctx, identity, eas_only)]
+    if Identity:
+        devices = [resolve_device(ctx, Identity, not mobile)]
     else:
-        assert mailbox is not None
-        owner = resolve_mailbox(ctx, mailbox, as_recipient=True)
-        devices = list(devices_of([owner], device_filter(ctx, eas_only)))
-    return [device_statistics_view(ctx.org, d, ctx.version, ctx.now, show) for d in devices]
+        assert Mailbox is not None
+        owner = resolve_mailbox(ctx, Mailbox, as_recipient=True)
+        devices = list(devices_of([owner], device_filter(ctx, not mobile)))
+    return [
+        device_statistics_view(ctx.org, d, ctx.version, ctx.now, ShowRecoveryPassword)
+        for d in devices
+    ]
 
 
 _STATISTICS_DOC = """Returns a partnership's sync statistics: sync times, wipe status, policy.
@@ -212,61 +233,43 @@ _STATISTICS_DOC = """Returns a partnership's sync statistics: sync times, wipe s
     Not emulated: -GetMailboxLog and -NotificationEmailAddresses are accepted but no mailbox log
     is produced (MailboxLogReport stays empty); Status is never DeviceBlocked.
     """
-
-
-@cmdlet(
-    "Get-ActiveSyncDeviceStatistics",
-    _statistics_params(False),
-    since=(8, 0),
+_pair(
+    "Get-DeviceStatistics",
+    (8, 0),
+    _statistics_params,
+    _statistics,
+    _STATISTICS_DOC,
+    _STATISTICS_DOC.replace("Returns a partnership's", "Returns a mobile device partnership's"),
     output_type="MobileDeviceConfiguration",
-)
-def get_activesync_device_statistics(
-    ctx: Invocation,
-    Identity: str | None = None,
-    Mailbox: str | None = None,
-    ShowRecoveryPassword: bool = False,
-    **_: Any,
-) -> list[Record]:
-    deprecated(ctx, "Get-ActiveSyncDeviceStatistics", "Get-MobileDeviceStatistics")
-    return _statistics(ctx, True, Identity, Mailbox, ShowRecoveryPassword)
-
-
-@cmdlet(
-    "Get-MobileDeviceStatistics",
-    _statistics_params(True),
-    since=(15, 0),
-    output_type="MobileDeviceConfiguration",
-)
-def get_mobile_device_statistics(
-    ctx: Invocation,
-    Identity: str | None = None,
-    Mailbox: str | None = None,
-    ShowRecoveryPassword: bool = False,
-    **_: Any,
-) -> list[Record]:
-    return _statistics(ctx, False, Identity, Mailbox, ShowRecoveryPassword)
-
-
-get_activesync_device_statistics.__doc__ = _STATISTICS_DOC
-get_mobile_device_statistics.__doc__ = _STATISTICS_DOC.replace(
-    "Returns a partnership's",
-    "Returns a mobile device partnership's (2013+, no deprecation warning)",
 )
 
 
 # -- wipe ---------------------------------------------------------------------------------------------
+def _clear_params(mobile: bool) -> list[Param]:
+    params = [
+        _device_id(mandatory=True),
+        Param("Cancel", "switch"),
+        Param("NotificationEmailAddresses", "multivalued"),
+        DOMAIN_CONTROLLER,
+    ]
+    if mobile:
+        params.append(Param("AccountOnly", "switch", since=(15, 1)))
+    return params
+
+
 def _clear(
     ctx: Invocation,
-    identity: str,
-    eas_only: bool,
-    cancel: bool,
-    notify: list[str] | None,
-    account_only: bool,
+    mobile: bool,
+    Identity: str,
+    Cancel: bool = False,
+    NotificationEmailAddresses: list[str] | None = None,
+    AccountOnly: bool = False,
+    **_: Any,
 ) -> None:
-    device = resolve_device(ctx, identity, eas_only)
+    device = resolve_device(ctx, Identity, not mobile)
     ctx.check_recipient_write(device.mailbox)
-    if cancel:
-        if not device.wipe_pending or device.wipe_sent is not None:
+    if Cancel:
+        if not device.wipe_pending:
             ctx.warn(f"The wipe can't be canceled on the device: {device.identity}")
             return None
         if not ctx.should_process(
@@ -279,18 +282,18 @@ def _clear(
         device.when_changed = ctx.now
         ctx.changed(device.identity)
         return None
-    scope = "the email account on" if account_only else "all data on"
+    scope = "the email account on" if AccountOnly else "all data on"
     if not ctx.should_process(
-        f"Clearing mobile device {device.identity}. Once the device is synchronized, {scope} the device "
-        "will be permanently deleted."
+        f"Clearing mobile device {device.identity}. Once the device is synchronized, {scope} the "
+        "device will be permanently deleted."
     ):
         return None
     device.wipe_requested = ctx.now
     device.wipe_sent = None
     device.wipe_ack = None
     device.wipe_requestor = ctx.session.user.upn
-    device.wipe_account_only = account_only
-    device.wipe_notify = tuple(notify or ())
+    device.wipe_account_only = AccountOnly
+    device.wipe_notify = tuple(NotificationEmailAddresses or ())
     device.when_changed = ctx.now
     ctx.changed(device.identity)
     return None
@@ -306,60 +309,30 @@ _CLEAR_DOC = """Requests a remote wipe of a device, effective at its next contac
     Not emulated: -NotificationEmailAddresses is recorded but no mail is sent;
     MobileDeviceNotExistException (every partnership in the twin has sync state).
     """
-
-
-def _clear_params(mobile: bool) -> list[Param]:
-    params = [
-        Param("Identity", "identity", mandatory=True, **_DEVICE_ID),  # type: ignore[arg-type]
-        Param("Cancel", "switch"),
-        Param("NotificationEmailAddresses", "multivalued"),
-        DOMAIN_CONTROLLER,
-    ]
-    if mobile:
-        params.append(Param("AccountOnly", "switch", since=(15, 1)))
-    return params
-
-
-@cmdlet("Clear-ActiveSyncDevice", _clear_params(False), since=(8, 0), confirm_impact="High")
-def clear_activesync_device(
-    ctx: Invocation,
-    Identity: str,
-    Cancel: bool = False,
-    NotificationEmailAddresses: list[str] | None = None,
-    **_: Any,
-) -> None:
-    deprecated(ctx, "Clear-ActiveSyncDevice", "Clear-MobileDevice")
-    return _clear(ctx, Identity, True, Cancel, NotificationEmailAddresses, False)
-
-
-@cmdlet("Clear-MobileDevice", _clear_params(True), since=(15, 0), confirm_impact="High")
-def clear_mobile_device(
-    ctx: Invocation,
-    Identity: str,
-    Cancel: bool = False,
-    NotificationEmailAddresses: list[str] | None = None,
-    AccountOnly: bool = False,
-    **_: Any,
-) -> None:
-    return _clear(ctx, Identity, False, Cancel, NotificationEmailAddresses, AccountOnly)
-
-
-clear_activesync_device.__doc__ = _CLEAR_DOC
-clear_mobile_device.__doc__ = _CLEAR_DOC + (
-    "    2016+: -AccountOnly removes only the mail account (status names unverified: the twin\n"
-    "    reports the same Status values as a full wipe).\n"
+_pair(
+    "Clear-Device",
+    (8, 0),
+    _clear_params,
+    _clear,
+    _CLEAR_DOC,
+    _CLEAR_DOC.replace(
+        "Not emulated:",
+        "2016+: -AccountOnly removes only the mail account. Not emulated: the account-only status "
+        "names (unverified: the twin reports the same Status values as a full wipe);",
+    ),
+    confirm_impact="High",
 )
 
 
 # -- remove ---------------------------------------------------------------------------------------------
-def _remove(ctx: Invocation, identity: str, eas_only: bool) -> None:
-    device = resolve_device(ctx, identity, eas_only)
+def _remove(ctx: Invocation, mobile: bool, Identity: str, **_: Any) -> None:
+    device = resolve_device(ctx, Identity, not mobile)
     ctx.check_recipient_write(device.mailbox)
     text = f"Removing mobile device {device.identity}."
     if device.wipe_pending:
         text = (
-            f"Mobile device {device.identity} has a pending wipe request. Removing the device will cancel "
-            "the wipe request."
+            f"Mobile device {device.identity} has a pending wipe request. Removing the device will "
+            "cancel the wipe request."
         )
     if not ctx.should_process(text):
         return None
@@ -376,28 +349,12 @@ _REMOVE_DOC = """Deletes a device partnership (ConfirmImpact High); the device r
     text warns when a wipe is pending; write scope.
     Not emulated: Exchange Online's monthly removal throttle.
     """
-
-
-@cmdlet(
-    "Remove-ActiveSyncDevice",
-    [Param("Identity", "identity", mandatory=True, **_DEVICE_ID), DOMAIN_CONTROLLER],  # type: ignore[arg-type]
-    since=(8, 0),
+_pair(
+    "Remove-Device",
+    (8, 0),
+    lambda mobile: [_device_id(mandatory=True), DOMAIN_CONTROLLER],
+    _remove,
+    _REMOVE_DOC,
+    _REMOVE_DOC,
     confirm_impact="High",
 )
-def remove_activesync_device(ctx: Invocation, Identity: str, **_: Any) -> None:
-    deprecated(ctx, "Remove-ActiveSyncDevice", "Remove-MobileDevice")
-    return _remove(ctx, Identity, True)
-
-
-@cmdlet(
-    "Remove-MobileDevice",
-    [Param("Identity", "identity", mandatory=True, **_DEVICE_ID), DOMAIN_CONTROLLER],  # type: ignore[arg-type]
-    since=(15, 0),
-    confirm_impact="High",
-)
-def remove_mobile_device(ctx: Invocation, Identity: str, **_: Any) -> None:
-    return _remove(ctx, Identity, False)
-
-
-remove_activesync_device.__doc__ = _REMOVE_DOC
-remove_mobile_device.__doc__ = _REMOVE_DOC

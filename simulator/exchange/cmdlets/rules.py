@@ -21,6 +21,14 @@ MAX_NAME = 64
 _ID = Param(
     "Identity", "identity", "ActiveSyncDeviceAccessRuleIdParameter", position=0, pipeline=True
 )
+_ID_MANDATORY = Param(
+    "Identity",
+    "identity",
+    "ActiveSyncDeviceAccessRuleIdParameter",
+    position=0,
+    pipeline=True,
+    mandatory=True,
+)
 
 
 def rule_name(query_string: str, characteristic: str) -> str:
@@ -110,14 +118,7 @@ def new_activesync_device_access_rule(
 @cmdlet(
     "Set-ActiveSyncDeviceAccessRule",
     [
-        Param(
-            "Identity",
-            "identity",
-            "ActiveSyncDeviceAccessRuleIdParameter",
-            position=0,
-            pipeline=True,
-            mandatory=True,
-        ),
+        _ID_MANDATORY,
         Param("AccessLevel", "enum", "DeviceAccessLevel", choices=ACCESS_LEVELS),
         DOMAIN_CONTROLLER,
     ],
@@ -143,14 +144,7 @@ def set_activesync_device_access_rule(
 @cmdlet(
     "Remove-ActiveSyncDeviceAccessRule",
     [
-        Param(
-            "Identity",
-            "identity",
-            "ActiveSyncDeviceAccessRuleIdParameter",
-            position=0,
-            pipeline=True,
-            mandatory=True,
-        ),
+        _ID_MANDATORY,
         DOMAIN_CONTROLLER,
     ],
     confirm_impact="High",

@@ -20,6 +20,7 @@ PowerShell's message and error id — never another exception.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from simulator.exchange.shell.ast import (
     ArrayLiteral,
@@ -251,8 +252,14 @@ class Parser:
         return Command(start, name, args, end=self.i)
 
     def argument(self) -> Node:
+        return self._comma_list(
+            self.arg_primary, "Missing argument in parameter list.", "MissingArgument"
+        )
+
+    def _comma_list(self, item: Callable[[], Node], message: str, error_id: str) -> Node:
+        """`a` or `a, b, c` (an array); `a,` with nothing after the comma is an error."""
         start = self.i
-        first = self.arg_primary()
+        first = item()
         self.skip()
         if self.peek() != ",":
             return first
@@ -261,8 +268,8 @@ class Parser:
             self.i += 1
             self.skip(newlines=True)
             if self.at_end() or self.peek() in "|;)}":
-                raise self.error("Missing argument in parameter list.", "MissingArgument")
-            items.append(self.arg_primary())
+                raise self.error(message, error_id)
+            items.append(item())
             self.skip()
         return ArrayLiteral(start, items)
 
@@ -351,20 +358,9 @@ class Parser:
         return parse()  # type: ignore[operator]
 
     def array(self) -> Node:
-        start = self.i
-        first = self.unary()
-        self.skip()
-        if self.peek() != ",":
-            return first
-        items = [first]
-        while self.peek() == ",":
-            self.i += 1
-            self.skip(newlines=True)
-            if self.at_end() or self.peek() in "|;)}":
-                raise self.error("Missing expression after ','.", "MissingExpressionAfterToken")
-            items.append(self.unary())
-            self.skip()
-        return ArrayLiteral(start, items)
+        return self._comma_list(
+            self.unary, "Missing expression after ','.", "MissingExpressionAfterToken"
+        )
 
     def unary(self) -> Node:
         self.skip()

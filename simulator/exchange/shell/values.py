@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
+from simulator.exchange.shell.parser import COMPARISON
 
 
 class ShellRuntimeError(Exception):
@@ -201,8 +202,8 @@ def _scalar_compare(op: str, left: Any, right: Any, case: bool) -> bool:
 
 def compare(op: str, left: Any, right: Any) -> Any:
     """A comparison operator; with an array on the left it filters the array, as PowerShell."""
-    case = op.startswith("c") and op[1:] in _ALL_OPS
-    if op[:1] in ("c", "i") and op[1:] in _ALL_OPS:
+    case = op.startswith("c") and op[1:] in COMPARISON
+    if op[:1] in ("c", "i") and op[1:] in COMPARISON:
         op = op[1:]
     if op in ("contains", "notcontains"):
         items = left if isinstance(left, list) else [left]
@@ -215,24 +216,6 @@ def compare(op: str, left: Any, right: Any) -> Any:
     if isinstance(left, list):
         return [item for item in left if _scalar_compare(op, item, right, case)]
     return _scalar_compare(op, left, right, case)
-
-
-_ALL_OPS = {
-    "eq",
-    "ne",
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "like",
-    "notlike",
-    "match",
-    "notmatch",
-    "contains",
-    "notcontains",
-    "in",
-    "notin",
-}
 
 
 def _wildcard(pattern: str, case: bool) -> re.Pattern[str]:
