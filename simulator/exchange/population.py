@@ -20,6 +20,8 @@ import gc
 import random
 import unicodedata
 from bisect import bisect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -261,6 +263,19 @@ def _variants(kind: DeviceKind) -> list[_Variant]:
     return out
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk generation: the objects made then all live
+    on, and letting it scan the growing heap again and again makes generation quadratic."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class PopulationBuilder:
     """Draws users, mailboxes and devices from seeded generators into an organisation.
 
@@ -437,63 +452,45 @@ class PopulationBuilder:
         domain: str,
         servers: list[str],
     ) -> Population:
-        """Create `spec.users` users with mailboxes and devices, plus resource mailboxes.
+        """Create `spec.users` users with mailboxes and devices, plus resource mailboxes."""
+        with _gc_paused():
+            rng = self.rng
+            domains = [d.lower() for d in spec.domains] or [domain.lower()]
+            ous = list(spec.ous) or ["Users"]
+            modern = {s.name: s.version.major >= 15 for s in org.servers}
+            out = Population()
+            whole = int(spec.devices_per_user)
+            fraction = spec.devices_per_user - whole
 
-        The cyclic garbage collector is paused meanwhile: the objects made here all live on,
-        and letting it scan the growing heap again and again would make generation quadratic."""
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            return self._populate(org, directory, spec, domain, servers)
-        finally:
-            if paused:
-                gc.enable()
+            def place(i: int, ou: str, details: str = "UserMailbox") -> Mailbox:
+                """The i-th mailbox, spread round-robin over domains and mailbox servers."""
+                user_domain = domains[i % len(domains)]
+                return self.mailbox(
+                    org,
+                    directory,
+                    user_domain,
+                    (spec.email_domain or user_domain).lower(),
+                    servers[i % len(servers)],
+                    f"DB{(i % len(servers)) + 1:02d}",
+                    ou,
+                    details,
+                )
 
-    def _populate(
-        self,
-        org: Organization,
-        directory: Directory,
-        spec: PopulationSpec,
-        domain: str,
-        servers: list[str],
-    ) -> Population:
-        rng = self.rng
-        domains = [d.lower() for d in spec.domains] or [domain.lower()]
-        ous = list(spec.ous) or ["Users"]
-        modern = {s.name: s.version.major >= 15 for s in org.servers}
-        out = Population()
-        whole = int(spec.devices_per_user)
-        fraction = spec.devices_per_user - whole
-
-        def place(i: int, ou: str, details: str = "UserMailbox") -> Mailbox:
-            """The i-th mailbox, spread round-robin over domains and mailbox servers."""
-            user_domain = domains[i % len(domains)]
-            return self.mailbox(
-                org,
-                directory,
-                user_domain,
-                (spec.email_domain or user_domain).lower(),
-                servers[i % len(servers)],
-                f"DB{(i % len(servers)) + 1:02d}",
-                ou,
-                details,
-            )
-
-        for i in range(spec.users):
-            mailbox = place(i, ous[i % len(ous)])
-            out.user_mailboxes.append(mailbox)
-            count = whole + (1 if rng.random() < fraction else 0)
-            for _ in range(count):
-                device = self.device(mailbox, modern=modern.get(mailbox.server, True))
-                self._settle(device, spec.stale)
-                org.add_device(device)
-                out.devices.append(device)
-            if rng.random() < spec.licensed:
-                out.licensed.append(mailbox.upn)
-        for j in range(int(spec.users * spec.resource_mailboxes)):
-            place(
-                j,
-                ous[0],
-                ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4],
-            )
-        return out
+            for i in range(spec.users):
+                mailbox = place(i, ous[i % len(ous)])
+                out.user_mailboxes.append(mailbox)
+                count = whole + (1 if rng.random() < fraction else 0)
+                for _ in range(count):
+                    device = self.device(mailbox, modern=modern.get(mailbox.server, True))
+                    self._settle(device, spec.stale)
+                    org.add_device(device)
+                    out.devices.append(device)
+                if rng.random() < spec.licensed:
+                    out.licensed.append(mailbox.upn)
+            for j in range(int(spec.users * spec.resource_mailboxes)):
+                place(
+                    j,
+                    ous[0],
+                    ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4],
+                )
+            return out

@@ -130,6 +130,13 @@ class Parser:
             else:
                 break
 
+    def skip_separators(self) -> None:
+        """Skip blanks, new lines and `;` between statements (or hashtable entries)."""
+        self.skip(newlines=True)
+        while self.peek() == ";":
+            self.i += 1
+            self.skip(newlines=True)
+
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -145,12 +152,7 @@ class Parser:
     def statements(self, terminator: str | None) -> list[Statement]:
         out: list[Statement] = []
         while True:
-            while True:
-                self.skip(newlines=True)
-                if self.peek() == ";":
-                    self.i += 1
-                    continue
-                break
+            self.skip_separators()
             if self.at_end():
                 if terminator is not None:
                     raise self.error(
@@ -603,12 +605,7 @@ class Parser:
         self.i += 2
         entries: list[tuple[str, Node]] = []
         while True:
-            while True:
-                self.skip(newlines=True)
-                if self.peek() == ";":
-                    self.i += 1
-                    continue
-                break
+            self.skip_separators()
             if self.at_end():
                 raise self.error("The hash literal was incomplete.", "IncompleteHashLiteral", start)
             if self.peek() == "}":
