@@ -232,3 +232,21 @@ def test_remove_warns_about_a_pending_wipe(world, session):
     session.invoke("Clear-ActiveSyncDevice", {"Identity": device.identity, "Confirm": False})
     session.invoke("Remove-ActiveSyncDevice", {"Identity": device.identity, "WhatIf": True})
     assert "has a pending wipe request" in session.messages[-1][1]
+
+
+def test_mobile_device_twins_on_2013_and_their_absence_on_2010(world, session):
+    device = active_device(world)
+    stats = session.invoke("Get-MobileDeviceStatistics", {"Mailbox": device.mailbox.alias})
+    assert device.device_id in {s["DeviceID"] for s in stats} and session.warnings == []
+    session.invoke("Remove-MobileDevice", {"Identity": device.identity, "Confirm": False})
+    assert not device.partnered and session.warnings == []
+    assert world.org.audit_log[-1].cmdlet == "Remove-MobileDevice"
+    s10 = connect(make_world(exchange={"version": "2010 SP3"}))
+    for name in (
+        "Get-MobileDevice",
+        "Get-MobileDeviceStatistics",
+        "Clear-MobileDevice",
+        "Remove-MobileDevice",
+    ):
+        with pytest.raises(ex.CommandNotFound):
+            s10.invoke(name, {"Identity": "x"})

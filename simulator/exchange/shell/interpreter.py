@@ -93,8 +93,10 @@ class ExchangeShell:
         return when
 
     def sleep(self, seconds: float) -> None:
-        """Start-Sleep: simulated time passes (the world's processes run when the host lets them)."""
+        """Start-Sleep: simulated time passes (the world's processes run when the host lets them).
+        PowerShell's remoting keep-alives hold the session open meanwhile."""
         self.session.clock.spend(seconds)
+        self.session.last_used = self.session.clock.seconds
 
     @property
     def prompt(self) -> str:
