@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.errors import HostPromptNotSupported, WriteScopeError
@@ -55,7 +55,7 @@ class Invocation:
 
     @property
     def now_dt(self) -> datetime:
-        return self.org.epoch + _seconds(self.now)
+        return self.org.epoch + timedelta(seconds=self.now)
 
     @property
     def caller(self) -> str:
@@ -108,9 +108,3 @@ class Invocation:
     def changed(self, identity: str) -> None:
         """Record that the cmdlet wrote `identity` (for the admin audit log)."""
         self.modified.append(identity)
-
-
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from simulator.exchange.rbac import RbacModel
+from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
@@ -343,10 +345,6 @@ class Organization:
         self.cas_arrays: list[str] = []  # names of Client Access arrays (not one server)
         self.access_cache_seconds = 6 * 3600.0  # SPEC R5.9
         self.discovery_seconds = 14 * 60.0  # the Device Discovery transient
-        # created lazily to keep model.py free of the RBAC and throttling modules' imports
-        from simulator.exchange.rbac import RbacModel
-        from simulator.exchange.throttling import Throttling, ThrottlingPolicy
-
         self.rbac = RbacModel()
         self.throttling = Throttling(ThrottlingPolicy())
         # objects created by cmdlets draw their GUIDs here; the world gives it a seeded generator

@@ -28,7 +28,7 @@ from itertools import accumulate
 from faker import Faker
 
 from simulator.directory import Directory, DirectoryUser
-from simulator.exchange.model import Device, Mailbox, Organization, guid_bits
+from simulator.exchange.model import Device, Mailbox, Organization, format_guid, guid_bits
 
 _HEX = "0123456789ABCDEF"
 _LANGUAGES = (
@@ -223,8 +223,6 @@ class Population:
 
 def new_guid(rng: random.Random) -> str:
     """A GUID string drawn from `rng` (for callers outside the Exchange model)."""
-    from simulator.exchange.model import format_guid
-
     return format_guid(guid_bits(rng))
 
 

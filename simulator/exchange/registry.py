@@ -29,6 +29,7 @@ from simulator.exchange.errors import (
     PositionalParameterNotFound,
     PropertyTooLong,
 )
+from simulator.exchange.opath import parse_date
 from simulator.exchange.versions import ExchangeVersion
 
 COMMON_PARAMETERS: dict[str, str] = {
@@ -328,8 +329,6 @@ def convert(param: Param, value: Any) -> Any:
     if kind == "datetime":
         if isinstance(value, datetime):
             return value
-        from simulator.exchange.opath import parse_date
-
         parsed = parse_date(str(value))
         if parsed is None:
             raise ArgumentTransformationError(param.name, value, "System.DateTime")

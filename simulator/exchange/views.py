@@ -27,6 +27,7 @@ from simulator.exchange.model import (
     Mailbox,
     MailboxPolicy,
     Organization,
+    format_guid,
 )
 from simulator.exchange.versions import ExchangeVersion
 
@@ -89,8 +90,6 @@ def server_view(org: Organization, server: ExchangeServer, status: bool = False)
 
 
 def _guid(value: int) -> str:
-    from simulator.exchange.model import format_guid
-
     return format_guid(value)
 
 

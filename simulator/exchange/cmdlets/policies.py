@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.exchange import policy_settings
 from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER, deprecated, no_change
-from simulator.exchange.errors import ObjectAlreadyExists
+from simulator.exchange.errors import ObjectAlreadyExists, PropertyTooLong
 from simulator.exchange.identity import resolve_policy
 from simulator.exchange.model import MailboxPolicy
 from simulator.exchange.registry import Param, cmdlet
@@ -70,8 +70,6 @@ def _make_default(ctx: Invocation, policy: MailboxPolicy) -> None:
 
 
 def _check_name(ctx: Invocation, name: str, exclude: MailboxPolicy | None = None) -> None:
-    from simulator.exchange.errors import PropertyTooLong
-
     if len(name) > MAX_NAME:
         raise PropertyTooLong(MAX_NAME, len(name))
     org = ctx.org

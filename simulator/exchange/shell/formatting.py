@@ -7,6 +7,7 @@ lists as `Name : Value` padded to the longest name, one blank line between objec
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -44,8 +45,6 @@ def properties_of(item: Any) -> list[str]:
 
 def _expand(columns: Iterable[str], sample: list[Any]) -> list[str]:
     """Resolve `*` wildcards and case against the objects' own property names."""
-    import fnmatch
-
     names: list[str] = []
     for item in sample[:1]:
         names = properties_of(item)

@@ -17,6 +17,7 @@ An Exchange error is non-terminating: with several piped objects, the others sti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,8 @@ from simulator.exchange.errors import (
     ExchangeError,
     ParameterBindingError,
     ParameterNotFound,
+    SessionBroken,
+    Throttled,
 )
 from simulator.exchange.invocation import Prompter
 from simulator.exchange.registry import COMMON_PARAMETERS, lookup
@@ -42,6 +45,7 @@ from simulator.exchange.shell.values import (
     get_index,
     get_member,
     is_true,
+    to_number,
     to_string,
 )
 
@@ -407,8 +411,6 @@ class ExchangeShell:
             return is_true(self._eval(node.left)) != is_true(self._eval(node.right))
         left, right = self._eval(node.left), self._eval(node.right)
         if op == "neg":
-            from simulator.exchange.shell.values import to_number
-
             number = to_number(right)
             if number is None:
                 raise ShellRuntimeError(
@@ -498,8 +500,6 @@ _NO_INPUT = object()
 def _terminating(exc: ExchangeError) -> bool:
     """Errors that stop the statement whatever -ErrorAction says: the command does not exist,
     its arguments do not bind, or the session broke."""
-    from simulator.exchange.errors import SessionBroken, Throttled
-
     return isinstance(exc, CommandNotFound | ParameterBindingError | SessionBroken | Throttled)
 
 
@@ -525,8 +525,6 @@ def _unwrap(values: list[Any]) -> Any:
 def completions(shell: ExchangeShell, line: str) -> list[str]:
     """Tab completion for the text before the cursor: command names at a command position,
     parameter names (as the caller may use them) after a `-`."""
-    import re
-
     word_match = re.search(r"[^\s|;{}()]*$", line)
     word = word_match.group(0) if word_match else ""
     before = line[: len(line) - len(word)]
