@@ -23,6 +23,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from simulator.exchange.rbac import RbacModel
@@ -41,7 +42,9 @@ def guid_bits(rng: random.Random) -> int:
 
 
 def format_guid(value: int) -> str:
-    return str(uuid.UUID(int=value))
+    """`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (what str(uuid.UUID) gives, several times faster)."""
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def parse_guid(text: str) -> int | None:
@@ -55,6 +58,7 @@ def parse_guid(text: str) -> int | None:
         return None
 
 
+@lru_cache(maxsize=256)
 def dc_path(domain: str) -> str:
     return ",".join(f"DC={p}" for p in domain.split("."))
 

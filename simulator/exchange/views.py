@@ -167,6 +167,8 @@ def recipient_view(org: Organization, mb: Mailbox) -> Record:
 def device_view(org: Organization, device: Device, version: ExchangeVersion, now: float) -> Record:
     decision = decide(org, device, now)
     mb = device.mailbox
+    modern = version.major >= 15
+    rule = decision.rule
     view: dict[str, Any] = {
         "FriendlyName": device.friendly_name,
         "DeviceId": device.device_id,
@@ -182,32 +184,22 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
         "UserDisplayName": mb.identity,
         "DeviceAccessState": decision.state,
         "DeviceAccessStateReason": decision.reason,
-        "DeviceAccessControlRule": decision.rule.name if decision.rule else None,
+        "DeviceAccessControlRule": rule.name if rule else None,
         "DeviceActiveSyncVersion": device.eas_version,
     }
-    if version.major >= 15:
-        view.update(
-            {
-                "ClientVersion": device.client_version or device.eas_version,
-                "ClientType": device.client_type,
-                "IsManaged": False,
-                "IsCompliant": False,
-                "IsDisabled": False,
-            }
-        )
-    view.update(
-        {
-            "Name": device.name,
-            "Identity": device.identity,
-            "DistinguishedName": device.distinguished_name,
-            "Guid": device.guid_text,
-            "WhenChanged": org.dt(device.when_changed),
-            "WhenCreated": org.dt(device.when_created),
-            "ExchangeVersion": version.exchange_version,
-            "IsValid": True,
-        }
-    )
-    return Record("MobileDevice" if version.major >= 15 else "ActiveSyncDevice", view)
+    if modern:  # 2013+ (reference/exchange-cmdlets.md, Get-ActiveSyncDevice)
+        view["ClientVersion"] = device.client_version or device.eas_version
+        view["ClientType"] = device.client_type
+        view["IsManaged"] = view["IsCompliant"] = view["IsDisabled"] = False
+    view["Name"] = device.name
+    view["Identity"] = device.identity
+    view["DistinguishedName"] = device.distinguished_name
+    view["Guid"] = format_guid(device.guid)
+    view["WhenChanged"] = org.dt(device.when_changed)
+    view["WhenCreated"] = org.dt(device.when_created)
+    view["ExchangeVersion"] = version.exchange_version
+    view["IsValid"] = True
+    return Record("MobileDevice" if modern else "ActiveSyncDevice", view)
 
 
 def device_statistics_view(
