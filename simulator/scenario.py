@@ -11,26 +11,29 @@ names.
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from simulator.clock import DEFAULT_START, parse_duration
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from simulator.faults import FAULT_KINDS
+from simulator.specs import (
+    FAULT_MODELS,
+    ComputerSpec,
+    FaultSpec,
+    GroupSpec,
+    HostSpec,
+    NetworkSpec,
+    Strict,
+    TenantSpec,
+    seconds_from_start,
+)
 
 # -- world ---------------------------------------------------------------------------------------
-class TenantSpec(Strict):
-    name: str = "contoso"
-    mdm_authority: Literal["intune", "none", "configmgr", "office365"] = "intune"
-    directory_sync: bool = True
-    admins: list[str] = Field(default_factory=lambda: ["admin@contoso.onmicrosoft.com"])
+# The tenant, hosts, network and fault schema are in simulator.specs.
 
 
 class AccountSpec(Strict):
@@ -44,6 +47,9 @@ class AccountSpec(Strict):
     enabled: bool = True
     locked: bool = False
     password_expired: bool = False
+    password_expires: date | None = Field(None, description="expired from this date (UTC) on")
+    mail: str | None = Field(None, description="primary SMTP address; the UPN when unset")
+    groups: list[str] = Field(default_factory=list, description="AD groups (see directory.groups)")
 
     @field_validator("name")
     @classmethod
@@ -63,6 +69,9 @@ class TrustSpec(Strict):
     trusting: str
     trusted: str
     two_way: bool = True
+    kind: Literal["external", "forest"] = Field(
+        "external", description="external: these two domains; forest: every domain of both forests"
+    )
 
 
 class DirectorySpec(Strict):
@@ -71,6 +80,11 @@ class DirectorySpec(Strict):
     extra_domains: list[DomainSpec] = Field(default_factory=list)
     trusts: list[TrustSpec] = Field(default_factory=list)
     accounts: list[AccountSpec] = Field(default_factory=list)
+    groups: list[GroupSpec] = Field(default_factory=list)
+    computers: list[ComputerSpec] = Field(
+        default_factory=list, description="more computer accounts (hosts and servers get theirs)"
+    )
+    lockout_threshold: int = Field(0, ge=0, description="bad passwords before lockout; 0 never")
 
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -105,38 +119,6 @@ class PopulationModel(Strict):
     devices_per_user: float = Field(1.5, ge=0)
     licensed: float = Field(1.0, ge=0, le=1)
     email_domain: str | None = None
-
-
-class ProxySpec(Strict):
-    address: str
-    port: int = Field(8080, ge=1, le=65535)
-    user: str | None = None
-    password: str | None = None
-    allow: list[str] = Field(default_factory=lambda: ["*"])
-
-
-class NetworkSpec(Strict):
-    proxy: ProxySpec | None = None
-    direct_internet: bool = True
-
-
-class HostSpec(Strict):
-    name: str
-    os: str = "Windows Server 2012 R2"
-    service_pack: int = 0
-    architecture: Literal["x64", "x86"] = "x64"
-    server_core: bool = False
-    cpu_ghz: float = 2.4
-    ram_gb: float = 8.0
-    free_disk_gb: float = 100.0
-    dotnet: list[str] = Field(
-        default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
-    )
-    powershell: str = "4.0"
-    domain: str | None = Field(None, description="joined domain; the directory's domain when unset")
-    workgroup: bool = False
-    secure_folders: list[str] = Field(default_factory=list)
-    insecure_folders: list[str] = Field(default_factory=list)
 
 
 class WorldSpec(Strict):
@@ -289,6 +271,10 @@ class Scenario(Strict):
     start: datetime = DEFAULT_START
     profile: Literal["2016", "2018"] = "2016"
     world: WorldSpec = Field(default_factory=WorldSpec)
+    faults: list[FaultSpec] = Field(
+        default_factory=list,
+        description="the fault timeline: [{kind, at, until, ...parameters of the kind}]",
+    )
     steps: list[Advance | Action] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
 
@@ -316,6 +302,23 @@ class Scenario(Strict):
                     f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
                 )
         return steps
+
+    @field_validator("faults", mode="before")
+    @classmethod
+    def _fault_kinds(cls, faults: Any) -> Any:
+        if not isinstance(faults, list):
+            return faults
+        kinds = sorted(FAULT_KINDS)
+        for i, fault in enumerate(faults):
+            if isinstance(fault, dict) and "kind" not in fault:
+                raise ValueError(f"fault {i + 1} needs 'kind: <fault kind>' ({', '.join(kinds)})")
+            if isinstance(fault, dict) and fault["kind"] not in FAULT_KINDS:
+                close = difflib.get_close_matches(str(fault["kind"]), kinds, n=3)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise ValueError(
+                    f"fault {i + 1}: unknown kind {fault['kind']!r} (kinds: {', '.join(kinds)}){hint}"
+                )
+        return faults
 
 
 # -- loading with line numbers ---------------------------------------------------------------------
@@ -393,11 +396,12 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-_STEP_MODELS = {
+_STEP_MODELS: dict[str, type[BaseModel]] = {
     "download_package": DownloadPackage,
     "install": Install,
     "configure": Configure,
     "Advance": Advance,
+    **FAULT_MODELS,  # fault entries are tagged by kind the way steps are by action
 }
 
 
@@ -468,8 +472,55 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _error_from_validation(file, root, exc) from None
+    problem = fault_problem(scenario)
+    if problem is not None:
+        loc, message = problem
+        node, _ = _node_at(root, loc)
+        raise ScenarioError(
+            file,
+            node.start_mark.line + 1 if node is not None else None,
+            node.start_mark.column + 1 if node is not None else None,
+            _describe(loc),
+            message,
+        )
     scenario.path = file
     return scenario
+
+
+def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
+    """The first fault entry that cannot be placed on the timeline or names something the
+    world does not have: (location, message)."""
+    world = scenario.world
+    accounts = {a.name.lower() for a in world.directory.accounts} | {
+        (a.upn or "").lower() for a in world.directory.accounts if a.upn
+    }
+    names = {
+        "account": accounts,
+        "address": {p.address.lower() for p in world.network.all_proxies()},
+        "host": {h.name.lower() for h in world.hosts},
+        "server": {s.name.lower() for s in world.exchange.servers},
+    }
+    for i, fault in enumerate(scenario.faults):
+        kind = FAULT_KINDS[fault.kind]  # type: ignore[attr-defined]
+        at = seconds_from_start(fault.at, scenario.start)  # type: ignore[attr-defined]
+        until = fault.until  # type: ignore[attr-defined]
+        if at < 0:
+            return ("faults", i, "at"), "the fault starts before the scenario does"
+        if until is not None:
+            if kind.instant:
+                return ("faults", i, "until"), f"{fault.kind} happens at one instant; drop until"  # type: ignore[attr-defined]
+            if seconds_from_start(until, scenario.start) <= at:
+                return ("faults", i, "until"), "until must come after at"
+        for param, known in names.items():
+            value = getattr(fault, param, None)
+            if value is None or kind.params[param].pattern and any(c in value for c in "*?["):
+                continue
+            if str(value).lower() not in known:
+                return ("faults", i, param), (
+                    f"{fault.kind} names {param} {value!r}, which the world does not have"  # type: ignore[attr-defined]
+                    f" (known: {', '.join(sorted(known)) or 'none'})"
+                )
+    return None
 
 
 def load_scenario(path: str | Path) -> Scenario:
