@@ -1,4 +1,4 @@
-"""`exchange-twin`: run, validate and list scenarios.
+"""`exchange-twin`: run, validate and list scenarios; serve a fake Intune tenant for labs.
 
 Exit codes: 0 when every expectation holds, 1 when one fails, 2 for invalid input (a
 scenario that does not validate, a path that does not exist, a bad option).
@@ -117,6 +117,50 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_intune_serve(args: argparse.Namespace) -> int:
+    """Serve a scenario's Intune tenant (or a default one) on 127.0.0.1 until interrupted."""
+    from simulator.intune.api import IntuneApi
+    from simulator.intune.server import make_server, wall_now
+    from simulator.world import build_world
+
+    out, err = Console(), Console(stderr=True)
+    if args.scenario:
+        scenarios = _load_all([args.scenario], err)
+        if scenarios is None:
+            return EXIT_INVALID
+        scenario = scenarios[0]
+    else:
+        scenario = Scenario(name="intune-lab")
+    world = build_world(scenario)
+    service = world.intune
+    started = wall_now()
+    service.clock = wall_now
+    world.faults.origin = started  # the scenario's fault timeline starts with the server
+    if args.package:
+        admin = next(iter(sorted(service.admins)), "")
+        name, data = world.console.download_connector(admin, started)
+        Path(args.package).write_bytes(data)
+        out.print(f"wrote {name} for tenant {service.tenant_name} to {args.package}")
+    try:
+        server = make_server(IntuneApi(service), args.port)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot listen on 127.0.0.1:{args.port}: {exc.strerror}")
+        return EXIT_INVALID
+    host, port = server.server_address[:2]
+    out.print(
+        f"Intune tenant {service.tenant_name} (profile {service.profile}) serving the connector "
+        f"API on http://{host}:{port}/api/v1 — Ctrl+C stops it",
+        highlight=False,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exchange-twin",
@@ -136,6 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(fn=cmd_list)
     sch = sub.add_parser("schema", help="print the scenario JSON Schema")
     sch.set_defaults(fn=cmd_schema)
+    intune = sub.add_parser("intune", help="the fake Intune service")
+    intune_sub = intune.add_subparsers(dest="intune_command", required=True)
+    serve = intune_sub.add_parser(
+        "serve", help="serve the connector API on 127.0.0.1 for labs (wall-clock time)"
+    )
+    serve.add_argument("scenario", nargs="?", help="a scenario whose tenant to serve")
+    serve.add_argument("--port", type=int, default=8443, help="0 picks a free port")
+    serve.add_argument(
+        "--package", metavar="FILE", help="also write the tenant's connector package to FILE"
+    )
+    serve.set_defaults(fn=cmd_intune_serve)
     return parser
 
 

@@ -17,7 +17,15 @@ import operator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    model_validator,
+)
 
 from simulator.clock import parse_duration
 from simulator.faults import FAULT_KINDS, FaultKind
@@ -78,6 +86,11 @@ class AdminSpec(Strict):
     )
 
 
+def _admin_shorthand(v: Any) -> Any:
+    """`admins: [admin@contoso.onmicrosoft.com]` is a Global Administrator with that UPN."""
+    return {"upn": v} if isinstance(v, str) else v
+
+
 class PlatformExceptionSpec(Strict):
     name: str = Field(description="EAS device type (family) or device model, e.g. iPhone, Android")
     type: Literal["family", "model"] = "family"
@@ -114,8 +127,8 @@ class TenantSpec(Strict):
     mdm_authority: Literal["intune", "none", "configmgr", "office365"] = "intune"
     directory_sync: bool = True
     directory_sync_interval: Duration = "30m"
-    admins: list[str | AdminSpec] = Field(
-        default_factory=lambda: ["admin@contoso.onmicrosoft.com"],
+    admins: list[Annotated[AdminSpec, BeforeValidator(_admin_shorthand)]] = Field(
+        default_factory=lambda: [AdminSpec(upn="admin@contoso.onmicrosoft.com")],
         description="a UPN (a Global Administrator) or {upn, password, roles, licences, mfa}",
     )
     licence_groups: dict[Licence, list[str]] = Field(
@@ -128,9 +141,6 @@ class TenantSpec(Strict):
     certificate_lifetime: Duration = "180d"
     conditional_access: ConditionalAccessSpec | None = None
     enrolment: EnrolmentSpec | None = None
-
-    def admin_specs(self) -> list[AdminSpec]:
-        return [AdminSpec(upn=a) if isinstance(a, str) else a for a in self.admins]
 
 
 # -- directory extras (the accounts themselves are in simulator.scenario) -------------------------

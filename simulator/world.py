@@ -210,7 +210,7 @@ class World:
         tenant.directory_sync_interval = parse_duration(t.directory_sync_interval)
         tenant.admin_sign_in = t.admin_sign_in
         tenant.exchange_online_connector = t.exchange_online_connector
-        for a in t.admin_specs():
+        for a in t.admins:
             tenant.add_admin(
                 Administrator(a.upn, a.password, tuple(a.roles), tuple(a.licences), a.mfa)
             )
