@@ -284,21 +284,23 @@ class FaultTimeline:
 
     def active(self, kind: str, at: float | datetime, **query: Any) -> Fault | None:
         """The first fault of `kind` active at `at` that hits a call described by `query`."""
+        candidates = [f for f in self.faults if f.kind == kind]
+        if not candidates:
+            return None
         seconds = self.seconds(at)
-        for fault in self.faults:
-            if fault.kind != kind or not fault.active_at(seconds):
+        for fault in candidates:
+            if not fault.active_at(seconds):
                 continue
             if fault.spec.matches(fault.params, query):
                 return fault
         return None
 
     def all_active(self, kind: str, at: float | datetime, **query: Any) -> list[Fault]:
+        candidates = [f for f in self.faults if f.kind == kind]
+        if not candidates:
+            return []
         seconds = self.seconds(at)
-        return [
-            f
-            for f in self.faults
-            if f.kind == kind and f.active_at(seconds) and f.spec.matches(f.params, query)
-        ]
+        return [f for f in candidates if f.active_at(seconds) and f.spec.matches(f.params, query)]
 
     def edges(self) -> list[tuple[float, str, Fault]]:
         """Every start and end in time order (ends before starts at the same instant, then by
