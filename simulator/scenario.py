@@ -303,23 +303,6 @@ class Scenario(Strict):
                 )
         return steps
 
-    @field_validator("faults", mode="before")
-    @classmethod
-    def _fault_kinds(cls, faults: Any) -> Any:
-        if not isinstance(faults, list):
-            return faults
-        kinds = sorted(FAULT_KINDS)
-        for i, fault in enumerate(faults):
-            if isinstance(fault, dict) and "kind" not in fault:
-                raise ValueError(f"fault {i + 1} needs 'kind: <fault kind>' ({', '.join(kinds)})")
-            if isinstance(fault, dict) and fault["kind"] not in FAULT_KINDS:
-                close = difflib.get_close_matches(str(fault["kind"]), kinds, n=3)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(
-                    f"fault {i + 1}: unknown kind {fault['kind']!r} (kinds: {', '.join(kinds)}){hint}"
-                )
-        return faults
-
 
 # -- loading with line numbers ---------------------------------------------------------------------
 class ScenarioError(Exception):

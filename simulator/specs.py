@@ -12,6 +12,7 @@ are validated, with line numbers, against what each kind takes.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import operator
 from datetime import datetime
@@ -56,8 +57,18 @@ def _time_point(v: Any) -> Any:
     if isinstance(v, int | float):
         return float(v)
     if isinstance(v, str):
-        parse_duration(v)
-        return v
+        try:
+            parse_duration(v)
+            return v
+        except ValueError:
+            if not v[:1].isdigit() or "-" not in v:
+                raise
+        try:
+            return _time_point(datetime.fromisoformat(v))
+        except ValueError as exc:
+            if "timezone" in str(exc):
+                raise
+            raise ValueError(f"{v!r} is neither a duration (2h) nor an ISO 8601 time") from None
     raise ValueError("expected a duration from the start (2h) or a time with a timezone")
 
 
@@ -282,9 +293,27 @@ def _fault_model(kind: type[FaultKind]) -> type[BaseModel]:
 FAULT_MODELS: dict[str, type[BaseModel]] = {
     name: _fault_model(kind) for name, kind in sorted(FAULT_KINDS.items())
 }
+
+
+def _known_kind(v: Any) -> Any:
+    """Name the fault kinds (and the closest one) instead of pydantic's tag error."""
+    if isinstance(v, dict):
+        kinds = sorted(FAULT_KINDS)
+        if "kind" not in v:
+            raise ValueError(f"a fault needs 'kind: <fault kind>' ({', '.join(kinds)})")
+        if v["kind"] not in FAULT_KINDS:
+            close = difflib.get_close_matches(str(v["kind"]), kinds, n=2)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ValueError(f"unknown fault kind {v['kind']!r} (kinds: {', '.join(kinds)}){hint}")
+    return v
+
+
 FaultSpec = Annotated[
-    functools.reduce(operator.or_, FAULT_MODELS.values()),  # type: ignore[arg-type]
-    Field(discriminator="kind"),
+    Annotated[
+        functools.reduce(operator.or_, FAULT_MODELS.values()),  # type: ignore[arg-type]
+        Field(discriminator="kind"),
+    ],
+    BeforeValidator(_known_kind),
 ]
 
 
