@@ -274,26 +274,13 @@ class SimRemoteShell:
     def open(self, server: str, credential: port.Credential) -> SimTransport:
         world = self.world
         world.trace.add_secret(credential.password)
-        path = world.network.decide_winrm(self.host.name, server, world.clock.seconds)
-        if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
-            world.clock.spend(path.seconds)
-            world.trace.emit(
-                "exchange.session",
-                host=self.host.name,
-                server=server,
-                account=credential.user,
-                error=path.outcome,
-                message=path.detail,
-            )
-            raise port.ServerUnavailable(
-                f"Connecting to remote server {server} failed with the following error message: "
-                f"{path.detail}",
-                "WinRMOperationTimeout" if path.outcome == "timeout" else "WinRMProxyError",
-                "OpenError",
-            )
         target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
         up = target is None or world.exchange_server_up(target.name)
         try:
+            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds)
+            if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
+                world.clock.spend(path.seconds)
+                raise ex.RemoteConnectError(server, path.detail, "unreachable")
             session = open_session(
                 world.org,
                 world.directory,

@@ -330,7 +330,7 @@ class Network:
                 return replace(
                     through,
                     detail=f"WinRM used the WinHTTP proxy {winhttp.address}:{winhttp.port} "
-                    f"({through.detail}); add {server} to the proxy bypass list",
+                    f"({through.detail}); add {server} to the proxy bypass list.",
                 )
             return through
         if not self._egress(source, server, WINRM_PORT):
