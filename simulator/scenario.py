@@ -455,7 +455,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _error_from_validation(file, root, exc) from None
-    problem = fault_problem(scenario)
+    problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
         loc, message = problem
         node, _ = _node_at(root, loc)
@@ -468,6 +468,50 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         )
     scenario.path = file
     return scenario
+
+
+def _unknown(what: str, value: str, known: set[str]) -> str:
+    return f"unknown {what} {value!r} (known: {', '.join(sorted(known)) or 'none'})"
+
+
+def world_problem(world: WorldSpec) -> tuple[tuple[Any, ...], str] | None:
+    """The first reference in the world to a domain, group or account it does not declare:
+    (location, message)."""
+    d = world.directory
+    declared = [(d.domain, d.netbios)] + [(x.name, x.netbios) for x in d.extra_domains]
+    domains = {n.lower() for n, _ in declared} | {
+        (b or n.split(".")[0]).lower() for n, b in declared
+    }
+    groups = {g.name.lower() for g in d.groups}
+    accounts = {a.name.lower() for a in d.accounts}
+    refs: list[tuple[tuple[Any, ...], str, str | None, set[str]]] = []
+    for i, trust in enumerate(d.trusts):
+        refs += [
+            (("world", "directory", "trusts", i, k), "domain", getattr(trust, k), domains)
+            for k in ("trusting", "trusted")
+        ]
+    for i, group in enumerate(d.groups):
+        refs.append(
+            (("world", "directory", "groups", i, "domain"), "domain", group.domain, domains)
+        )
+        refs += [
+            (("world", "directory", "groups", i, "member_of", j), "group", g, groups)
+            for j, g in enumerate(group.member_of)
+        ]
+        refs += [
+            (("world", "directory", "groups", i, "members", j), "account", a, accounts)
+            for j, a in enumerate(group.members)
+        ]
+    for i, computer in enumerate(d.computers):
+        refs.append(
+            (("world", "directory", "computers", i, "domain"), "domain", computer.domain, domains)
+        )
+    for i, host in enumerate(world.hosts):
+        refs.append((("world", "hosts", i, "domain"), "domain", host.domain, domains))
+    for loc, what, value, known in refs:
+        if value is not None and value.lower() not in known:
+            return loc, _unknown(what, value, known)
+    return None
 
 
 def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
@@ -499,10 +543,7 @@ def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
             if value is None or kind.params[param].pattern and any(c in value for c in "*?["):
                 continue
             if str(value).lower() not in known:
-                return ("faults", i, param), (
-                    f"{fault.kind} names {param} {value!r}, which the world does not have"  # type: ignore[attr-defined]
-                    f" (known: {', '.join(sorted(known)) or 'none'})"
-                )
+                return ("faults", i, param), _unknown(param, str(value), known)
     return None
 
 

@@ -172,3 +172,47 @@ def test_the_world_builds_groups_trusts_and_computer_accounts():
     assert d.computer("EX01", "contoso.local") is not None
     assert d.computer("WS01", "CONTOSO") is not None
     assert d.computer("LAB", "contoso.local") is None
+
+
+@pytest.mark.parametrize(
+    ("directory", "hosts", "needle", "message"),
+    [
+        (
+            {"groups": [{"name": "Sales", "member_of": ["Everyone"]}]},
+            None,
+            "Everyone",
+            "unknown group",
+        ),
+        (
+            {"groups": [{"name": "Sales", "members": ["CONTOSO\\nobody"]}]},
+            None,
+            "nobody",
+            "unknown account",
+        ),
+        (
+            {"trusts": [{"trusting": "contoso.local", "trusted": "fabrikam"}]},
+            None,
+            "fabrikam",
+            "unknown domain",
+        ),
+        ({}, [{"name": "CONN01", "domain": "corp.local"}], "corp.local", "unknown domain"),
+    ],
+)
+def test_references_to_undeclared_things_are_refused_with_their_line(
+    directory, hosts, needle, message
+):
+    import yaml
+
+    from simulator.scenario import ScenarioError, parse_scenario
+    from tests.conftest import BASE
+
+    world = {**BASE["world"], "directory": {**BASE["world"]["directory"], **directory}}
+    if hosts is not None:
+        world["hosts"] = hosts
+    text = yaml.safe_dump({**BASE, "world": world}, sort_keys=False)
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(text, "lab.yaml")
+    assert message in exc.value.message
+    assert exc.value.line == next(
+        i for i, line in enumerate(text.splitlines(), 1) if needle in line
+    )

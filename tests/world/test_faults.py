@@ -103,7 +103,7 @@ def line_of(text: str, needle: str) -> int:
         (
             {"kind": "account_locked", "at": "1h", "account": "CONTOSO\\nobody"},
             "nobody",
-            "does not have",
+            "unknown account",
         ),
         (
             {"kind": "service_restart", "at": "1h", "until": "2h", "host": "CONN01"},

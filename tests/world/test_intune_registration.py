@@ -244,3 +244,62 @@ def test_deleting_the_connection_in_the_console_retires_its_connector(world):
     assert "uninstall this connector" in reply.body["message"]
     assert world.console.exchange_connection() is None
     assert Client(world).register(certificate(world)).body["replaced"] == []
+
+
+def test_the_package_holds_setup_its_files_a_manifest_and_a_tenant_bound_certificate(world):
+    import hashlib
+
+    from simulator.intune.package import read_package
+
+    now = world.clock.now()
+    name, data = world.console.download_connector(ADMIN, now)
+    files = read_package(data)
+    assert name == "Exchange_Connector_Setup.zip"
+    assert "Exchange_Connector_Setup.exe" in files and "WindowsIntune.accountcert" in files
+    manifest = json.loads(files["manifest.json"])
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    assert set(listed) == set(files) - {"manifest.json"}
+    for path, entry in listed.items():
+        assert entry["sha256"] == hashlib.sha256(files[path]).hexdigest()
+        assert entry["size"] == len(files[path])
+    cert = json.loads(base64.b64decode(files["WindowsIntune.accountcert"]))
+    assert (cert["tenantId"], cert["tenantName"]) == (world.intune.tenant_id, "contoso")
+    assert cert["notAfter"] == (now + world.intune.certificate_lifetime).isoformat()
+    assert world.console.download_connector(ADMIN, now)[1] != data  # a fresh certificate each time
+
+
+def test_an_expired_connector_credential_is_refused_until_configured_again(world):
+    client = Client(world)
+    cert = certificate(world)
+    client.register(cert)
+    world.faults.schedule("certificate_expired", 600, certificate="connector")
+    assert client.call("GET", client.me()).status == 200
+    advance(world, minutes=10)
+    refused = client.call("GET", client.me())
+    assert (refused.status, refused.error) == (401, "connectorCertificateExpired")
+    again = Client(world)
+    assert again.register(cert).status == 201  # the account certificate is still valid
+    assert again.call("GET", again.me()).status == 200
+
+
+def test_an_exchange_server_down_at_connect_fails_with_0x00000001():
+    from simulator import run_scenario
+    from tests.conftest import BASE, make_scenario
+
+    scenario = make_scenario(
+        world={**BASE["world"], "population": {"users": 2}},
+        faults=[{"kind": "exchange_down", "at": "0s", "until": "1h", "server": "EX01"}],
+        steps=[
+            *BASE["steps"][:2],
+            {**BASE["steps"][2], "expect_error": "0x00000001"},
+            {"advance": "1h"},
+            BASE["steps"][2],
+            {"advance": "10m"},
+        ],
+        expect=[
+            {"path": "intune.connectors", "equals": 1},
+            {"path": "intune.exchange_connection.status", "equals": "connected"},
+        ],
+    )
+    result = run_scenario(scenario)
+    assert result.passed, result.failures
