@@ -213,13 +213,15 @@ class Network:
         """The proxy listening at `address:port` at time `at`, with the credentials it accepts
         then; None when nothing listens there (it moved away, or never existed)."""
         address = address.lower()
+        wanted = self.resolve(address, at)
         for proxy in self.proxies.values():
             here, here_port = proxy.address.lower(), proxy.port
             moved = self.faults.active("proxy_moved", at, address=here)
             if moved is not None:
                 here = str(moved.params["to_address"]).lower()
                 here_port = int(moved.params.get("to_port") or here_port)
-            if (here, here_port) != (address, port):
+            same_host = here == address or (wanted is not None and self.resolve(here, at) == wanted)
+            if here_port != port or not same_host:  # `proxy` and its FQDN are the same host
                 continue
             if self.faults.active("proxy_down", at, address=proxy.address):
                 return None

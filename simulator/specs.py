@@ -171,6 +171,13 @@ class ComputerSpec(Strict):
 
 
 # -- hosts -------------------------------------------------------------------------------------------
+def _version_text(v: Any) -> Any:
+    """YAML reads `powershell: 2.0` as a number; it means the version "2.0"."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{float(v):.1f}"
+    return v
+
+
 class EgressRuleSpec(Strict):
     action: Literal["allow", "block"] = "allow"
     destinations: list[str] = Field(default_factory=lambda: ["*"])
@@ -209,7 +216,9 @@ class HostSpec(Strict):
     dotnet: list[str] = Field(
         default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
     )
-    powershell: Literal["", "1.0", "2.0", "3.0", "4.0", "5.0", "5.1"] = "4.0"
+    powershell: Annotated[
+        Literal["", "1.0", "2.0", "3.0", "4.0", "5.0", "5.1"], BeforeValidator(_version_text)
+    ] = Field("4.0", description="Windows PowerShell version; '' when not installed")
     domain: str | None = Field(None, description="joined domain; the directory's domain when unset")
     workgroup: bool = False
     secure_folders: list[str] = Field(default_factory=list)

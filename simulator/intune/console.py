@@ -64,6 +64,18 @@ class AdminConsole:
         return self.service.request_sync(connector_id, kind, now)
 
     # -- conditional access ------------------------------------------------------------------
+    def conditional_access(self) -> dict[str, Any]:
+        """Exchange on-premises access as the console shows it."""
+        ca = self.service.access
+        return {
+            "Enabled": ca.enabled,
+            "TargetedGroups": list(ca.included_groups),
+            "ExcludedGroups": list(ca.excluded_groups),
+            "UnmanagedDeviceAccess": ca.unmanaged_access,
+            "PlatformExceptions": [e.to_json() for e in ca.platform_exceptions],
+            "Notification": {"Subject": ca.notification_subject, "Body": ca.notification_body},
+        }
+
     def set_conditional_access(
         self,
         admin: str,

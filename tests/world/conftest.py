@@ -3,6 +3,8 @@ speaks the connector API to the fake Intune service the way the connector does."
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,9 +26,14 @@ def world_of(**overrides: Any) -> World:
     return build_world(make_scenario(**overrides))
 
 
+@functools.cache
+def _base_world() -> dict[str, Any]:
+    return make_scenario().world.model_dump(mode="json", exclude_none=True)
+
+
 def small_world(**world: Any) -> World:
     """A world with a tiny population and `world` merged into BASE's world section."""
-    base = make_scenario().world.model_dump(mode="json", exclude_none=True)
+    base = copy.deepcopy(_base_world())
     base["population"] = {"users": 4, "devices_per_user": 1}
     base.update(world)
     profile = base.pop("profile", "2016")

@@ -146,3 +146,10 @@ def test_gpo_refresh_and_service_restart_in_a_run():
     )
     result = run_scenario(scenario)
     assert result.passed, result.failures
+
+
+def test_a_powershell_version_written_as_a_number_means_that_version():
+    world = small_world(hosts=[{"name": "CONN01", "powershell": 2.0}])
+    assert world.host("CONN01").powershell_version == "2.0"
+    with pytest.raises(ScenarioError, match="powershell"):
+        small_world(hosts=[{"name": "CONN01", "powershell": "6.0"}])

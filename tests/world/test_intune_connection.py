@@ -194,6 +194,8 @@ def test_policy_carries_the_access_settings(client, world):
         {"deviceClass": {"name": "WP8", "type": "family"}, "accessLevel": "allow"}
     ]
     assert policy["notification"]["subject"] == "Enrol now"
+    shown = world.console.conditional_access()
+    assert (shown["TargetedGroups"], shown["UnmanagedDeviceAccess"]) == (["Mobile"], "quarantine")
 
 
 def test_unknown_routes_methods_and_bodies_are_json_errors(client):

@@ -222,3 +222,10 @@ def test_the_http_mount_serves_intune_when_the_path_is_clear():
     assert reply.status_code == 401 and reply.json()["error"] == "unauthorized"
     assert world.clock.seconds > 0  # the round trip spent simulated time
     assert "Pr0xy-pw" not in world.trace.data().decode()
+
+
+def test_a_proxy_is_reached_by_its_short_name_or_its_fqdn():
+    net = network()
+    assert outcome(net, proxy="http://proxy:8080") == "ok"
+    assert outcome(net, proxy="http://PROXY.contoso.local:8080") == "ok"
+    assert outcome(net, proxy="http://proxy:3128") == "proxy_refused"
