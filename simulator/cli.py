@@ -32,6 +32,13 @@ def _wide() -> Console:
     return Console(width=max(Console().width, 160))
 
 
+def _error(err: Console, message: str) -> None:
+    """An error line naming what is wrong, never wrapped (paths stay greppable) nor parsed
+    as markup (a path or a message may contain brackets)."""
+    err.print("[red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def _load_all(paths: list[str], err: Console) -> list[Scenario] | None:
     files = find_scenarios(paths)
     missing = [p for p in paths if not Path(p).exists()]
@@ -143,12 +150,12 @@ def _select(
         try:
             expr = Keyword(keyword)
         except KeywordError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            _error(err, str(exc))
             return None
         chosen = [s for s in chosen if expr.matches(s.name)]
     wanted = {t.strip().lower() for group in tags or [] for t in group.split(",") if t.strip()}
     if tags is not None and not wanted:
-        err.print("[red]error:[/] --tags needs at least one tag, e.g. --tags proxy,smoke")
+        _error(err, "--tags needs at least one tag, e.g. --tags proxy,smoke")
         return None
     if wanted:
         chosen = [s for s in chosen if wanted & {t.lower() for t in s.tags}]
@@ -158,11 +165,10 @@ def _select(
             + ([f"--tags {','.join(sorted(wanted))}"] if wanted else [])
         )
         known = sorted({t for s in scenarios for t in s.tags})
-        err.print(
-            f"[red]error:[/] {asked} selects none of the {len(scenarios)} scenario(s) found"
+        _error(
+            err,
+            f"{asked} selects none of the {len(scenarios)} scenario(s) found"
             + (f" (their tags: {', '.join(known)})" if wanted and known else ""),
-            highlight=False,
-            markup=True,
         )
         return None
     return chosen
@@ -239,7 +245,7 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Cons
         try:
             write_atomic(target, build())
         except OSError as exc:
-            err.print(f"[red]error:[/] cannot write {target} ({exc.strerror})", highlight=False)
+            _error(err, f"cannot write {target} ({exc.strerror})")
             ok = False
     return ok
 
@@ -309,7 +315,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             write_atomic(args.output, text.encode())
         except OSError as exc:
-            err.print(f"[red]error:[/] cannot write {args.output} ({exc.strerror})")
+            _error(err, f"cannot write {args.output} ({exc.strerror})")
             return EXIT_INVALID
         err.print(f"wrote {args.output} ({len(scenarios)} scenarios)", highlight=False)
         return EXIT_OK
@@ -333,7 +339,7 @@ def cmd_trace_diff(args: argparse.Namespace) -> int:
         data_a, events_a = read_trace(args.a)
         data_b, events_b = read_trace(args.b)
     except TraceFileError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True)
+        _error(err, str(exc))
         return EXIT_INVALID
     ignore = [f.strip() for group in args.ignore or [] for f in group.split(",") if f.strip()]
     divergence = first_divergence(events_a, events_b, ignore)
@@ -360,7 +366,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             files.append(p)
     if not files:
-        err.print(f"[red]error:[/] no traces (*.jsonl) under {', '.join(args.traces)}")
+        _error(err, f"no traces (*.jsonl) under {', '.join(args.traces)}")
         return EXIT_INVALID
     runs = []
     for f in files:
@@ -368,12 +374,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             data, _ = read_trace(f)
             runs.append(TraceRun.parse(data, str(f)))
         except TraceFileError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            _error(err, str(exc))
             return EXIT_INVALID
     try:
         write_atomic(args.output, html_report(runs).encode())
     except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {args.output} ({exc.strerror})", highlight=False)
+        _error(err, f"cannot write {args.output} ({exc.strerror})")
         return EXIT_INVALID
     err.print(f"wrote {args.output} ({len(runs)} run(s))", highlight=False)
     return EXIT_OK

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -673,18 +674,15 @@ def _cell(text: str) -> str:
 
 
 def catalogue_markdown(scenarios: Sequence[Scenario], relative_to: str | Path) -> str:
-    """The library as Markdown: one table per theme (the scenario's folder), then which
-    scenarios cover each SPEC id. Links are relative to `relative_to` (the README's folder)."""
+    """The library as Markdown: one table per theme (the folder a scenario is in: the library
+    is organised one folder per theme), then which scenarios cover each SPEC id. Links are
+    relative to `relative_to`, the folder of the file the catalogue is written to."""
     base = Path(relative_to).resolve()
     themes: dict[str, list[tuple[Scenario, str]]] = {}
     for s in scenarios:
         path = Path(s.path or f"{s.name}.yaml").resolve()
-        try:
-            rel = path.relative_to(base).as_posix()
-        except ValueError:
-            rel = path.as_posix()
-        theme = rel.split("/")[0] if "/" in rel else "(top level)"
-        themes.setdefault(theme, []).append((s, rel))
+        link = Path(os.path.relpath(path, base)).as_posix()
+        themes.setdefault(path.parent.name, []).append((s, link))
     lines = [
         "# Scenario catalogue",
         "",

@@ -149,7 +149,8 @@ class Runner:
                 freezer.stop()
             self._frozen = None
 
-    def _job(self, fn: Callable[[], T]) -> Generator[simpy.Event, Any, T]:
+    def job(self, fn: Callable[[], T]) -> Generator[simpy.Event, Any, T]:
+        """Run `fn` as a job on the clock, with the frozen wall clock moved to simulated now."""
         if self._frozen is not None:
             self._frozen.move_to(self.world.clock.now())
         return (yield from self.world.clock.job(fn))
@@ -183,7 +184,7 @@ class Runner:
                 rt.changed = self.env.event()
             svc = rt.service
             if svc is not None and (due := svc.next_wakeup()) is not None and due <= clock.now():
-                ran = yield from self._job(svc.run_due)
+                ran = yield from self.job(svc.run_due)
                 if svc.last_error is not None:
                     rt.last_error = str(svc.last_error)
                 self.world.trace.emit(
@@ -235,7 +236,7 @@ class Runner:
             yield self.env.timeout(step.seconds)
             return
         trace.emit("step", index=index, do=step.do)
-        yield from self._job(lambda: self._action(step))
+        yield from self.job(lambda: self._action(step))
 
     # -- actions ------------------------------------------------------------------------------------
     def _action(self, step: Any) -> None:
