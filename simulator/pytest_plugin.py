@@ -175,13 +175,7 @@ class ExchangeHandle:
         its password from the scenario) on `server` (default: the first Client Access
         server). Opening fails as it would for the connector: `RemoteConnectError`."""
         world = self.twin.world
-        accounts = world.spec.directory.accounts
-        if account is None:
-            if not accounts:
-                raise ValueError("the world has no directory account; pass account= and password=")
-            account = accounts[0].name
-        if password is None:
-            password = next((a.password for a in accounts if a.name.lower() == account.lower()), "")
+        account, password = _credential(world, account, password, "account=")
         target = server or _first_cas(world)
         found = world.org.server(world.network.resolve(target, world.clock.seconds) or target)
         up = found is None or world.exchange_server_up(found.name)
@@ -217,6 +211,26 @@ class IntuneHandle:
         return self.service.observe()
 
 
+def _credential(
+    world: World, user: str | None, password: str | None, keyword: str, with_role: bool = False
+) -> tuple[str, str]:
+    """(user, password) with the world's accounts as defaults: the first one (the first that
+    holds an Exchange role, `with_role`), and the password the scenario gives that user."""
+    accounts = world.spec.directory.accounts
+    if user is None:
+        ranked = [a for a in accounts if a.role_groups or a.roles] if with_role else []
+        chosen = (ranked or accounts or [None])[0]
+        if chosen is None:
+            raise ValueError(
+                "the world has no directory account (world.directory.accounts); "
+                f"pass {keyword} and password="
+            )
+        user = chosen.name
+    if password is None:
+        password = next((a.password for a in accounts if a.name.lower() == user.lower()), "")
+    return user, password
+
+
 def _first_cas(world: World) -> str:
     servers = [s for s in world.org.servers if "ClientAccess" in s.roles] or world.org.servers
     if not servers:
@@ -247,19 +261,7 @@ class ConnectorDriver:
         """Run the configuration wizard; defaults: the first Client Access server and the
         world's first directory account that holds an Exchange role (else the first one)."""
         world = self.twin.world
-        accounts = world.spec.directory.accounts
-        chosen = next((a for a in accounts if a.role_groups or a.roles), None) or (
-            accounts[0] if accounts else None
-        )
-        if user is None:
-            if chosen is None:
-                raise ValueError(
-                    "the world has no directory account to configure the connector with; "
-                    "add one to world.directory.accounts or pass user= and password="
-                )
-            user = chosen.name
-        if password is None:
-            password = next((a.password for a in accounts if a.name.lower() == user.lower()), "")
+        user, password = _credential(world, user, password, "user=", with_role=True)
         self.twin.play(
             {
                 "do": "configure",

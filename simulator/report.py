@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.clock import format_span
 from simulator.trace import parse_events, write_atomic
 
 if TYPE_CHECKING:
@@ -531,16 +532,6 @@ def _anchor(name: str) -> str:
     return "s-" + re.sub(r"[^a-zA-Z0-9_-]+", "-", name)
 
 
-def _span_text(seconds: float) -> str:
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{days}d" if days else "") + (f"{hours}h" if hours else "")
-    text += f"{minutes}m" if minutes else ""
-    return text or f"{secs}s"
-
-
 def _scenario_section(run: TraceRun) -> str:
     status = "pass" if run.passed else "fail"
     facts = [
@@ -549,7 +540,7 @@ def _scenario_section(run: TraceRun) -> str:
         (
             "simulated",
             f"{run.start.isoformat() if run.start else '-'} → "
-            f"{run.end.isoformat() if run.end else '-'} ({_span_text(run.span_seconds)})",
+            f"{run.end.isoformat() if run.end else '-'} ({format_span(run.span_seconds)})",
         ),
         ("events", str(len(run.events))),
         ("trace sha256", f'<span class="mono">{run.sha256}</span>'),
@@ -633,7 +624,7 @@ def html_report(runs: Sequence[TraceRun], title: str = "exchange-twin report") -
     passed = sum(1 for r in runs if r.passed)
     index = "".join(
         f'<tr class="{"" if r.passed else "fail"}"><td><a href="#{_anchor(r.name)}">{_e(r.name)}</a>'
-        f"</td><td>{_badge(r.passed)}</td><td>{_e(_span_text(r.span_seconds))}</td>"
+        f"</td><td>{_badge(r.passed)}</td><td>{_e(format_span(r.span_seconds))}</td>"
         f"<td>{sum(1 for x in r.expectations if x.passed)}/{len(r.expectations)}</td>"
         f'<td class="mono">{r.sha256[:16]}…</td></tr>'
         for r in runs

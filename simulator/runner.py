@@ -33,7 +33,7 @@ from connector.install import install as run_setup
 from connector.log import ConnectorLog
 from connector.service import ConnectorService
 from simulator.adapters import HttpMount, SimPlatform, SimRemoteShell
-from simulator.clock import format_time
+from simulator.clock import format_span, format_time
 from simulator.intune.package import PACKAGE_NAME, read_package
 from simulator.intune.service import IntuneError
 from simulator.scenario import Advance, Configure, DownloadPackage, Expectation, Install, Scenario
@@ -77,16 +77,7 @@ class RunResult:
     def simulated_span(self) -> str:
         if not self.start or not self.end:
             return "-"
-        seconds = int((self.end - self.start).total_seconds())
-        days, rest = divmod(seconds, 86400)
-        hours, rest = divmod(rest, 3600)
-        minutes, secs = divmod(rest, 60)
-        text = (
-            (f"{days}d" if days else "")
-            + (f"{hours}h" if hours else "")
-            + (f"{minutes}m" if minutes else "")
-        )
-        return text or f"{secs}s"
+        return format_span((self.end - self.start).total_seconds())
 
     def reproducer(self) -> str:
         return f"exchange-twin run {self.path or '<scenario>'} --seed {self.seed}"

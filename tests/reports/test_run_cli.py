@@ -169,3 +169,29 @@ def test_a_scenario_that_crashes_the_twin_is_an_error_not_a_crash(tmp_path, caps
     assert "unknown domain 'FABRIKAM'" in captured.err
     error = ET.parse(out_xml).getroot().find("testsuite/testcase/error")
     assert error is not None and "unknown domain" in error.get("message")
+
+
+def test_a_terminal_gets_a_progress_bar_and_failures_in_file_order(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from simulator.cli import _Progress
+    from simulator.runner import RunResult
+
+    scenarios = [load_scenario(f) for f in sorted(suite(tmp_path))]
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=120)
+    results = [
+        RunResult(s.name, s.path, 1, passed=(i != 0), failures=["boom"])
+        for i, s in enumerate(scenarios)
+    ]
+    with _Progress(console, scenarios) as progress:
+        assert progress.bar is not None
+        progress.result(2, results[2])
+        progress.result(1, results[1])
+        assert "FAIL" not in stream.getvalue()  # the first file's result is not in yet
+        progress.result(0, results[0])
+    text = stream.getvalue()
+    assert "running scenarios" in text and "FAIL" in text and "boom" in text
+    assert "[1/3]" not in text  # no plain lines on a terminal
