@@ -643,12 +643,26 @@ def html_report(runs: Sequence[TraceRun], title: str = "exchange-twin report") -
 
 
 def runs_from_results(results: Iterable[RunResult]) -> list[TraceRun]:
-    """The report's view of results just run (their traces are in memory)."""
-    return [
-        TraceRun.parse(r.trace_bytes, r.path or r.name, path=r.path)
-        for r in results
-        if r.trace_bytes
-    ]
+    """The report's view of results just run (their traces are in memory). A run that broke
+    before it had a trace still gets its section, holding the error, so no result is lost."""
+    runs = []
+    for r in results:
+        if r.trace_bytes:
+            runs.append(TraceRun.parse(r.trace_bytes, r.path or r.name, path=r.path))
+        else:
+            runs.append(
+                TraceRun(
+                    source=r.path or r.name,
+                    sha256="-",
+                    events=[],
+                    name=r.name,
+                    seed=r.seed,
+                    path=r.path,
+                    passed=False,
+                    failures=list(r.failures),
+                )
+            )
+    return runs
 
 
 # -- the scenario catalogue ---------------------------------------------------------------------------

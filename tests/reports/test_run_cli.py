@@ -162,8 +162,10 @@ def test_a_scenario_that_crashes_the_twin_is_an_error_not_a_crash(tmp_path, caps
         "broken-world",
         world={"directory": {"accounts": [{"name": "FABRIKAM\\x", "password": "xyz"}]}},
     )
-    out_xml = tmp_path / "r.xml"
-    assert main(["run", str(path), "--junit", str(out_xml)]) == 1
+    out_xml, out_html = tmp_path / "r.xml", tmp_path / "r.html"
+    assert main(["run", str(path), "--junit", str(out_xml), "--html", str(out_html)]) == 1
+    page = out_html.read_text()
+    assert 'id="s-broken-world"' in page and "unknown domain" in page
     captured = capsys.readouterr()
     assert "ERROR" in captured.out
     assert "unknown domain 'FABRIKAM'" in captured.err
