@@ -75,14 +75,11 @@ class ConnectorService:
     def run_due(self) -> list[str]:
         """Run every job due now; return the names of the jobs that ran."""
         ran: list[str] = []
-        if self.running and self.next_full is not None and self.platform.now() >= self.next_full:
+        now = self.platform.now()  # what is due when the call starts; later work waits its turn
+        if self.running and self.next_full is not None and now >= self.next_full:
             self._full_sync()
             ran.append("fullSync")
-        if (
-            self.running
-            and self.next_heartbeat is not None
-            and self.platform.now() >= self.next_heartbeat
-        ):
+        if self.running and self.next_heartbeat is not None and now >= self.next_heartbeat:
             self._heartbeat()
             ran.append("heartbeat")
         return ran

@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from simulator.clock import DEFAULT_START, parse_duration
+from simulator.clock import DEFAULT_START, format_time, parse_duration
 from simulator.faults import FAULT_KINDS
 from simulator.specs import (
     FAULT_MODELS,
@@ -230,6 +237,50 @@ class Expectation(Strict):
     count: int | None = None
     count_at_least: int | None = None
     count_at_most: int | None = None
+    at: str | int | float | datetime | None = Field(
+        None,
+        description="check at this simulated moment instead of at the end of the run: a duration "
+        "from the scenario's start (90s, 2h, 1d6h) or an absolute time with a timezone "
+        "(2016-05-02T10:00:00Z)",
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _moment(cls, v: str | int | float | datetime | None) -> str | int | float | datetime | None:
+        if v is None or isinstance(v, int | float):
+            if v is not None and v < 0:
+                raise ValueError(f"at must not be negative; found {v!r}")
+            return v
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                raise ValueError(f"at needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v}")
+            return v
+        try:
+            parse_duration(v)
+            return v
+        except ValueError:
+            pass
+        try:
+            when = datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(
+                f"at takes a duration from the start (90s, 2h, 1d6h) or a time such as "
+                f"2016-05-02T10:00:00Z; found {v!r}"
+            ) from None
+        if when.tzinfo is None:
+            raise ValueError(f"at needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v!r}")
+        return when
+
+    def at_seconds(self, start: datetime) -> float | None:
+        """Simulated seconds from `start` at which to check, or None for the end of the run.
+
+        A duration is relative to the scenario's start; an absolute time is converted, so both
+        forms of the same moment schedule the check identically."""
+        if self.at is None:
+            return None
+        if isinstance(self.at, datetime):
+            return (self.at - start).total_seconds()
+        return parse_duration(self.at)
 
     @model_validator(mode="after")
     def _one_subject(self) -> Expectation:
@@ -257,7 +308,14 @@ class Expectation(Strict):
         subject = self.path or f"trace {self.trace}" + (
             f" where {self.where}" if self.where else ""
         )
-        return f"{subject} " + ", ".join(f"{op} {value!r}" for op, value in self.operators())
+        when = "" if self.at is None else f" at {_moment_text(self.at)}"
+        return f"{subject} " + ", ".join(f"{op} {value!r}" for op, value in self.operators()) + when
+
+
+def _moment_text(at: str | int | float | datetime) -> str:
+    if isinstance(at, datetime):
+        return format_time(at)
+    return f"{at}s" if isinstance(at, int | float) else at
 
 
 class Scenario(Strict):
@@ -286,6 +344,24 @@ class Scenario(Strict):
         if v.tzinfo is None:
             raise ValueError("start needs a timezone, e.g. 2016-05-02T08:00:00Z")
         return v
+
+    @field_validator("expect")
+    @classmethod
+    def _moments_after_start(
+        cls, expect: list[Expectation], info: ValidationInfo
+    ) -> list[Expectation]:
+        """An `at` before the start can never be reached; say so before the run starts."""
+        start = info.data.get("start")
+        if start is None:
+            return expect
+        for i, exp in enumerate(expect):
+            seconds = exp.at_seconds(start)
+            if seconds is not None and seconds < 0:
+                raise ValueError(
+                    f"expect {i + 1}: at {_moment_text(exp.at)} is before the scenario's start "
+                    f"{format_time(start)}"
+                )
+        return expect
 
     @field_validator("steps", mode="before")
     @classmethod

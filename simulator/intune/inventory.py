@@ -88,6 +88,10 @@ class Inventory:
         record["removed"] = True
         record["removedDateTime"] = now.isoformat()
 
+    def __len__(self) -> int:
+        """How many devices Intune holds (not removed)."""
+        return len(self.present())
+
     def present(self, scope: str | None = None) -> dict[str, dict[str, Any]]:
         """Devices not removed (of one scope, or all), by lower-case id."""
         return {
