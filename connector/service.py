@@ -3,7 +3,9 @@
 The service is plain synchronous code driven from outside: `next_wakeup()` says when it
 next has work, `run_due()` does everything that is due at `platform.now()`. On a real host a
 loop sleeps until the wakeup; in the twin the scenario runner does it on the simulated clock.
-A full sync runs as soon as the service starts and then every `FullSyncIntervalMinutes`.
+A full sync runs as soon as the service starts and then every `FullSyncIntervalMinutes`; a
+heartbeat tells Intune every `HeartbeatIntervalMinutes` that the connector is alive and how
+healthy it is (Intune shows a connector silent for three intervals as disconnected).
 A replaced or deleted connector stops for good (SPEC R3.3, R6.2).
 """
 
@@ -34,6 +36,7 @@ class ConnectorService:
         self.log = ConnectorLog(platform)
         self.retired: str | None = None
         self.next_full: datetime | None = None
+        self.next_heartbeat: datetime | None = None
         self.last_result: SyncResult | None = None
         self.last_error: ConnectorError | None = None
         self.reload()
@@ -42,7 +45,7 @@ class ConnectorService:
         """Read the stored configuration again (after the wizard ran, or at service start)."""
         self.config = self.store.load()
         if self.config is None:
-            self.next_full = None
+            self.next_full = self.next_heartbeat = None
             return
         self.log.level = self.config.settings.log_level
         for secret in (
@@ -53,6 +56,7 @@ class ConnectorService:
             self.log.add_secret(secret)
         self.retired = None
         self.next_full = self.platform.now()
+        self.next_heartbeat = self.platform.now() + self._heartbeat_interval()
 
     @property
     def running(self) -> bool:
@@ -63,14 +67,54 @@ class ConnectorService:
         )
 
     def next_wakeup(self) -> datetime | None:
-        return self.next_full if self.running else None
+        if not self.running:
+            return None
+        due = [t for t in (self.next_full, self.next_heartbeat) if t is not None]
+        return min(due) if due else None
 
     def run_due(self) -> list[str]:
         """Run every job due now; return the names of the jobs that ran."""
-        if not self.running or self.next_full is None or self.platform.now() < self.next_full:
-            return []
-        self._full_sync()
-        return ["fullSync"]
+        ran: list[str] = []
+        now = self.platform.now()  # what is due when the call starts; later work waits its turn
+        if self.running and self.next_full is not None and now >= self.next_full:
+            self._full_sync()
+            ran.append("fullSync")
+        if self.running and self.next_heartbeat is not None and now >= self.next_heartbeat:
+            self._heartbeat()
+            ran.append("heartbeat")
+        return ran
+
+    def _heartbeat_interval(self) -> timedelta:
+        assert self.config is not None
+        return timedelta(minutes=self.config.settings.heartbeat_interval_minutes)
+
+    def _heartbeat(self) -> None:
+        assert self.config is not None
+        error = self.last_error
+        try:
+            self._intune().heartbeat(
+                {
+                    "health": "unhealthy" if error else "healthy",
+                    "lastError": error.message if error else None,
+                    "errorCode": error.code if error else None,
+                    "exchangeServer": self.config.exchange.server,
+                }
+            )
+        except ConnectorRetired as exc:
+            self._retire(exc)
+        except ConnectorError as exc:
+            self.log.warning("Heartbeat", exc.message, code=exc.code)
+        self.next_heartbeat = self.platform.now() + self._heartbeat_interval()
+
+    def _retire(self, exc: ConnectorRetired) -> None:
+        self.retired = exc.reason
+        self.log.error(
+            "ConnectorRetired",
+            f"Intune no longer accepts this connector: {exc.message}",
+            reason=exc.reason,
+            code=exc.code,
+        )
+        self.platform.stop_service(SERVICE_NAME)
 
     def _intune(self) -> IntuneClient:
         assert self.config is not None and self.config.registration is not None
@@ -97,14 +141,7 @@ class ConnectorService:
             self.last_error = None
             self.next_full = self.platform.now() + interval
         except ConnectorRetired as exc:
-            self.retired = exc.reason
-            self.log.error(
-                "ConnectorRetired",
-                f"Intune no longer accepts this connector: {exc.message}",
-                reason=exc.reason,
-                code=exc.code,
-            )
-            self.platform.stop_service(SERVICE_NAME)
+            self._retire(exc)
         except ConnectorError as exc:
             self.last_error = exc
             self.log.error("SyncFailed", exc.message, code=exc.code, syncType="fullSync")

@@ -165,13 +165,13 @@ class SimPlatform:
 
     def delete_local_account(self, name: str) -> None:
         self.host.local_accounts.discard(name)
-        self.host.logon_as_service.discard(f".\\{name}")
+        self.host.revoke_logon_as_service(f".\\{name}")
 
     def has_logon_as_service_right(self, account: str) -> bool:
-        return account.lower() in {a.lower() for a in self.host.logon_as_service}
+        return self.host.has_logon_as_service(account)
 
     def grant_logon_as_service_right(self, account: str) -> None:
-        self.host.logon_as_service.add(account)
+        self.host.grant_logon_as_service(account)
 
     def install_service(self, name: str, display_name: str, account: str, binary: str) -> None:
         from simulator.host import ServiceRecord
@@ -282,6 +282,10 @@ class SimRemoteShell:
         target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
         up = target is None or world.exchange_server_up(target.name)
         try:
+            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds)
+            if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
+                world.clock.spend(path.seconds)
+                raise ex.RemoteConnectError(server, path.detail, "unreachable")
             session = open_session(
                 world.org,
                 world.directory,
@@ -345,10 +349,11 @@ class HttpMount:
         parts = urlsplit(url)
         proxy = self._proxy_for(request)
         source = getattr(request, "twin_source", "?")
-        decision = world.network.decide_http(url, proxy, world.clock.seconds)
-        world.clock.spend(decision.seconds)
+        timeout = getattr(request, "req_kwargs", {}).get("timeout")
         if proxy:
             world.trace.add_secret(urlsplit(proxy).password)
+        decision = world.network.decide_http(url, proxy, world.clock.seconds, source, timeout)
+        world.clock.spend(decision.seconds)
         event = {
             "host": source,
             "method": request.method,
@@ -359,7 +364,7 @@ class HttpMount:
             world.trace.emit("http", **event, outcome=decision.outcome, detail=decision.detail)
             return _network_exception(decision)
         service = world.http_services.get((parts.hostname or "").lower())
-        if service is None or world.faults.active("intune_unreachable", world.clock.seconds):
+        if service is None:
             world.trace.emit("http", **event, outcome="refused")
             return requests.exceptions.ConnectionError(
                 f"HTTPSConnectionPool(host='{parts.hostname}', port=443): Max retries exceeded "
@@ -387,8 +392,12 @@ def _proxy_label(proxy: str | None) -> str | None:
 
 
 def _network_exception(decision: Any) -> Exception:
-    if decision.outcome.startswith("proxy"):
-        return requests.exceptions.ProxyError(decision.detail)
+    """The exception `requests` raises for each network outcome (a connect timeout to a
+    proxy is a ConnectTimeout too, as urllib3 reports it)."""
     if decision.outcome == "timeout":
         return requests.exceptions.ConnectTimeout(decision.detail)
+    if decision.outcome == "read_timeout":
+        return requests.exceptions.ReadTimeout(decision.detail)
+    if decision.outcome.startswith("proxy"):
+        return requests.exceptions.ProxyError(decision.detail)
     return requests.exceptions.ConnectionError(decision.detail)

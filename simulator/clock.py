@@ -73,6 +73,18 @@ def format_time(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+def format_span(seconds: float) -> str:
+    """A simulated span the way people write it: `1d2h`, `45m`, `30s` (whole seconds; the
+    seconds are shown only for spans under a minute, where they are all there is)."""
+    whole = int(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{days}d" if days else "") + (f"{hours}h" if hours else "")
+    text += f"{minutes}m" if minutes else ""
+    return text or f"{secs}s"
+
+
 def parse_duration(text: str | int | float) -> float:
     """`90s`, `15m`, `2h`, `1d`, `1h30m`, or a number of seconds → seconds."""
     if isinstance(text, int | float):

@@ -10,9 +10,12 @@ stray wall-clock read in a dependency sees the simulated time too.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ from typing import Any, TypeVar
 import simpy
 from freezegun import freeze_time
 
+from connector import SERVICE_NAME
 from connector.config import ProxySettings
 from connector.configure import ConfigurationRequest, ConfigurationWizard
 from connector.errors import ConnectorError
@@ -29,10 +33,11 @@ from connector.install import install as run_setup
 from connector.log import ConnectorLog
 from connector.service import ConnectorService
 from simulator.adapters import HttpMount, SimPlatform, SimRemoteShell
-from simulator.clock import format_time
+from simulator.clock import format_span, format_time
 from simulator.intune.package import PACKAGE_NAME, read_package
 from simulator.intune.service import IntuneError
 from simulator.scenario import Advance, Configure, DownloadPackage, Expectation, Install, Scenario
+from simulator.trace import write_atomic
 from simulator.world import World, build_world
 
 T = TypeVar("T")
@@ -72,19 +77,30 @@ class RunResult:
     def simulated_span(self) -> str:
         if not self.start or not self.end:
             return "-"
-        seconds = int((self.end - self.start).total_seconds())
-        days, rest = divmod(seconds, 86400)
-        hours, rest = divmod(rest, 3600)
-        minutes, secs = divmod(rest, 60)
-        text = (
-            (f"{days}d" if days else "")
-            + (f"{hours}h" if hours else "")
-            + (f"{minutes}m" if minutes else "")
-        )
-        return text or f"{secs}s"
+        return format_span((self.end - self.start).total_seconds())
 
     def reproducer(self) -> str:
         return f"exchange-twin run {self.path or '<scenario>'} --seed {self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (the `--json` report's entries).
+
+        The wall-clock duration is left out on purpose: with it, two runs of the same suite
+        would never give the same report, and the report is meant to be diffed."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "seed": self.seed,
+            "passed": self.passed,
+            "failures": list(self.failures),
+            "error": self.error,
+            "sha256": self.sha256,
+            "start": format_time(self.start) if self.start else None,
+            "end": format_time(self.end) if self.end else None,
+            "simulated": self.simulated_span,
+            "events": self.events,
+            "reproducer": self.reproducer(),
+        }
 
 
 class Runner:
@@ -97,9 +113,35 @@ class Runner:
         self.connectors: dict[str, HostConnector] = {}
         self.failures: list[str] = []
         self._frozen: Any = None
+        self._started = False
+        self._last_sample: dict[str, Any] | None = None
+        self._checked: set[int] = set()
+        self.step_failed = False
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _job(self, fn: Callable[[], T]) -> Generator[simpy.Event, Any, T]:
+    @contextmanager
+    def live(self) -> Iterator[None]:
+        """The world switched on: HTTP routed to the fake services, the wall clock frozen to
+        simulated time, the world's own processes started (once, however often it is entered).
+
+        `run` enters it once for the whole scenario; the pytest harness enters it around each
+        thing a test does, so that nothing leaks into the test's own code between calls."""
+        freezer = freeze_time(self.world.clock.now()) if self.freeze else None
+        self._frozen = freezer.start() if freezer else None
+        try:
+            with HttpMount(self.world):
+                if not self._started:
+                    self._started = True
+                    for process in self.world.processes():
+                        self.env.process(process)
+                yield
+        finally:
+            if freezer is not None:
+                freezer.stop()
+            self._frozen = None
+
+    def job(self, fn: Callable[[], T]) -> Generator[simpy.Event, Any, T]:
+        """Run `fn` as a job on the clock, with the frozen wall clock moved to simulated now."""
         if self._frozen is not None:
             self._frozen.move_to(self.world.clock.now())
         return (yield from self.world.clock.job(fn))
@@ -133,7 +175,7 @@ class Runner:
                 rt.changed = self.env.event()
             svc = rt.service
             if svc is not None and (due := svc.next_wakeup()) is not None and due <= clock.now():
-                ran = yield from self._job(svc.run_due)
+                ran = yield from self.job(svc.run_due)
                 if svc.last_error is not None:
                     rt.last_error = str(svc.last_error)
                 self.world.trace.emit(
@@ -143,33 +185,49 @@ class Runner:
                     error=str(svc.last_error) if svc.last_error else None,
                     retired=svc.retired,
                 )
+                self.sample()
 
     def _steps(self) -> Generator[simpy.Event, Any, None]:
         trace = self.world.trace
         for index, step in enumerate(self.scenario.steps, start=1):
-            if isinstance(step, Advance):
-                trace.emit("step", index=index, advance=step.advance)
-                yield self.env.timeout(step.seconds)
-                continue
-            trace.emit("step", index=index, do=step.do)
             try:
-                yield from self._job(lambda step=step: self._action(step))
+                yield from self.play(index, step)
             except (StepError, ConnectorError) as exc:
                 message = str(exc)
                 if step.expect_error and step.expect_error.lower() in message.lower():
                     trace.emit("step.failed", index=index, do=step.do, expected=True, error=message)
+                    self.sample()
                     continue
                 trace.emit("step.failed", index=index, do=step.do, expected=False, error=message)
+                self.sample()
+                self.step_failed = True
                 self.failures.append(
                     f"step {index} ({step.do}) failed at {self.world.clock.iso()}: {message}"
                 )
                 return
+            self.sample()
+            if isinstance(step, Advance):
+                continue
             if step.expect_error:
+                self.step_failed = True
                 self.failures.append(
                     f"step {index} ({step.do}) succeeded at {self.world.clock.iso()} but was expected to fail "
                     f"with {step.expect_error!r}"
                 )
                 return
+
+    def play(self, index: int, step: Advance | Any) -> Generator[simpy.Event, Any, None]:
+        """One step on the clock; raises `StepError`/`ConnectorError` when it fails.
+
+        Separate from `_steps` so that the pytest harness can play a single step and let the
+        test see the exception, while a scenario turns it into a failure (or an expected one)."""
+        trace = self.world.trace
+        if isinstance(step, Advance):
+            trace.emit("step", index=index, advance=step.advance)
+            yield self.env.timeout(step.seconds)
+            return
+        trace.emit("step", index=index, do=step.do)
+        yield from self.job(lambda: self._action(step))
 
     # -- actions ------------------------------------------------------------------------------------
     def _action(self, step: Any) -> None:
@@ -390,44 +448,129 @@ class Runner:
             return False, f"{found} vs {_short(other)}"
         raise ValueError(op)
 
+    # -- samples for the report ----------------------------------------------------------------------
+    def sample(self) -> None:
+        """Record the few numbers the report's timeline draws, when they changed.
+
+        Emitted after each step and each connector job (the moments state can change from the
+        runner's point of view); skipped when nothing changed since the last one, so that a
+        week of heartbeats does not fill the trace with identical lines. A reader holds each
+        value until the next sample."""
+        world = self.world
+        conn = world.intune.exchange_connection()
+        values: dict[str, Any] = {
+            "exchange_devices": len(world.org.devices()),
+            "intune_devices": len(world.intune.inventory),
+            "connection": conn.status_at(world.clock.now()) if conn is not None else None,
+            "connectors": {
+                name: rt.platform.service_state(SERVICE_NAME) or "absent"
+                for name, rt in sorted(self.connectors.items())
+            },
+        }
+        if values != self._last_sample:
+            self._last_sample = values
+            world.trace.emit("sample", **values)
+
+    def _emit_faults(self) -> None:
+        """The fault timeline as it stood at the end, one event per fault, for the report's bands.
+
+        Emitted at the end rather than when each fault is scheduled because faults come from
+        several places (the world's set-up, steps, models) and all of them end up on the one
+        timeline; reading it once is the only way to be sure none is missed."""
+        clock = self.world.clock
+        for fault in self.world.faults.faults:
+            self.world.trace.emit(
+                "fault",
+                fault=fault.kind,
+                start=format_time(clock.to_datetime(fault.start)),
+                end=format_time(clock.to_datetime(fault.end)) if fault.end is not None else None,
+                params=dict(fault.params),
+            )
+
+    # -- expectations over time -----------------------------------------------------------------------
+    def _record(self, index: int, exp: Expectation, fails: list[str], timed: bool) -> None:
+        self._checked.add(index)
+        extra = {"at": self.world.clock.iso()} if timed else {}
+        self.world.trace.emit(
+            "expect",
+            index=index,
+            expectation=exp.describe(),
+            passed=not fails,
+            failures=fails,
+            **extra,
+        )
+        self.failures.extend(fails)
+
+    def _check_at(
+        self, index: int, exp: Expectation, seconds: float
+    ) -> Generator[simpy.Event, Any, None]:
+        """Check `exp` once the clock reaches `seconds`, after whatever else is due then."""
+        yield _Late(self.env, max(0.0, seconds - self.env.now))
+        self._record(index, exp, self.check(exp), timed=True)
+
+    def _finish_timed(self, index: int, exp: Expectation, seconds: float) -> None:
+        """A timed expectation the run did not reach by itself: due now, or never reached."""
+        if seconds <= self.env.now:
+            self._record(index, exp, self.check(exp), timed=True)
+            return
+        when = format_time(self.world.clock.to_datetime(seconds))
+        self._record(
+            index,
+            exp,
+            [
+                f"{exp.describe()}: never checked, the run ended at {self.world.clock.iso()} "
+                f"before {when}"
+            ],
+            timed=True,
+        )
+
     # -- the run --------------------------------------------------------------------------------------
     def run(self) -> RunResult:
         wall = time.perf_counter()  # wall-clock-ok: reported duration only, never in the trace
         world = self.world
+        scenario = self.scenario
         world.trace.emit(
-            "run.start", scenario=self.scenario.name, seed=self.seed, profile=self.scenario.profile
+            "run.start",
+            scenario=scenario.name,
+            seed=self.seed,
+            profile=scenario.profile,
+            summary=" ".join(scenario.summary.split()),
+            spec=scenario.spec,
+            tags=scenario.tags,
         )
-        freezer = freeze_time(world.clock.now()) if self.freeze else None
-        self._frozen = freezer.start() if freezer else None
-        try:
-            with HttpMount(world):
-                for process in world.processes():
-                    self.env.process(process)
-                steps = self.env.process(self._steps())
-                self.env.run(until=steps)
-                step_failed = bool(self.failures)
-                for exp in self.scenario.expect:
-                    if step_failed:
-                        world.trace.emit(
-                            "expect", expectation=exp.describe(), passed=None, skipped=True
-                        )
-                        continue
-                    fails = self.check(exp)
+        self.sample()
+        timed = {
+            index: (exp, seconds)
+            for index, exp in enumerate(scenario.expect, start=1)
+            if (seconds := exp.at_seconds(world.clock.start)) is not None
+        }
+        with self.live():
+            for index, (exp, seconds) in timed.items():
+                self.env.process(self._check_at(index, exp, seconds))
+            steps = self.env.process(self._steps())
+            self.env.run(until=steps)
+            self.sample()
+            for index, exp in enumerate(scenario.expect, start=1):
+                if index in self._checked:
+                    continue
+                if self.step_failed:
                     world.trace.emit(
-                        "expect", expectation=exp.describe(), passed=not fails, failures=fails
+                        "expect", index=index, expectation=exp.describe(), passed=None, skipped=True
                     )
-                    self.failures.extend(fails)
-        finally:
-            if freezer is not None:
-                freezer.stop()
+                    continue
+                if index in timed:
+                    self._finish_timed(index, exp, timed[index][1])
+                else:
+                    self._record(index, exp, self.check(exp), timed=False)
+        self._emit_faults()
         world.trace.emit("run.end", passed=not self.failures, failures=len(self.failures))
         data = world.trace.data()
         return RunResult(
-            name=self.scenario.name,
-            path=self.scenario.path,
+            name=scenario.name,
+            path=scenario.path,
             seed=self.seed,
             passed=not self.failures,
-            failures=list(self.failures),
+            failures=[world.trace.redact_text(f) for f in self.failures],
             sha256=world.trace.sha256(),
             trace_bytes=data,
             start=world.clock.start,
@@ -435,6 +578,23 @@ class Runner:
             events=len(world.trace.events),
             wall_seconds=time.perf_counter() - wall,  # wall-clock-ok
         )
+
+
+class _Late(simpy.Event):
+    """A timeout that fires after every ordinary event due at the same simulated instant.
+
+    simpy orders events of one instant by priority, then by creation; a plain timeout created
+    at the start would fire *before* a connector job that is due at the same instant. A timed
+    expectation must see the world as it is at that moment, jobs of that moment included, so it
+    uses a priority lower than simpy's NORMAL. This mirrors `simpy.Timeout`'s own constructor."""
+
+    LATE = 2  # simpy.events.URGENT is 0, NORMAL is 1
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, self.LATE, delay)
 
 
 def _eq(value: Any, target: Any) -> bool:
@@ -467,9 +627,62 @@ def run_scenario(
     """Run one scenario; with `trace_dir`, write its trace there as `<name>.jsonl`."""
     result = Runner(scenario, seed, freeze).run()
     if trace_dir is not None:
-        out = Path(trace_dir) / f"{scenario.name}.jsonl"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".jsonl.tmp")
-        tmp.write_bytes(result.trace_bytes)
-        tmp.replace(out)
+        write_atomic(Path(trace_dir) / f"{scenario.name}.jsonl", result.trace_bytes)
     return result
+
+
+def _run_guarded(scenario: Scenario, seed: int | None, trace_dir: str | Path | None) -> RunResult:
+    """`run_scenario` that turns a crash of the twin into an errored result.
+
+    In a suite, one scenario that trips over a bug (or a world the models refuse to build)
+    must not take the other results with it. Module-level so a spawned worker can import it."""
+    try:
+        return run_scenario(scenario, seed, trace_dir)
+    except Exception as exc:  # noqa: BLE001 - reported as the scenario's error, not swallowed
+        message = f"{type(exc).__name__}: {exc}"
+        return RunResult(
+            name=scenario.name,
+            path=scenario.path,
+            seed=scenario.seed if seed is None else seed,
+            passed=False,
+            failures=[f"the run stopped with an error: {message}"],
+            error=message,
+        )
+
+
+def run_many(
+    scenarios: Sequence[Scenario],
+    seed: int | None = None,
+    trace_dir: str | Path | None = None,
+    workers: int = 1,
+    on_result: Callable[[int, RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run scenarios, serially or in `workers` processes; results in the order given.
+
+    Processes rather than threads because a run freezes the wall clock and patches `requests`
+    process-wide, and simpy worlds are not thread-safe. Workers are *spawned*, never forked: a
+    fork would copy whatever the parent holds (the progress bar's refresh thread and its lock,
+    a frozen clock) and behaves differently across platforms, while spawn is the same
+    everywhere. Each run is self-contained (its seed and world are built inside the worker), so
+    a result and its trace are byte for byte those of a serial run. `on_result(index, result)`
+    is called as each one finishes, in completion order, for progress display."""
+    results: list[RunResult | None] = [None] * len(scenarios)
+    workers = max(1, min(workers, len(scenarios)))
+    if workers == 1:
+        for index, scenario in enumerate(scenarios):
+            results[index] = _run_guarded(scenario, seed, trace_dir)
+            if on_result is not None:
+                on_result(index, results[index])  # type: ignore[arg-type]
+        return [r for r in results if r is not None]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_run_guarded, scenario, seed, trace_dir): index
+            for index, scenario in enumerate(scenarios)
+        }
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            if on_result is not None:
+                on_result(index, results[index])  # type: ignore[arg-type]
+    return [r for r in results if r is not None]

@@ -11,26 +11,36 @@ names.
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from simulator.clock import DEFAULT_START, parse_duration
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from simulator.clock import DEFAULT_START, format_time, parse_duration
+from simulator.faults import FAULT_KINDS
+from simulator.specs import (
+    FAULT_MODELS,
+    ComputerSpec,
+    FaultSpec,
+    GroupSpec,
+    HostSpec,
+    NetworkSpec,
+    Strict,
+    TenantSpec,
+    seconds_from_start,
+)
 
 # -- world ---------------------------------------------------------------------------------------
-class TenantSpec(Strict):
-    name: str = "contoso"
-    mdm_authority: Literal["intune", "none", "configmgr", "office365"] = "intune"
-    directory_sync: bool = True
-    admins: list[str] = Field(default_factory=lambda: ["admin@contoso.onmicrosoft.com"])
+# The tenant, hosts, network and fault schema are in simulator.specs.
 
 
 class RoleAssignmentSpec(Strict):
@@ -71,6 +81,9 @@ class AccountSpec(Strict):
     enabled: bool = True
     locked: bool = False
     password_expired: bool = False
+    password_expires: date | None = Field(None, description="expired from this date (UTC) on")
+    mail: str | None = Field(None, description="primary SMTP address; the UPN when unset")
+    groups: list[str] = Field(default_factory=list, description="AD groups (see directory.groups)")
 
     @field_validator("name")
     @classmethod
@@ -90,6 +103,9 @@ class TrustSpec(Strict):
     trusting: str
     trusted: str
     two_way: bool = True
+    kind: Literal["external", "forest"] = Field(
+        "external", description="external: these two domains; forest: every domain of both forests"
+    )
 
 
 class DirectorySpec(Strict):
@@ -98,6 +114,11 @@ class DirectorySpec(Strict):
     extra_domains: list[DomainSpec] = Field(default_factory=list)
     trusts: list[TrustSpec] = Field(default_factory=list)
     accounts: list[AccountSpec] = Field(default_factory=list)
+    groups: list[GroupSpec] = Field(default_factory=list)
+    computers: list[ComputerSpec] = Field(
+        default_factory=list, description="more computer accounts (hosts and servers get theirs)"
+    )
+    lockout_threshold: int = Field(0, ge=0, description="bad passwords before lockout; 0 never")
 
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -236,7 +257,7 @@ class BehaviourModel(Strict):
     """The device population's own life (one fleet process; `enabled: false` for a static org)."""
 
     enabled: bool = True
-    tick: str = "10m"
+    tick: str = "1m"
     new_partnerships_per_day: float = Field(0.002, ge=0, description="per user mailbox")
     stale_per_day: float = Field(0.0015, ge=0, le=1, description="per active device")
     offline_per_day: float = Field(0.02, ge=0, le=1, description="per active device")
@@ -254,7 +275,9 @@ class PopulationModel(Strict):
         default_factory=list, description="AD domains users are spread over (the main one if empty)"
     )
     ous: list[str] = Field(default_factory=lambda: ["Users"])
-    resource_mailboxes: float = Field(0.04, ge=0, description="shared/room/equipment per user")
+    resource_mailboxes: float = Field(
+        0.0, ge=0, description="shared/room/equipment mailboxes per user mailbox, besides users"
+    )
     stale: float = Field(0.08, ge=0, le=1, description="share of partnerships long silent")
     sync_interval: str = Field("1h", description="mean time between a device's syncs")
     behaviour: BehaviourModel = Field(default_factory=BehaviourModel)
@@ -265,38 +288,6 @@ class PopulationModel(Strict):
     @classmethod
     def _switch(cls, v: Any) -> Any:
         return {"enabled": v} if isinstance(v, bool) else v
-
-
-class ProxySpec(Strict):
-    address: str
-    port: int = Field(8080, ge=1, le=65535)
-    user: str | None = None
-    password: str | None = None
-    allow: list[str] = Field(default_factory=lambda: ["*"])
-
-
-class NetworkSpec(Strict):
-    proxy: ProxySpec | None = None
-    direct_internet: bool = True
-
-
-class HostSpec(Strict):
-    name: str
-    os: str = "Windows Server 2012 R2"
-    service_pack: int = 0
-    architecture: Literal["x64", "x86"] = "x64"
-    server_core: bool = False
-    cpu_ghz: float = 2.4
-    ram_gb: float = 8.0
-    free_disk_gb: float = 100.0
-    dotnet: list[str] = Field(
-        default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
-    )
-    powershell: str = "4.0"
-    domain: str | None = Field(None, description="joined domain; the directory's domain when unset")
-    workgroup: bool = False
-    secure_folders: list[str] = Field(default_factory=list)
-    insecure_folders: list[str] = Field(default_factory=list)
 
 
 class WorldSpec(Strict):
@@ -408,6 +399,50 @@ class Expectation(Strict):
     count: int | None = None
     count_at_least: int | None = None
     count_at_most: int | None = None
+    at: str | int | float | datetime | None = Field(
+        None,
+        description="check at this simulated moment instead of at the end of the run: a duration "
+        "from the scenario's start (90s, 2h, 1d6h) or an absolute time with a timezone "
+        "(2016-05-02T10:00:00Z)",
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _moment(cls, v: str | int | float | datetime | None) -> str | int | float | datetime | None:
+        if v is None or isinstance(v, int | float):
+            if v is not None and v < 0:
+                raise ValueError(f"at must not be negative; found {v!r}")
+            return v
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                raise ValueError(f"at needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v}")
+            return v
+        try:
+            parse_duration(v)
+            return v
+        except ValueError:
+            pass
+        try:
+            when = datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(
+                f"at takes a duration from the start (90s, 2h, 1d6h) or a time such as "
+                f"2016-05-02T10:00:00Z; found {v!r}"
+            ) from None
+        if when.tzinfo is None:
+            raise ValueError(f"at needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v!r}")
+        return when
+
+    def at_seconds(self, start: datetime) -> float | None:
+        """Simulated seconds from `start` at which to check, or None for the end of the run.
+
+        A duration is relative to the scenario's start; an absolute time is converted, so both
+        forms of the same moment schedule the check identically."""
+        if self.at is None:
+            return None
+        if isinstance(self.at, datetime):
+            return (self.at - start).total_seconds()
+        return parse_duration(self.at)
 
     @model_validator(mode="after")
     def _one_subject(self) -> Expectation:
@@ -435,7 +470,14 @@ class Expectation(Strict):
         subject = self.path or f"trace {self.trace}" + (
             f" where {self.where}" if self.where else ""
         )
-        return f"{subject} " + ", ".join(f"{op} {value!r}" for op, value in self.operators())
+        when = "" if self.at is None else f" at {_moment_text(self.at)}"
+        return f"{subject} " + ", ".join(f"{op} {value!r}" for op, value in self.operators()) + when
+
+
+def _moment_text(at: str | int | float | datetime) -> str:
+    if isinstance(at, datetime):
+        return format_time(at)
+    return f"{at}s" if isinstance(at, int | float) else at
 
 
 class Scenario(Strict):
@@ -449,6 +491,10 @@ class Scenario(Strict):
     start: datetime = DEFAULT_START
     profile: Literal["2016", "2018"] = "2016"
     world: WorldSpec = Field(default_factory=WorldSpec)
+    faults: list[FaultSpec] = Field(
+        default_factory=list,
+        description="the fault timeline: [{kind, at, until, ...parameters of the kind}]",
+    )
     steps: list[Advance | Action] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
 
@@ -460,6 +506,24 @@ class Scenario(Strict):
         if v.tzinfo is None:
             raise ValueError("start needs a timezone, e.g. 2016-05-02T08:00:00Z")
         return v
+
+    @field_validator("expect")
+    @classmethod
+    def _moments_after_start(
+        cls, expect: list[Expectation], info: ValidationInfo
+    ) -> list[Expectation]:
+        """An `at` before the start can never be reached; say so before the run starts."""
+        start = info.data.get("start")
+        if start is None:
+            return expect
+        for i, exp in enumerate(expect):
+            seconds = exp.at_seconds(start)
+            if seconds is not None and seconds < 0:
+                raise ValueError(
+                    f"expect {i + 1}: at {_moment_text(exp.at)} is before the scenario's start "
+                    f"{format_time(start)}"
+                )
+        return expect
 
     @field_validator("steps", mode="before")
     @classmethod
@@ -553,11 +617,12 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-_STEP_MODELS = {
+_STEP_MODELS: dict[str, type[BaseModel]] = {
     "download_package": DownloadPackage,
     "install": Install,
     "configure": Configure,
     "Advance": Advance,
+    **FAULT_MODELS,  # fault entries are tagged by kind the way steps are by action
 }
 
 
@@ -628,8 +693,96 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _error_from_validation(file, root, exc) from None
+    problem = world_problem(scenario.world) or fault_problem(scenario)
+    if problem is not None:
+        loc, message = problem
+        node, _ = _node_at(root, loc)
+        raise ScenarioError(
+            file,
+            node.start_mark.line + 1 if node is not None else None,
+            node.start_mark.column + 1 if node is not None else None,
+            _describe(loc),
+            message,
+        )
     scenario.path = file
     return scenario
+
+
+def _unknown(what: str, value: str, known: set[str]) -> str:
+    return f"unknown {what} {value!r} (known: {', '.join(sorted(known)) or 'none'})"
+
+
+def world_problem(world: WorldSpec) -> tuple[tuple[Any, ...], str] | None:
+    """The first reference in the world to a domain, group or account it does not declare:
+    (location, message)."""
+    d = world.directory
+    declared = [(d.domain, d.netbios)] + [(x.name, x.netbios) for x in d.extra_domains]
+    domains = {n.lower() for n, _ in declared} | {
+        (b or n.split(".")[0]).lower() for n, b in declared
+    }
+    groups = {g.name.lower() for g in d.groups}
+    accounts = {a.name.lower() for a in d.accounts}
+    refs: list[tuple[tuple[Any, ...], str, str | None, set[str]]] = []
+    for i, trust in enumerate(d.trusts):
+        refs += [
+            (("world", "directory", "trusts", i, k), "domain", getattr(trust, k), domains)
+            for k in ("trusting", "trusted")
+        ]
+    for i, group in enumerate(d.groups):
+        refs.append(
+            (("world", "directory", "groups", i, "domain"), "domain", group.domain, domains)
+        )
+        refs += [
+            (("world", "directory", "groups", i, "member_of", j), "group", g, groups)
+            for j, g in enumerate(group.member_of)
+        ]
+        refs += [
+            (("world", "directory", "groups", i, "members", j), "account", a, accounts)
+            for j, a in enumerate(group.members)
+        ]
+    for i, computer in enumerate(d.computers):
+        refs.append(
+            (("world", "directory", "computers", i, "domain"), "domain", computer.domain, domains)
+        )
+    for i, host in enumerate(world.hosts):
+        refs.append((("world", "hosts", i, "domain"), "domain", host.domain, domains))
+    for loc, what, value, known in refs:
+        if value is not None and value.lower() not in known:
+            return loc, _unknown(what, value, known)
+    return None
+
+
+def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
+    """The first fault entry that cannot be placed on the timeline or names something the
+    world does not have: (location, message)."""
+    world = scenario.world
+    accounts = {a.name.lower() for a in world.directory.accounts} | {
+        (a.upn or "").lower() for a in world.directory.accounts if a.upn
+    }
+    names = {
+        "account": accounts,
+        "address": {p.address.lower() for p in world.network.all_proxies()},
+        "host": {h.name.lower() for h in world.hosts},
+        "server": {s.name.lower() for s in world.exchange.servers},
+    }
+    for i, fault in enumerate(scenario.faults):
+        kind = FAULT_KINDS[fault.kind]  # type: ignore[attr-defined]
+        at = seconds_from_start(fault.at, scenario.start)  # type: ignore[attr-defined]
+        until = fault.until  # type: ignore[attr-defined]
+        if at < 0:
+            return ("faults", i, "at"), "the fault starts before the scenario does"
+        if until is not None:
+            if kind.instant:
+                return ("faults", i, "until"), f"{fault.kind} happens at one instant; drop until"  # type: ignore[attr-defined]
+            if seconds_from_start(until, scenario.start) <= at:
+                return ("faults", i, "until"), "until must come after at"
+        for param, known in names.items():
+            value = getattr(fault, param, None)
+            if value is None or kind.params[param].pattern and any(c in value for c in "*?["):
+                continue
+            if str(value).lower() not in known:
+                return ("faults", i, param), _unknown(param, str(value), known)
+    return None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -3,7 +3,10 @@
 DESIGN "Scale by batching time": there is never one simpy timer per device. Devices wait in a
 timing wheel — a dict from tick slot to the devices due in it — and each tick processes only
 the slots that came due, so the cost of a tick is the number of devices that sync in it, not
-the size of the fleet. At each of its syncs a device:
+the size of the fleet. Everything a tick changes is stamped with the tick's time, never
+earlier: a client that read the organisation before the tick must not find changes dated
+before its read (a quick sync's "changed since" would miss them). At each of its syncs a
+device:
 
 * recreates its partnership if an administrator removed it (new GUID and FirstSyncTime,
   Device Discovery again — SPEC R7.3 / connector-behaviour.md C28);
@@ -18,9 +21,8 @@ partnerships, in Device Discovery at first). Rates are per day and drawn from th
 seeded generator, so a seed reproduces the same life.
 
 Deviations: a device syncs at regular intervals (its own, 0.5 to 1.5 times the mean), not
-when mail arrives; syncs are processed when their tick ends, so a change made earlier in the
-same tick can already reach a device whose access cache had expired; a wipe reaches a device
-whatever its access state.
+when mail arrives, and at the end of the tick it falls in (one minute by default), so sync
+times are whole ticks; a wipe reaches a device whatever its access state.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class BehaviourSpec:
     """Rates of the fleet's life. Defaults are those of a 2016 enterprise fleet."""
 
     enabled: bool = True
-    tick: float = 600.0  # seconds between fleet ticks
+    tick: float = 60.0  # seconds between fleet ticks
     new_partnerships_per_day: float = 0.002  # per user mailbox: a new device is set up
     stale_per_day: float = 0.0015  # per active device: the handset is abandoned for good
     offline_per_day: float = 0.02  # per active device: it goes offline for a while
@@ -121,11 +123,12 @@ class Fleet:
                 if device.state == "offline":
                     device.state = "active"
                 if device.state == "active":
-                    self.sync(device, device.next_sync)
+                    self.sync(device, now)
         self._fleet_events(now)
 
     # -- one device's sync ----------------------------------------------------------------------
     def sync(self, device: Device, when: float) -> None:
+        """The device contacts Exchange at `when` (the tick that ran its sync)."""
         org = self.org
         self.stats["syncs"] += 1
         if not device.partnered:
@@ -196,7 +199,7 @@ class Fleet:
         if mailboxes:
             for _ in range(self._count(spec.new_partnerships_per_day, len(mailboxes))):
                 mailbox = mailboxes[rng.randrange(len(mailboxes))]
-                first = now - rng.randrange(max(1, int(spec.tick)))
+                first = now
                 device = self.builder.device(
                     mailbox, first_sync=first, modern=self._modern.get(mailbox.server, True)
                 )

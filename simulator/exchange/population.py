@@ -207,7 +207,7 @@ class PopulationSpec:
     email_domain: str | None = None  # UPN and SMTP suffix; the user's AD domain when None
     domains: tuple[str, ...] = ()  # AD domains the users are spread over; the main one when empty
     ous: tuple[str, ...] = ("Users",)
-    resource_mailboxes: float = 0.04  # shared, room and equipment mailboxes per user mailbox
+    resource_mailboxes: float = 0.0  # shared, room and equipment mailboxes per user mailbox
     stale: float = 0.08  # share of partnerships whose handset stopped syncing long ago
     sync_interval: float = 3600.0  # mean seconds between a device's syncs
 

@@ -1,8 +1,8 @@
-"""The connector-facing HTTP API of the fake Intune service: JSON in and out, one handler
-per route, errors as an HTTP status with a JSON body `{error, message}`.
+"""The connector-facing HTTP API of the fake Intune service (docs/intune-api.md): JSON in and
+out, one handler per route, errors as an HTTP status with a JSON body `{error, message}`.
 
 `IntuneApi.handle` is transport-free, so the same routes serve the `responses` mount used in
-runs and a real HTTP server on 127.0.0.1 for labs.
+runs and a real HTTP server on 127.0.0.1 for labs (`server.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.intune.service import IntuneError, IntuneService
+from simulator.intune.errors import (
+    IntuneError,
+    InvalidBody,
+    InvalidPage,
+    MethodNotAllowed,
+    NotFound,
+)
+from simulator.intune.service import IntuneService
 
 PREFIX = "/api/v1"
 PAGE_SIZE = 1000
@@ -26,7 +33,7 @@ class Request:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    body: Any
+    body: dict[str, Any]
     now: datetime
 
     @property
@@ -56,32 +63,45 @@ def register_connector(svc: IntuneService, req: Request, _: dict[str, str]) -> t
 @route("GET", "/connectors/{cid}")
 def connector_status(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     rec = svc.authenticate(p["cid"], req.authorization, req.now)
-    return 200, {
-        "connectorId": rec.connector_id,
-        "status": rec.status,
-        "lastSyncDateTime": rec.last_successful_sync.isoformat()
-        if rec.last_successful_sync
-        else None,
-    }
+    return 200, svc.status(rec, req.now)
 
 
 @route("POST", "/connectors/{cid}/heartbeat")
 def heartbeat(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     rec = svc.authenticate(p["cid"], req.authorization, req.now)
-    return 200, {"status": rec.status}
+    return 200, svc.heartbeat(rec, req.body, req.now)
+
+
+@route("GET", "/connectors/{cid}/commands")
+def poll_commands(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
+    rec = svc.authenticate(p["cid"], req.authorization, req.now)
+    return 200, {"commands": [c.to_json() for c in svc.poll_commands(rec)]}
+
+
+@route("POST", "/connectors/{cid}/commands/{command}/result")
+def command_result(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
+    rec = svc.authenticate(p["cid"], req.authorization, req.now)
+    command = svc.report_command(rec, p["command"], req.body, req.now)
+    return 200, {"commandId": command.command_id, "state": command.state}
 
 
 @route("GET", "/connectors/{cid}/users")
 def targeted_users(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     svc.authenticate(p["cid"], req.authorization, req.now)
-    try:
-        page = int(req.query.get("page", "0"))
-    except ValueError:
-        raise IntuneError(400, "invalidPage", "page must be a whole number") from None
+    text = req.query.get("page", "0")
+    if not text.isdigit():
+        raise InvalidPage(f"page must be a whole number >= 0, found {text!r}")
+    page = int(text)
     users = svc.targeted_users()
     chunk = users[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     more = (page + 1) * PAGE_SIZE < len(users)
     return 200, {"users": chunk, "nextPage": page + 1 if more else None}
+
+
+@route("GET", "/connectors/{cid}/policy")
+def policy(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
+    svc.authenticate(p["cid"], req.authorization, req.now)
+    return 200, svc.policy()
 
 
 @route("POST", "/connectors/{cid}/syncs")
@@ -95,10 +115,7 @@ def start_sync(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int
 def upload_devices(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     rec = svc.authenticate(p["cid"], req.authorization, req.now)
     session = svc.sync_session(rec, p["sid"])
-    devices = req.body.get("devices")
-    if not isinstance(devices, list):
-        raise IntuneError(400, "invalidBody", "devices must be a list")
-    return 200, {"received": svc.add_devices(session, devices, req.now)}
+    return 200, {"received": svc.add_devices(session, req.body.get("devices"), req.now)}
 
 
 @route("POST", "/connectors/{cid}/syncs/{sid}/complete")
@@ -121,35 +138,27 @@ class IntuneApi:
         body: bytes | str | None,
         now: datetime,
     ) -> tuple[int, dict[str, str], bytes]:
+        """Serve one request: (status, headers, JSON body bytes)."""
         try:
-            parsed = json.loads(body) if body else {}
-        except ValueError:
-            return self._reply(
-                400, {"error": "invalidJson", "message": "The request body is not valid JSON"}
-            )
-        if not isinstance(parsed, dict):
-            return self._reply(
-                400, {"error": "invalidJson", "message": "The request body must be a JSON object"}
-            )
-        request = Request(method.upper(), path, query, headers, parsed, now)
+            request = Request(method.upper(), path, query, headers, _parse(body), now)
+            status, payload = self._dispatch(request)
+        except IntuneError as exc:
+            return self._reply(exc.status, exc.body())
+        return self._reply(status, payload)
+
+    def _dispatch(self, request: Request) -> tuple[int, Any]:
         allowed = []
         for verb, regex, handler in ROUTES:
-            match = regex.match(path)
+            match = regex.match(request.path)
             if not match:
                 continue
             if verb != request.method:
                 allowed.append(verb)
                 continue
-            try:
-                status, payload = handler(self.service, request, match.groupdict())
-            except IntuneError as exc:
-                return self._reply(exc.status, {"error": exc.error, "message": exc.message})
-            return self._reply(status, payload)
+            return handler(self.service, request, match.groupdict())
         if allowed:
-            return self._reply(
-                405, {"error": "methodNotAllowed", "message": f"Use {', '.join(allowed)}"}
-            )
-        return self._reply(404, {"error": "notFound", "message": f"No route for {method} {path}"})
+            raise MethodNotAllowed(f"Use {', '.join(allowed)} on {request.path}")
+        raise NotFound(f"No route for {request.method} {request.path}")
 
     @staticmethod
     def _reply(status: int, payload: Any) -> tuple[int, dict[str, str], bytes]:
@@ -158,3 +167,13 @@ class IntuneApi:
             {"Content-Type": "application/json"},
             json.dumps(payload, default=str).encode(),
         )
+
+
+def _parse(body: bytes | str | None) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body) if body else {}
+    except ValueError:
+        raise InvalidBody("The request body is not valid JSON", error="invalidJson") from None
+    if not isinstance(parsed, dict):
+        raise InvalidBody("The request body must be a JSON object", error="invalidJson")
+    return parsed

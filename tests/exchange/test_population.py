@@ -33,7 +33,12 @@ def test_same_seed_same_organisation_other_seed_another():
 
 def test_users_mailboxes_and_identities_are_unique_and_well_formed():
     world = make_world(
-        population={"users": 400, "devices_per_user": 1.5, "email_domain": "contoso.com"}
+        population={
+            "users": 400,
+            "devices_per_user": 1.5,
+            "email_domain": "contoso.com",
+            "resource_mailboxes": 0.05,
+        }
     )
     users = [m for m in world.org.mailboxes if m.recipient_type_details == "UserMailbox"]
     assert len(users) == 400
@@ -104,8 +109,9 @@ def test_fleet_devices_sync_on_their_own_schedules():
         i for i, t in before.items() if after[i] is not None and t is not None and after[i] > t
     ]
     assert len(advanced) >= 0.8 * len(before)
-    assert all(after[i] <= env.now for i in advanced)
-    assert len(env._queue) <= 2  # one fleet timer, never one per device
+    assert all(after[i] <= env.now and after[i] % 60 == 0 for i in advanced)  # stamped at ticks
+    # one timer per world process (the fleet's among them), never one per device
+    assert len(env._queue) <= len(world.processes()) + 1 < len(before)
 
 
 def test_fleet_life_over_weeks_new_stale_offline():
@@ -133,8 +139,10 @@ def test_fleet_life_over_weeks_new_stale_offline():
 
 
 def test_behaviour_off_keeps_the_organisation_still():
-    world = make_world(population={"users": 10, "behaviour": False})
-    assert world.fleet is None and world.processes() == []
+    still = make_world(population={"users": 10, "behaviour": False})
+    living = make_world(population={"users": 10, "behaviour": True})
+    assert still.fleet is None and living.fleet is not None
+    assert len(living.processes()) == len(still.processes()) + 1
 
 
 def test_fleet_is_deterministic():

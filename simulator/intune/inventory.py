@@ -1,0 +1,108 @@
+"""The device inventory Intune builds from the connectors' uploads (SPEC R5).
+
+A sync is opened, fed pages of device records, then completed. Records are keyed by
+`exchangeDeviceId`, case-insensitively, so a page sent twice changes nothing. On success a
+**full** sync makes the scope's inventory equal to its snapshot — a device it no longer
+contains is kept, marked removed, with the time it disappeared — and a **delta** sync
+applies its records and its `{exchangeDeviceId, removed: true}` entries. A failed sync
+changes nothing. Each device belongs to the scope of the connector that reported it (the
+subscription in profile 2016, an Exchange organisation in 2018), and a full snapshot only
+speaks for its own scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from simulator.intune.errors import InvalidDevice
+
+SYNC_TYPES = ("fullSync", "deltaSync")
+
+
+@dataclass
+class SyncSession:
+    sync_id: str
+    connector_id: str
+    scope: str
+    sync_type: str
+    started: datetime
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower id -> record
+    removed: set[str] = field(default_factory=set)  # lower ids (delta only)
+
+    def add(self, records: list[Any], now: datetime) -> int:
+        """Validate and keep one page; return how many distinct devices the sync holds."""
+        staged: list[tuple[str, dict[str, Any] | None]] = []
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise InvalidDevice(f"devices[{index}] is not an object")
+            device_id = record.get("exchangeDeviceId")
+            if not isinstance(device_id, str) or not device_id.strip():
+                raise InvalidDevice(f"devices[{index}] needs an exchangeDeviceId")
+            if record.get("removed") is True:
+                if self.sync_type == "fullSync":
+                    raise InvalidDevice(
+                        f"devices[{index}]: a full snapshot lists present devices; "
+                        "removals belong to delta syncs"
+                    )
+                staged.append((device_id.lower(), None))
+            else:
+                staged.append(
+                    (device_id.lower(), {**record, "lastReportedDateTime": now.isoformat()})
+                )
+        for key, record in staged:  # all or nothing: a bad page changes nothing
+            if record is None:
+                self.removed.add(key)
+                self.devices.pop(key, None)
+            else:
+                self.removed.discard(key)
+                self.devices[key] = record
+        return len(self.devices) + len(self.removed)
+
+
+class Inventory:
+    def __init__(self) -> None:
+        self.devices: dict[str, dict[str, Any]] = {}  # lower id -> record (with scope, removed)
+
+    def apply(self, session: SyncSession, now: datetime) -> None:
+        """Apply a successfully completed sync."""
+        scope = session.scope
+        if session.sync_type == "fullSync":
+            for key, record in self.devices.items():
+                if (
+                    record["scope"] == scope
+                    and not record["removed"]
+                    and key not in session.devices
+                ):
+                    self._mark_removed(record, now)
+        for key, record in session.devices.items():
+            self.devices[key] = {**record, "scope": scope, "removed": False}
+        for key in sorted(session.removed):
+            record = self.devices.get(key)
+            if record is not None and record["scope"] == scope and not record["removed"]:
+                self._mark_removed(record, now)
+
+    @staticmethod
+    def _mark_removed(record: dict[str, Any], now: datetime) -> None:
+        record["removed"] = True
+        record["removedDateTime"] = now.isoformat()
+
+    def __len__(self) -> int:
+        """How many devices Intune holds (not removed)."""
+        return len(self.present())
+
+    def present(self, scope: str | None = None) -> dict[str, dict[str, Any]]:
+        """Devices not removed (of one scope, or all), by lower-case id."""
+        return {
+            k: r
+            for k, r in self.devices.items()
+            if not r["removed"] and (scope is None or r["scope"] == scope)
+        }
+
+    def removed(self) -> list[str]:
+        return sorted(k for k, r in self.devices.items() if r["removed"])
+
+    def get(self, device_id: str) -> dict[str, Any] | None:
+        record = self.devices.get(device_id.lower())
+        return None if record is None or record["removed"] else record

@@ -1,0 +1,203 @@
+"""The Intune tenant and subscription: MDM authority, administrators and their roles,
+licences, and the copy of Active Directory that directory synchronisation keeps.
+
+Intune never reads Active Directory directly: it sees the users and group memberships of
+its **last directory synchronisation** (Azure AD Connect's cycle, every 30 minutes by
+default). A user created, disabled, renamed or moved between groups on-premises is seen by
+Intune — licensing, conditional access targeting, the connector's list of users — only
+after the next cycle. Licences are assigned in the cloud, directly to a synchronised user
+(effective at once) or through group-based licensing on a synchronised AD group (effective
+when the membership arrives with a cycle).
+
+Administrator sign-in at registration (model, docs/intune-api.md): profile 2016 registers
+with the account certificate alone — the 2016 installation guide has no sign-in step;
+profile 2018 requires an administrator to sign in, as the later documentation says. The
+tenant's `admin_sign_in` overrides either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from simulator.directory import Directory
+from simulator.intune.errors import BadRequest, Conflict, Forbidden, SignInFailed
+
+GLOBAL_ADMIN = "Global Administrator"
+INTUNE_ADMIN = "Intune Service Administrator"
+ADMIN_ROLES = (GLOBAL_ADMIN, INTUNE_ADMIN, "Exchange Administrator", "Helpdesk Administrator")
+INTUNE_ROLES = (GLOBAL_ADMIN, INTUNE_ADMIN)
+LICENCES = ("intune", "exchange")
+MDM_AUTHORITIES = ("none", "intune", "configmgr", "office365")
+_AUTHORITY_NAMES = {
+    "none": "not set",
+    "intune": "Intune",
+    "configmgr": "Configuration Manager",
+    "office365": "Office 365",
+}
+
+
+def authority_name(value: str) -> str:
+    return _AUTHORITY_NAMES.get(value, value)
+
+
+@dataclass
+class Administrator:
+    """A tenant account with an administrator role (a cloud account, or a synced one)."""
+
+    upn: str
+    password: str | None = None  # None: this account cannot sign in interactively
+    roles: tuple[str, ...] = (GLOBAL_ADMIN,)
+    licences: tuple[str, ...] = ("intune",)
+    mfa: bool = False  # multi-factor authentication, which the connector's sign-in cannot do
+
+    @property
+    def manages_intune(self) -> bool:
+        return any(r in INTUNE_ROLES for r in self.roles)
+
+
+@dataclass(frozen=True)
+class SyncedUser:
+    """A user as Azure AD holds it after a directory synchronisation."""
+
+    upn: str  # lower-case
+    account: str  # NETBIOS\sam on-premises
+    mail: str
+    enabled: bool
+    groups: tuple[str, ...]  # lower-case names, nested memberships expanded
+
+
+@dataclass(frozen=True)
+class SyncChange:
+    """What one directory synchronisation changed, for the trace."""
+
+    added: int
+    removed: int
+    changed: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    name: str
+    profile: str = "2016"
+    mdm_authority: str = "intune"
+    directory_sync: bool = True
+    directory_sync_interval: float = 1800.0
+    admin_sign_in: str = "auto"  # auto (by profile), required, not_required
+    exchange_online_connector: bool = False
+    admins: dict[str, Administrator] = field(default_factory=dict)  # by lower-case UPN
+    direct_licences: dict[str, set[str]] = field(default_factory=dict)  # lower UPN -> SKUs
+    licence_groups: dict[str, list[str]] = field(default_factory=dict)  # SKU -> lower group names
+    users: dict[str, SyncedUser] = field(default_factory=dict)  # the last synchronised copy
+    last_directory_sync: datetime | None = None
+
+    # -- administrators --------------------------------------------------------------------
+    def add_admin(self, admin: Administrator) -> None:
+        admin.upn = admin.upn.lower()
+        self.admins[admin.upn] = admin
+
+    def require_admin(self, upn: str, roles: tuple[str, ...] = INTUNE_ROLES) -> Administrator:
+        """The administrator `upn` if it holds one of `roles`; else a 403 naming what is missing."""
+        admin = self.admins.get(upn.lower())
+        if admin is None:
+            raise Forbidden(f"{upn} is not an administrator of the {self.name} tenant")
+        if not any(r in roles for r in admin.roles):
+            raise Forbidden(
+                f"{upn} has the role(s) {', '.join(admin.roles) or 'none'}; this needs "
+                f"{' or '.join(roles)}"
+            )
+        return admin
+
+    def sign_in_required(self) -> bool:
+        if self.admin_sign_in == "auto":
+            return self.profile == "2018"
+        return self.admin_sign_in == "required"
+
+    def sign_in(self, upn: str, password: str) -> Administrator:
+        """The administrator's sign-in during Connect (SPEC R1, customer issues C04, C05, C27)."""
+        admin = self.admins.get(upn.lower())
+        if admin is None or admin.password is None or admin.password != password:
+            raise SignInFailed(f"Sign-in failed for {upn}: the user name or password is incorrect")
+        if admin.mfa:
+            raise SignInFailed(
+                f"Sign-in failed for {upn}: an unexpected error occurred (multi-factor "
+                "authentication is required and the connector cannot complete it)"
+            )
+        if not admin.manages_intune:
+            raise BadRequest(
+                f"(400) Bad Request: {upn} must be an Intune Service Administrator or a Global "
+                "Administrator to configure the connector"
+            )
+        if "intune" not in admin.licences:
+            raise BadRequest(f"(400) Bad Request: {upn} has no Intune licence")
+        return admin
+
+    # -- MDM authority -----------------------------------------------------------------------
+    def set_mdm_authority(self, value: str) -> None:
+        """Set the MDM authority. Once set, profile 2016 cannot change it (a support case);
+        profile 2018 can move from Configuration Manager or Office 365 to Intune (the MDM
+        authority change of early 2017), nothing else."""
+        if value not in MDM_AUTHORITIES or value == "none":
+            raise Conflict(f"{value!r} is not an MDM authority one can set")
+        current = self.mdm_authority
+        if current in ("none", value):
+            self.mdm_authority = value
+            return
+        if self.profile == "2018" and value == "intune":
+            self.mdm_authority = value
+            return
+        raise Conflict(
+            f"The MDM authority is already {authority_name(current)}; it cannot be changed to "
+            f"{authority_name(value)} from the console"
+        )
+
+    # -- directory synchronisation and licences ---------------------------------------------
+    def synchronise(self, directory: Directory, now: datetime) -> SyncChange:
+        """One directory synchronisation cycle: Azure AD becomes a copy of AD as it is now."""
+        fresh: dict[str, SyncedUser] = {}
+        for user in directory.users():
+            upn = user.upn.lower()
+            fresh[upn] = SyncedUser(
+                upn=upn,
+                account=directory.account_name(user),
+                mail=user.primary_smtp.lower(),
+                enabled=user.enabled,
+                groups=tuple(directory.memberships(user)),
+            )
+        old = self.users
+        change = SyncChange(
+            added=sum(1 for u in fresh if u not in old),
+            removed=sum(1 for u in old if u not in fresh),
+            changed=sum(1 for u, rec in fresh.items() if u in old and old[u] != rec),
+        )
+        self.users = fresh
+        self.last_directory_sync = now
+        return change
+
+    def licences_of(self, upn: str) -> set[str]:
+        """SKUs a synchronised user holds, directly or through a licensing group."""
+        user = self.users.get(upn.lower())
+        if user is None:
+            return set()
+        out = set(self.direct_licences.get(user.upn, set()))
+        for sku, groups in self.licence_groups.items():
+            if any(g in user.groups for g in groups):
+                out.add(sku)
+        return out
+
+    def licensed_users(self, sku: str = "intune") -> list[str]:
+        """Lower-case UPNs of the synchronised users holding `sku`, sorted."""
+        return sorted(u for u in self.users if sku in self.licences_of(u))
+
+    def assign_licence(self, upn: str, sku: str) -> None:
+        if sku not in LICENCES:
+            raise Conflict(f"unknown licence {sku!r}; licences: {', '.join(LICENCES)}")
+        self.direct_licences.setdefault(upn.lower(), set()).add(sku)
+
+    def remove_licence(self, upn: str, sku: str) -> None:
+        self.direct_licences.get(upn.lower(), set()).discard(sku)

@@ -1,0 +1,209 @@
+"""The connector's routes after registration: syncs and the inventory, status transitions,
+heartbeats, command polling and results, targeted users and the policy (SPEC R5, R6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.world.conftest import ADMIN, Client, advance, certificate, device, small_world
+
+
+@pytest.fixture
+def client(world):
+    c = Client(world)
+    c.register(certificate(world))
+    return c
+
+
+def ids(world):
+    return world.intune.observe()["inventory"]["device_ids"]
+
+
+def test_full_snapshot_in_pages_becomes_the_inventory(client, world):
+    reply = client.sync("fullSync", [[device("A1"), device("B2")], [device("C3")]])
+    assert reply.status == 200
+    assert reply.body["devices"] == 3 and reply.body["status"] == "connected"
+    assert ids(world) == ["a1", "b2", "c3"]
+    status = client.call("GET", client.me()).body
+    assert status["status"] == "connected"
+    assert status["lastSyncType"] == "fullSync"
+    assert status["lastSyncDateTime"] == world.clock.now().isoformat()
+
+
+def test_pages_are_idempotent_by_device_id_case_insensitively(client, world):
+    page = [device("Ab1", deviceModel="iPhone8C1")]
+    client.sync("fullSync", [page, page, [device("AB1", deviceModel="iPhone8C2")]])
+    assert ids(world) == ["ab1"]
+    record = world.intune.inventory.get("ab1")
+    assert record["deviceModel"] == "iPhone8C2"
+
+
+def test_a_full_snapshot_marks_devices_it_no_longer_contains_as_removed(client, world):
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    advance(world, hours=1)
+    client.sync("fullSync", [[device("B2"), device("C3")]])
+    observed = world.intune.observe()["inventory"]
+    assert observed["device_ids"] == ["b2", "c3"]
+    assert observed["removed_ids"] == ["a1"]
+    assert world.intune.inventory.devices["a1"]["removedDateTime"] == world.clock.now().isoformat()
+
+
+def test_deltas_add_update_and_remove(client, world):
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    client.sync("deltaSync", [[device("C3"), {"exchangeDeviceId": "a1", "removed": True}]])
+    assert ids(world) == ["b2", "c3"]
+    assert world.intune.observe()["inventory"]["removed_ids"] == ["a1"]
+
+
+def test_a_removal_belongs_to_deltas_not_to_full_snapshots(client, world):
+    reply = client.sync("fullSync", [[device("A1"), {"exchangeDeviceId": "B2", "removed": True}]])
+    assert (reply.status, reply.error) == (400, "invalidDevice")
+    assert ids(world) == []
+
+
+def test_a_malformed_page_changes_nothing(client, world):
+    sid = client.call("POST", client.me("/syncs"), {"syncType": "fullSync"}).body["syncId"]
+    bad = client.call("POST", client.me(f"/syncs/{sid}/devices"), {"devices": [device("A1"), {}]})
+    assert (bad.status, bad.error) == (400, "invalidDevice")
+    assert "devices[1]" in bad.body["message"]
+    client.call("POST", client.me(f"/syncs/{sid}/devices"), {"devices": [device("B2")]})
+    client.call("POST", client.me(f"/syncs/{sid}/complete"), {"outcome": "success"})
+    assert ids(world) == ["b2"]
+
+
+def test_a_failed_sync_changes_nothing_and_disconnects(client, world):
+    client.sync("fullSync", [[device("A1")]])
+    last = world.intune.observe()["exchange_connection"]["last_successful_sync"]
+    advance(world, hours=2)
+    reply = client.sync("fullSync", [[device("Z9")]], outcome="failure")
+    assert reply.body["status"] == "disconnected"
+    observed = world.intune.observe()
+    assert observed["inventory"]["device_ids"] == ["a1"]
+    assert observed["exchange_connection"]["last_successful_sync"] == last
+    advance(world, minutes=5)
+    assert client.sync("deltaSync", []).body["status"] == "connected"
+
+
+def test_a_completed_sync_cannot_be_completed_or_fed_again(client):
+    sid = client.call("POST", client.me("/syncs"), {"syncType": "deltaSync"}).body["syncId"]
+    assert (
+        client.call("POST", client.me(f"/syncs/{sid}/complete"), {"outcome": "success"}).status
+        == 200
+    )
+    again = client.call("POST", client.me(f"/syncs/{sid}/complete"), {"outcome": "success"})
+    assert (again.status, again.error) == (404, "syncNotFound")
+
+
+def test_bad_sync_type_and_outcome_are_refused(client):
+    assert (
+        client.call("POST", client.me("/syncs"), {"syncType": "quick"}).error == "invalidSyncType"
+    )
+    sid = client.call("POST", client.me("/syncs"), {"syncType": "fullSync"}).body["syncId"]
+    assert client.call("POST", client.me(f"/syncs/{sid}/complete"), {"outcome": "ok"}).error == (
+        "invalidBody"
+    )
+
+
+def test_no_contact_for_three_heartbeat_intervals_is_disconnected(client, world):
+    client.sync("fullSync", [[device("A1")]])
+    advance(world, minutes=44)
+    assert client.call("POST", client.me("/heartbeat"), {"health": "healthy"}).body["status"] == (
+        "connected"
+    )
+    advance(world, minutes=45, seconds=1)
+    assert world.intune.observe()["exchange_connection"]["status"] == "disconnected"
+    assert world.console.exchange_connection()["Status"] == "disconnected"
+    assert client.call("POST", client.me("/heartbeat"), {}).body["status"] == "connected"
+
+
+def test_an_unhealthy_heartbeat_disconnects_until_a_healthy_one(client, world):
+    client.sync("fullSync", [])
+    reply = client.call(
+        "POST",
+        client.me("/heartbeat"),
+        {"health": "unhealthy", "lastError": "WinRM", "errorCode": "0x00000001"},
+    )
+    assert reply.body["status"] == "disconnected"
+    assert world.intune.connectors[client.connector_id].last_error_code == "0x00000001"
+    assert client.call("POST", client.me("/heartbeat"), {"health": "healthy"}).body["status"] == (
+        "connected"
+    )
+    assert client.call("POST", client.me("/heartbeat"), {"health": "ok"}).error == "invalidBody"
+
+
+def test_sync_requests_from_the_console_are_delivered_at_least_once(client, world):
+    command = world.console.request_sync(ADMIN, "quick", world.clock.now())
+    assert client.call("POST", client.me("/heartbeat"), {}).body["pendingCommands"] == 1
+    for _ in range(2):  # every poll returns it until the result is reported
+        polled = client.call("GET", client.me("/commands")).body["commands"]
+        assert [(c["commandId"], c["type"]) for c in polled] == [(command.command_id, "quickSync")]
+    path = client.me(f"/commands/{command.command_id}/result")
+    assert client.call("POST", path, {"outcome": "succeeded"}).body["state"] == "succeeded"
+    assert client.call("POST", path, {"outcome": "failed"}).body["state"] == "succeeded"
+    assert client.call("GET", client.me("/commands")).body["commands"] == []
+    unknown = client.call("POST", client.me("/commands/nope/result"), {"outcome": "succeeded"})
+    assert (unknown.status, unknown.error) == (404, "commandNotFound")
+
+
+def test_pending_commands_pass_to_the_connector_that_replaces(client, world):
+    world.console.request_sync(ADMIN, "full", world.clock.now())
+    newer = Client(world)
+    newer.register(certificate(world), hostName="CONN02")
+    assert [c["type"] for c in newer.call("GET", newer.me("/commands")).body["commands"]] == [
+        "fullSync"
+    ]
+    assert client.call("GET", client.me("/commands")).status == 410
+
+
+def test_nothing_a_replaced_connector_sends_is_accepted(client, world):
+    sid = client.call("POST", client.me("/syncs"), {"syncType": "fullSync"}).body["syncId"]
+    client.call("POST", client.me(f"/syncs/{sid}/devices"), {"devices": [device("A1")]})
+    Client(world).register(certificate(world), hostName="CONN02")
+    late = client.call("POST", client.me(f"/syncs/{sid}/complete"), {"outcome": "success"})
+    assert late.status == 410
+    assert ids(world) == [] and world.intune.syncs == {}
+
+
+def test_targeted_users_come_in_pages_of_a_thousand():
+    world = small_world(population={"users": 1203, "devices_per_user": 0})
+    client = Client(world)
+    client.register(certificate(world))
+    first = client.call("GET", client.me("/users"), query={"page": "0"}).body
+    second = client.call("GET", client.me("/users"), query={"page": "1"}).body
+    assert (len(first["users"]), first["nextPage"]) == (1000, 1)
+    assert (len(second["users"]), second["nextPage"]) == (203, None)
+    assert first["users"] + second["users"] == world.intune.targeted_users()
+    assert client.call("GET", client.me("/users"), query={"page": "-1"}).error == "invalidPage"
+
+
+def test_policy_carries_the_access_settings(client, world):
+    from simulator.intune.access import PlatformException
+
+    world.console.set_conditional_access(
+        ADMIN,
+        world.clock.now(),
+        included_groups=["Mobile"],
+        unmanaged_access="quarantine",
+        platform_exceptions=[PlatformException("WP8", "family", "allow")],
+        notification_subject="Enrol now",
+    )
+    policy = client.call("GET", client.me("/policy")).body
+    assert policy["enabled"] is True
+    assert policy["defaultAccessLevel"] == "quarantine"
+    assert policy["accessRules"] == [
+        {"deviceClass": {"name": "WP8", "type": "family"}, "accessLevel": "allow"}
+    ]
+    assert policy["notification"]["subject"] == "Enrol now"
+    shown = world.console.conditional_access()
+    assert (shown["TargetedGroups"], shown["UnmanagedDeviceAccess"]) == (["Mobile"], "quarantine")
+
+
+def test_unknown_routes_methods_and_bodies_are_json_errors(client):
+    assert client.call("GET", "/nothing").error == "notFound"
+    assert client.call("DELETE", client.me("/heartbeat")).error == "methodNotAllowed"
+    status, _, body = client.api.handle(
+        "POST", "/api/v1/connectors", {}, {}, b"{not json", client.now()
+    )
+    assert status == 400 and b"invalidJson" in body
+    assert client.call("POST", "/connectors", ["a list"]).error == "invalidJson"
+    assert client.register(certificate(client.world), serverType="cloud").error == "invalidBody"
