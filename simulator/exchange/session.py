@@ -11,9 +11,9 @@ by RBAC when it opens: role changes apply to new sessions only.
 Running a cmdlet: the session must still be open (not closed, not idle past the timeout, its
 server up), the account's cmdlet budget must allow it, the caller's grants must include the
 cmdlet (else "not recognized as the name of a cmdlet") and each parameter (else "A parameter
-cannot be found"); then PowerShell binding, the cmdlet itself, and for every Set/New/Remove/
-Clear that ran (not -WhatIf) an admin audit log entry, successful or not. Each call spends its
-simulated cost on the clock.
+cannot be found"); then PowerShell binding, the cmdlet itself, and for every Set, New, Remove
+or Clear that ran (not -WhatIf) an admin audit log entry, successful or not. Each call spends
+its simulated cost on the clock.
 
 The recipient scope of a new session is the domain of its Exchange server (the classic
 Exchange Management Shell default); `Set-ADServerSettings -ViewEntireForest $true` widens it
