@@ -132,6 +132,7 @@ class World:
             self.trace.emit,
         )
         self.org = built.org
+        self.org.throttling.tightened = self._throttling_fault
         self.fleet = built.fleet
         self.licensed = built.licensed
         if built.fleet is not None:
@@ -154,6 +155,11 @@ class World:
                 for user in population:
                     if rng.random() < group.population:
                         directory.add_member(directory.account_name(user), group.name)
+
+    def _throttling_fault(self, account: str, server: str, at: float) -> dict[str, Any] | None:
+        """The parameters of a `throttling` fault hitting `account` on `server` at `at`."""
+        fault = self.faults.active("throttling", at, account=account, server=server)
+        return dict(fault.params) if fault is not None else None
 
     def _build_intune(self) -> None:
         t = self.spec.tenant

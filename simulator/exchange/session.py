@@ -174,7 +174,7 @@ class RemoteSession:
         clock.spend(CMDLET_BASE_COST)
         now = clock.seconds
         self.last_used = now
-        self.org.throttling.charge_cmdlet(self.account, now)
+        self.org.throttling.charge_cmdlet(self.account, now, self.server.name)
         grant = self.grant(name)
         spec = lookup(name)
         if grant is None or spec is None:
@@ -288,7 +288,7 @@ def open_session(
             "trust",
         )
     key = f"{directory.netbios_of(user)}\\{user.sam}"
-    org.throttling.admit_session(key, server_name, clock.seconds)
+    org.throttling.admit_session(key, server_name, clock.seconds, server.name)
     grants = org.rbac.grants(key, list(user.groups))
     session = RemoteSession(org, server, user, key, grants, clock, is_up)
     org.throttling.register(key, session)

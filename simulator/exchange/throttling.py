@@ -10,13 +10,18 @@ session is broken and its slot freed. Counting is O(1) amortised per cmdlet.
 Deviations: budgets are counted per account across the organisation (Exchange keeps them per
 server); `PowerShellMaxCmdletQueueDepth` and `PowerShellMaxRunspaces` per time period are not
 modelled.
+
+A `throttling` fault of the scenario's timeline tightens the budget while it is active
+(`tightened`, wired by the world): its `max_concurrency`, `max_cmdlets` and `period` replace the
+policy's for the account and server it names.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.errors import CmdletBudgetExceeded, ConcurrencyExceeded
 
@@ -45,9 +50,29 @@ class Throttling:
         self.policy = policy
         self.overrides: dict[str, ThrottlingPolicy] = {}
         self._budgets: dict[str, _Budget] = {}
+        # (account, server, simulated seconds) -> the parameters of an active throttling fault
+        self.tightened: Callable[[str, str, float], dict[str, Any] | None] | None = None
 
-    def policy_for(self, account: str) -> ThrottlingPolicy:
-        return self.overrides.get(account.lower(), self.policy)
+    def policy_for(
+        self, account: str, server: str = "", at: float | None = None
+    ) -> ThrottlingPolicy:
+        """The account's policy, tightened by a throttling fault active at `at` (if any)."""
+        policy = self.overrides.get(account.lower(), self.policy)
+        if self.tightened is None or at is None:
+            return policy
+        fault = self.tightened(account, server, at)
+        if not fault:
+            return policy
+        changes = {
+            field_: fault[key]
+            for key, field_ in (
+                ("max_concurrency", "max_concurrency"),
+                ("max_cmdlets", "max_cmdlets"),
+                ("period", "cmdlets_period"),
+            )
+            if fault.get(key) is not None
+        }
+        return replace(policy, **changes)
 
     def _budget(self, account: str) -> _Budget:
         key = account.lower()
@@ -63,23 +88,24 @@ class Throttling:
         budget.sessions = [s for s in budget.sessions if s.open and now - s.last_used < timeout]
         return budget.sessions
 
-    def admit_session(self, account: str, server: str, now: float) -> None:
-        """Raise `ConcurrencyExceeded` when the account already has its maximum of runspaces."""
-        limit = self.policy_for(account).max_concurrency
+    def admit_session(self, account: str, target: str, now: float, server: str = "") -> None:
+        """Raise `ConcurrencyExceeded` when the account already has its maximum of runspaces
+        (`target`: the name the client connects to; `server`: the Exchange server's name)."""
+        limit = self.policy_for(account, server, now).max_concurrency
         if limit is None:
             return
         sessions = self.open_sessions(account, now)
         if len(sessions) >= limit:
             timeout = self.policy_for(account).idle_timeout
             retry = min(s.last_used + timeout for s in sessions) - now
-            raise ConcurrencyExceeded(server, limit, max(retry, 1.0))
+            raise ConcurrencyExceeded(target, limit, max(retry, 1.0))
 
     def register(self, account: str, session: RemoteSession) -> None:
         self._budget(account).sessions.append(session)
 
-    def charge_cmdlet(self, account: str, now: float) -> None:
+    def charge_cmdlet(self, account: str, now: float, server: str = "") -> None:
         """Count one cmdlet; raise `CmdletBudgetExceeded` when the window's quota is spent."""
-        policy = self.policy_for(account)
+        policy = self.policy_for(account, server, now)
         if policy.max_cmdlets is None:
             return
         recent = self._budget(account).recent

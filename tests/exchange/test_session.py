@@ -219,3 +219,39 @@ def test_exchange_errors_map_to_the_connector_port(error, expected):
     mapped = to_port_error(error)
     assert type(mapped) is expected
     assert (mapped.message, mapped.error_id) == (error.message, error.error_id)
+
+
+def test_a_throttling_fault_tightens_the_budget_while_active(world):
+    now = world.clock.seconds
+    world.faults.schedule(
+        "throttling",
+        start=now + 60,
+        end=now + 600,
+        account="CONTOSO\\admin",
+        max_cmdlets=2,
+        period=60.0,
+    )
+    session = connect(world)
+    for _ in range(5):
+        session.invoke("Get-ExchangeServer")  # before the fault: the policy's unlimited budget
+    world.clock.spend(120)
+    session.invoke("Get-ExchangeServer")
+    session.invoke("Get-ExchangeServer")
+    with pytest.raises(
+        ex.CmdletBudgetExceeded, match="user load quota of 2 requests per 60 seconds"
+    ):
+        session.invoke("Get-ExchangeServer")
+    world.clock.spend(600)
+    for _ in range(5):
+        session.invoke("Get-ExchangeServer")  # the fault has ended
+
+
+def test_a_throttling_fault_can_cap_runspaces_of_one_account():
+    world = make_world(directory=with_accounts(account("CONTOSO\\svc", "Organization Management")))
+    world.faults.schedule("throttling", start=0, account="CONTOSO\\svc", max_concurrency=1)
+    connect(world, "CONTOSO\\svc")
+    with pytest.raises(
+        ex.ConcurrencyExceeded, match="ex01.contoso.local failed .* maximum number of 1"
+    ):
+        connect(world, "CONTOSO\\svc")
+    assert connect(world) and connect(world)  # other accounts keep their budget
