@@ -75,6 +75,7 @@ class ConnectorConfiguration:
     exchange: ExchangeTarget
     service_account: Credential
     notification_account: Credential | None = None
+    notification_smtp: str | None = None  # resolved at Connect: the account's primary SMTP address
     proxy: ProxySettings | None = None
     settings: ServiceSettings = field(default_factory=ServiceSettings)
     registration: Registration | None = None
@@ -148,6 +149,8 @@ class ConfigStore:
         self._protect(svc, "Password", cfg.service_account.password)
         if cfg.notification_account:
             notif = ET.SubElement(conn, "NotificationAccount", user=cfg.notification_account.user)
+            if cfg.notification_smtp:
+                notif.set("smtp", cfg.notification_smtp)
             self._protect(notif, "Password", cfg.notification_account.password)
         if cfg.proxy:
             proxy = ET.SubElement(
@@ -233,6 +236,7 @@ class ConfigStore:
                 if notif is not None
                 else None
             ),
+            notification_smtp=notif.get("smtp") if notif is not None else None,
             proxy=proxy,
             settings=self._settings(root),
             registration=registration,

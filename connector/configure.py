@@ -30,6 +30,7 @@ from connector.errors import (
     ExchangeUnreachable,
     InvalidConfiguration,
     MissingCmdlets,
+    NotificationFailed,
     ServiceStartFailed,
     UnsupportedExchangeVersion,
 )
@@ -37,6 +38,7 @@ from connector.exchange import (
     AuthenticationFailed,
     Credential,
     ExchangeTransport,
+    ObjectNotFound,
     RemoteShell,
     ServerUnavailable,
     SessionRefused,
@@ -44,6 +46,7 @@ from connector.exchange import (
 from connector.install import install_state, stored_certificate
 from connector.intune import IntuneClient
 from connector.log import ConnectorLog
+from connector.notify import Notifier
 from connector.platform import Platform
 from connector.prereqs import check_exchange_version, missing_cmdlets
 
@@ -52,6 +55,7 @@ _ACCOUNT_RE = re.compile(
     r'^[^\\/:*?"<>|\s][^\\/:*?"<>|]*\\[^\\/\[\]:;|=,+*?<>@"\s][^\\/\[\]:;|=,+*?<>@"]*$'
 )
 _ORG_RE = re.compile(r"^/o=([^/]+)/", re.IGNORECASE)
+_UPN_RE = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class ConfigurationRequest:
     notification_account: Credential | None = None
     proxy: ProxySettings | None = None
     replace: bool = False
+    administrator: Credential | None = None  # the tenant administrator who signs in to Intune
 
 
 @dataclass
@@ -72,6 +77,7 @@ class ConnectResult:
     status: str
     exchange_server: dict[str, Any]
     replaced: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def validate(request: ConfigurationRequest) -> None:
@@ -89,7 +95,14 @@ def validate(request: ConfigurationRequest) -> None:
         )
     _check_account("service_account", request.service_account)
     if request.notification_account is not None:
-        _check_account("notification_account", request.notification_account)
+        _check_account("notification_account", request.notification_account, allow_upn=True)
+    if request.administrator is not None:
+        if "@" not in request.administrator.user:
+            raise InvalidConfiguration(
+                "administrator.user", f"expected user@tenant, found {request.administrator.user!r}"
+            )
+        if not request.administrator.password:
+            raise InvalidConfiguration("administrator.password", "a password is required")
     if request.proxy is not None:
         proxy = request.proxy
         if not _HOST_RE.match(proxy.address or ""):
@@ -111,9 +124,11 @@ def validate(request: ConfigurationRequest) -> None:
                 )
 
 
-def _check_account(name: str, cred: Credential) -> None:
-    if not _ACCOUNT_RE.match(cred.user or ""):
-        raise InvalidConfiguration(f"{name}.user", f"expected DOMAIN\\user, found {cred.user!r}")
+def _check_account(name: str, cred: Credential, allow_upn: bool = False) -> None:
+    upn_ok = allow_upn and _UPN_RE.match(cred.user or "")
+    if not upn_ok and not _ACCOUNT_RE.match(cred.user or ""):
+        expected = "DOMAIN\\user or user@domain" if allow_upn else "DOMAIN\\user"
+        raise InvalidConfiguration(f"{name}.user", f"expected {expected}, found {cred.user!r}")
     if not cred.password:
         raise InvalidConfiguration(f"{name}.password", "a password is required")
 
@@ -165,8 +180,10 @@ class ConfigurationWizard:
             session = self.shell.open(request.server, request.service_account)
         try:
             server_info = self._check_exchange(session, request, profile)
+            notification_smtp = self._notification_address(session, request)
         finally:
             session.close()
+        warnings = self._check_notification_path(request, notification_smtp)
 
         cert = stored_certificate(self.platform)
         settings = self.store.load_settings()
@@ -182,6 +199,16 @@ class ConfigurationWizard:
                 "exchangeVersion": server_info.get("AdminDisplayVersion", ""),
                 "serviceAccount": request.service_account.user,
                 "connectorVersion": PRODUCT_VERSION,
+                **(
+                    {
+                        "administrator": {
+                            "userPrincipalName": request.administrator.user,
+                            "password": request.administrator.password,
+                        }
+                    }
+                    if request.administrator
+                    else {}
+                ),
             },
             replace=request.replace,
         )
@@ -191,6 +218,7 @@ class ConfigurationWizard:
             exchange=ExchangeTarget(request.server_type, request.server),
             service_account=request.service_account,
             notification_account=request.notification_account,
+            notification_smtp=notification_smtp,
             proxy=request.proxy,
             settings=settings,
             registration=Registration(
@@ -217,7 +245,41 @@ class ConfigurationWizard:
             status=result.get("status", ""),
             exchange_server=server_info,
             replaced=list(result.get("replaced", [])),
+            warnings=warnings,
         )
+
+    def _notification_address(
+        self, session: ExchangeTransport, request: ConfigurationRequest
+    ) -> str | None:
+        """The notification account's primary SMTP address (its UPN must equal it, SPEC R4.4)."""
+        account = request.notification_account
+        if account is None:
+            return None
+        try:
+            with exchange_errors(request.server):
+                found = session.invoke("Get-Recipient", Identity=account.user)
+        except ObjectNotFound:
+            return None
+        return str(found[0].get("PrimarySmtpAddress") or "") or None if found else None
+
+    def _check_notification_path(
+        self, request: ConfigurationRequest, smtp: str | None
+    ) -> list[str]:
+        """Autodiscover and EWS for the notification account. A broken path does not stop
+        Connect — the connector works without notifications — but it is reported."""
+        account = request.notification_account
+        if account is None:
+            return []
+        if smtp is None:
+            message = f"The notification account {account.user} has no mailbox on this Exchange organization; users will not be notified"
+        else:
+            try:
+                Notifier(self.platform, account, smtp, self.store.load_settings()).ews_url()
+                return []
+            except NotificationFailed as exc:
+                message = exc.message
+        self.log.warning("NotificationPath", message, account=account.user)
+        return [message]
 
     def _check_exchange(
         self, session: ExchangeTransport, request: ConfigurationRequest, profile: str

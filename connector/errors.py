@@ -24,6 +24,7 @@ CONNECTOR_RETIRED = "0x00000017"
 SERVICE_START_FAILED = "0x00000018"
 NOT_INSTALLED = "0x00000019"
 EXCHANGE_COMMAND_FAILED = "0x0000001b"
+NOTIFICATION_FAILED = "0x0000001c"
 
 
 class ConnectorError(Exception):
@@ -117,6 +118,13 @@ class RegistrationRefused(ConnectorError):
     code = REGISTRATION_REFUSED
 
 
+class ReplaceRequired(ConnectorError):
+    """Profile 2018: a connector already serves this Exchange organisation; the administrator
+    must confirm Replace to go on (SPEC R3.2)."""
+
+    code = REGISTRATION_REFUSED
+
+
 class ConnectorRetired(ConnectorError):
     """Intune no longer accepts this connector: it was replaced, or its connection deleted."""
 
@@ -144,6 +152,12 @@ class ExchangeCommandFailed(ConnectorError):
             if error_id
             else f"{cmdlet} failed: {message}"
         )
+
+
+class NotificationFailed(ConnectorError):
+    """Autodiscover or EWS refused to deliver a notification (sync is not affected)."""
+
+    code = NOTIFICATION_FAILED
 
 
 class NotInstalled(ConnectorError):

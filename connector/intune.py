@@ -19,6 +19,7 @@ from connector.errors import (
     ConnectorRetired,
     IntuneUnreachable,
     RegistrationRefused,
+    ReplaceRequired,
 )
 from connector.platform import Platform
 
@@ -110,6 +111,8 @@ class IntuneClient:
                 {"accountCertificate": account_certificate, "replace": replace, **info},
             )
         except IntuneRequestFailed as exc:
+            if exc.error == "replaceRequired":
+                raise ReplaceRequired(exc.message) from exc
             raise RegistrationRefused(
                 f"Intune refused the registration: {exc.error}: {exc.message}"
             ) from exc
@@ -138,6 +141,23 @@ class IntuneClient:
         return self._call(
             "POST", self._connector_path(f"/syncs/{sync_id}/devices"), {"devices": devices}
         )
+
+    def commands(self) -> list[dict[str, Any]]:
+        """Pending commands (delivered at least once: a command repeats until its result is sent)."""
+        return list(self._call("GET", self._connector_path("/commands")).get("commands", []))
+
+    def report_command(
+        self, command_id: str, outcome: str, error: str | None = None, code: str | None = None
+    ) -> None:
+        self._call(
+            "POST",
+            self._connector_path(f"/commands/{command_id}/result"),
+            {"outcome": outcome, "error": error, "errorCode": code},
+        )
+
+    def policy(self) -> dict[str, Any]:
+        """The Exchange on-premises access policy a full sync re-applies to Exchange."""
+        return self._call("GET", self._connector_path("/policy"))
 
     def complete_sync(self, sync_id: str, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
         return self._call(

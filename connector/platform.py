@@ -59,6 +59,10 @@ class Platform(Protocol):
         """A fresh GUID string (a real host uses the OS generator)."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Block the calling job for `seconds` (waiting out Exchange throttling, back-off)."""
+        ...
+
     # -- file system -------------------------------------------------------------------
     def read_file(self, path: str) -> bytes: ...
 

@@ -1,24 +1,39 @@
 """Synchronisation of Exchange ActiveSync devices to Intune (SPEC R5).
 
-A full sync reads the Exchange servers, the CAS mailboxes that have device partnerships and
-all their devices, keeps the devices of users Intune targets (primary SMTP address = UPN,
-SPEC R5.4), uploads them in pages and completes the sync, which makes Intune's inventory
-equal to that snapshot. Last successful sync advances only on success (R5.5).
+**Full sync** (daily by default): re-applies Intune's access policy to Exchange, reads the
+Exchange servers (remembering the Client Access servers for failover), the CAS mailboxes
+that have device partnerships and all their devices, keeps the devices of the users Intune
+targets (primary SMTP address = UPN, R5.4), uploads them in pages and completes the sync;
+Intune's inventory then equals that snapshot. **Quick sync** (every 2 hours by default) reads
+only the devices changed since its watermark and uploads them as a delta.
+
+Uploads are idempotent (keyed by device id), so a sync interrupted by a fault and repeated
+neither loses nor duplicates a device; a sync that fails is never completed, so Intune keeps
+its previous inventory and the last successful sync does not move (R5.5).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from connector.exchange import ExchangeTransport
+from connector.errors import ConnectorError, ConnectorRetired
+from connector.exchange import ExchangeError
 from connector.intune import IntuneClient
 from connector.log import ConnectorLog
+from connector.platform import Platform
+from connector.policy import apply_policy
+from connector.runspaces import RunspacePool
+from connector.state import ConnectorState
 
 FULL_SYNC = "fullSync"
 DELTA_SYNC = "deltaSync"
 UPLOAD_PAGE_SIZE = 500
 DEVICE_CONTAINER = "/ExchangeActiveSyncDevices/"
+WATERMARK_OVERLAP = timedelta(minutes=5)
+PARALLEL_BATCH = 50  # mailboxes per Get-ActiveSyncDevice batch in parallel mode
+PARALLEL_THRESHOLD = 5000  # SPEC R5.6: parallel runspaces pay off from about 5,000 devices
 
 
 @dataclass
@@ -27,10 +42,21 @@ class SyncResult:
     sync_id: str
     users: int
     devices: int
+    started: datetime
+    finished: datetime
     servers: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _device_record(device: dict[str, Any], upn: str) -> dict[str, Any]:
+def mailbox_of(device_identity: str) -> str:
+    """`contoso.com/Users/Ann/ExchangeActiveSyncDevices/iPhone§Appl…` → `contoso.com/Users/Ann`."""
+    return device_identity.split(DEVICE_CONTAINER, 1)[0]
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
+
+
+def device_record(device: dict[str, Any], upn: str) -> dict[str, Any]:
     """The inventory record Intune keeps for one EAS device partnership."""
     return {
         "exchangeDeviceId": device["DeviceId"],
@@ -47,68 +73,189 @@ def _device_record(device: dict[str, Any], upn: str) -> dict[str, Any]:
     }
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
+class SyncEngine:
+    def __init__(
+        self,
+        platform: Platform,
+        pool: RunspacePool,
+        intune: IntuneClient,
+        state: ConnectorState,
+        log: ConnectorLog,
+    ) -> None:
+        self.platform = platform
+        self.pool = pool
+        self.intune = intune
+        self.state = state
+        self.log = log
 
-
-def mailbox_of(device_identity: str) -> str:
-    """`contoso.com/Users/Ann/ExchangeActiveSyncDevices/iPhone§Appl…` → `contoso.com/Users/Ann`."""
-    return device_identity.split(DEVICE_CONTAINER, 1)[0]
-
-
-def full_sync(session: ExchangeTransport, intune: IntuneClient, log: ConnectorLog) -> SyncResult:
-    targeted = {upn.lower() for upn in intune.targeted_users()}
-    session.invoke("Set-ADServerSettings", ViewEntireForest=True)
-    servers = session.invoke("Get-ExchangeServer")
-    mailboxes = session.invoke(
-        "Get-CasMailbox", ResultSize="Unlimited", Filter="HasActiveSyncDevicePartnership -eq $true"
-    )
-    owners = {
-        mb["Identity"]: str(mb["PrimarySmtpAddress"]).lower()
-        for mb in mailboxes
-        if str(mb.get("PrimarySmtpAddress", "")).lower() in targeted
-    }
-    log.info(
-        "SyncStart",
-        f"Handling command: getting the mobile device list without a time filter (full sync) for {len(owners)} users",
-        syncType=FULL_SYNC,
-        users=len(owners),
-    )
-    sync_id = intune.start_sync(FULL_SYNC)
-    devices = session.invoke("Get-ActiveSyncDevice", ResultSize="Unlimited")
-    records = []
-    for device in devices:
-        upn = owners.get(mailbox_of(str(device.get("Identity", ""))))
-        if upn is not None:
-            records.append(_device_record(device, upn))
-    for start in range(0, len(records), UPLOAD_PAGE_SIZE):
-        intune.upload_devices(sync_id, records[start : start + UPLOAD_PAGE_SIZE])
-    server_summary = [
-        {
-            "name": s.get("Name"),
-            "fqdn": s.get("Fqdn"),
-            "version": s.get("AdminDisplayVersion"),
-            "roles": s.get("ServerRole"),
+    # -- reading Exchange ---------------------------------------------------------------------
+    def _owners(self, targeted: set[str]) -> dict[str, str]:
+        """Mailbox identity → UPN, for the targeted users that have device partnerships."""
+        mailboxes = self.pool.invoke(
+            "Get-CasMailbox",
+            ResultSize="Unlimited",
+            Filter="HasActiveSyncDevicePartnership -eq $true",
+        )
+        return {
+            str(mb["Identity"]): str(mb["PrimarySmtpAddress"]).lower()
+            for mb in mailboxes
+            if str(mb.get("PrimarySmtpAddress", "")).lower() in targeted
         }
-        for s in servers
-    ]
-    intune.complete_sync(
-        sync_id,
-        "success",
-        {
-            "syncType": FULL_SYNC,
-            "devicesSynced": len(records),
-            "users": len(owners),
-            "exchangeServers": server_summary,
-            "powerShellExchangeServer": session.server,
-        },
-    )
-    log.info(
-        "SyncComplete",
-        f"Full sync completed successfully. Devices synced: {len(records)}",
-        syncType=FULL_SYNC,
-        syncId=sync_id,
-        devices=len(records),
-        health={"PowerShellExchangeServer": session.server, "Status": "Connected"},
-    )
-    return SyncResult(FULL_SYNC, sync_id, len(owners), len(records), server_summary)
+
+    def _devices(
+        self, owners: dict[str, str], filter_text: str | None = None
+    ) -> list[dict[str, Any]]:
+        settings = self.pool.config.settings
+        if (
+            settings.enable_parallel_command_support
+            and filter_text is None
+            and len(owners) * 1.5 >= PARALLEL_THRESHOLD
+        ):
+            calls = [
+                ("Get-ActiveSyncDevice", {"Mailbox": identity, "ResultSize": "Unlimited"})
+                for identity in owners
+            ]
+            devices = [d for result in self.pool.map(calls) for d in result]
+        else:
+            params: dict[str, Any] = {"ResultSize": "Unlimited"}
+            if filter_text:
+                params["Filter"] = filter_text
+            devices = self.pool.invoke("Get-ActiveSyncDevice", **params)
+        records = []
+        for device in devices:
+            upn = owners.get(mailbox_of(str(device.get("Identity", ""))))
+            if upn is not None:
+                records.append(device_record(device, upn))
+        return records
+
+    def _upload(
+        self, sync_id: str, sync_type: str, records: list[dict[str, Any]], summary: dict[str, Any]
+    ) -> None:
+        for start in range(0, len(records), UPLOAD_PAGE_SIZE):
+            self.intune.upload_devices(sync_id, records[start : start + UPLOAD_PAGE_SIZE])
+        self.intune.complete_sync(
+            sync_id, "success", {"syncType": sync_type, "devicesSynced": len(records), **summary}
+        )
+
+    def _report_failure(self, sync_id: str, sync_type: str, exc: Exception) -> None:
+        """Tell Intune the sync failed (it then keeps its inventory and shows disconnected)."""
+        try:
+            self.intune.complete_sync(
+                sync_id,
+                "failure",
+                {
+                    "syncType": sync_type,
+                    "error": getattr(exc, "message", str(exc)),
+                    "errorCode": getattr(exc, "code", None),
+                },
+            )
+        except ConnectorRetired:
+            raise
+        except ConnectorError:
+            pass  # Intune unreachable: its no-contact rule will show the connection as disconnected
+
+    # -- the two kinds of sync ------------------------------------------------------------------
+    def full(self) -> SyncResult:
+        started = self.platform.now()
+        targeted = {upn.lower() for upn in self.intune.targeted_users()}
+        sync_id = self.intune.start_sync(FULL_SYNC)
+        try:
+            return self._full(sync_id, started, targeted)
+        except (ConnectorError, ExchangeError) as exc:
+            if not isinstance(exc, ConnectorRetired):
+                self._report_failure(sync_id, FULL_SYNC, exc)
+            raise
+
+    def _full(self, sync_id: str, started: datetime, targeted: set[str]) -> SyncResult:
+        policy = self.intune.policy()
+        apply_policy(self.pool, policy, self.state, self.log)
+        servers = self.pool.invoke("Get-ExchangeServer")
+        self.state.cas_servers = sorted(
+            str(s["Fqdn"]) for s in servers if s.get("IsClientAccessServer") and s.get("Fqdn")
+        )
+        owners = self._owners(targeted)
+        self.log.info(
+            "SyncStart",
+            f"Handling command: getting the mobile device list without a time filter (full sync) for {len(owners)} users",
+            syncType=FULL_SYNC,
+            users=len(owners),
+        )
+        records = self._devices(owners)
+        server_summary = [
+            {
+                "name": s.get("Name"),
+                "fqdn": s.get("Fqdn"),
+                "version": s.get("AdminDisplayVersion"),
+                "roles": s.get("ServerRole"),
+            }
+            for s in servers
+        ]
+        self._upload(
+            sync_id,
+            FULL_SYNC,
+            records,
+            {
+                "users": len(owners),
+                "exchangeServers": server_summary,
+                "powerShellExchangeServer": self.pool.server,
+            },
+        )
+        finished = self.platform.now()
+        self.state.watermark = (started - WATERMARK_OVERLAP).isoformat()
+        self.state.last_full_sync = finished.isoformat()
+        self.log.info(
+            "SyncComplete",
+            f"Full sync completed successfully. Devices synced: {len(records)}",
+            syncType=FULL_SYNC,
+            syncId=sync_id,
+            devices=len(records),
+            users=len(owners),
+            health={"PowerShellExchangeServer": self.pool.server, "Status": "Connected"},
+        )
+        return SyncResult(
+            FULL_SYNC, sync_id, len(owners), len(records), started, finished, server_summary
+        )
+
+    def quick(self) -> SyncResult:
+        started = self.platform.now()
+        since = self.state.watermark_time()
+        if since is None:
+            return self.full()  # no watermark yet: only a full sync knows what Exchange holds
+        targeted = {upn.lower() for upn in self.intune.targeted_users()}
+        sync_id = self.intune.start_sync(DELTA_SYNC)
+        try:
+            return self._quick(sync_id, started, since, targeted)
+        except (ConnectorError, ExchangeError) as exc:
+            if not isinstance(exc, ConnectorRetired):
+                self._report_failure(sync_id, DELTA_SYNC, exc)
+            raise
+
+    def _quick(
+        self, sync_id: str, started: datetime, since: datetime, targeted: set[str]
+    ) -> SyncResult:
+        owners = self._owners(targeted)
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%S")
+        self.log.info(
+            "SyncStart",
+            f"Handling command: getting the mobile device list changed since {stamp} (quick sync) for {len(owners)} users",
+            syncType=DELTA_SYNC,
+            users=len(owners),
+        )
+        records = self._devices(owners, f"WhenChanged -gt '{stamp}'")
+        self._upload(
+            sync_id,
+            DELTA_SYNC,
+            records,
+            {"users": len(owners), "powerShellExchangeServer": self.pool.server},
+        )
+        finished = self.platform.now()
+        self.state.watermark = (started - WATERMARK_OVERLAP).isoformat()
+        self.state.last_quick_sync = finished.isoformat()
+        self.log.info(
+            "SyncComplete",
+            f"Quick sync completed successfully. Devices synced: {len(records)}",
+            syncType=DELTA_SYNC,
+            syncId=sync_id,
+            devices=len(records),
+        )
+        return SyncResult(DELTA_SYNC, sync_id, len(owners), len(records), started, finished)

@@ -115,6 +115,12 @@ class SimPlatform:
     def new_guid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
+    def sleep(self, seconds: float) -> None:
+        """A blocking wait inside a job: simulated time passes for this job only (the rest of
+        the world does not run meanwhile; faults and budgets are read at the later time)."""
+        self.world.trace.emit("host.sleep", host=self.host.name, seconds=round(seconds, 3))
+        self.world.clock.spend(seconds)
+
     # file system
     def read_file(self, path: str) -> bytes:
         return self.host.read_file(path)

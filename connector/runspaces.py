@@ -1,0 +1,175 @@
+"""The connector's remote PowerShell runspaces (SPEC R5.6, R5.7).
+
+`RunspacePool` hides three behaviours from the sync and command code:
+
+* **CAS failover** — when the configured Client Access server cannot be reached and
+  `IsCasFailoverEnabled` is on, the pool opens a session on another CAS discovered by the
+  last full sync, and returns to the configured one as soon as it answers again (it is
+  tried first at the start of every job).
+* **Throttling is waited out, not failed** — a `Throttled` error makes the pool sleep for
+  the `retry_after` Exchange gives, then retry (up to a limit).
+* **Parallel runspaces** — with `EnableParallelCommandSupport`, `map` spreads independent
+  cmdlet calls over several sessions, opening no more than the account's runspace budget
+  allows (an open refused by throttling just means fewer runspaces).
+
+Every new session gets `Set-ADServerSettings -ViewEntireForest $true` so that recipients of
+every domain of the forest are visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from connector.config import ConnectorConfiguration
+from connector.exchange import ExchangeTransport, RemoteShell, ServerUnavailable, Throttled
+from connector.log import ConnectorLog
+from connector.platform import Platform
+from connector.state import ConnectorState
+
+MAX_THROTTLE_WAITS = 20
+MAX_PARALLEL_RUNSPACES = 8
+Call = tuple[str, dict[str, Any]]
+
+
+class RunspacePool:
+    def __init__(
+        self,
+        platform: Platform,
+        shell: RemoteShell,
+        config: ConnectorConfiguration,
+        state: ConnectorState,
+        log: ConnectorLog,
+    ) -> None:
+        self.platform = platform
+        self.shell = shell
+        self.config = config
+        self.state = state
+        self.log = log
+        self._sessions: list[ExchangeTransport] = []
+        self.server: str | None = None  # the server the sessions are open on
+
+    @property
+    def primary(self) -> str:
+        return self.config.exchange.server
+
+    @property
+    def on_failover(self) -> bool:
+        return self.server is not None and not _same_server(self.server, self.primary)
+
+    # -- opening -----------------------------------------------------------------------------
+    def _candidates(self) -> list[str]:
+        servers = [self.primary]
+        if self.config.settings.is_cas_failover_enabled:
+            servers += [s for s in self.state.cas_servers if not _same_server(s, self.primary)]
+        return servers
+
+    def _open_one(self, server: str) -> ExchangeTransport:
+        session = self._with_throttling(
+            lambda: self.shell.open(server, self.config.service_account)
+        )
+        self._with_throttling(lambda: session.invoke("Set-ADServerSettings", ViewEntireForest=True))
+        return session
+
+    def begin_job(self) -> None:
+        """At the start of a job: go back to the configured CAS if we had failed over."""
+        if self.on_failover:
+            self.close()
+
+    def session(self) -> ExchangeTransport:
+        if self._sessions:
+            return self._sessions[0]
+        last: ServerUnavailable | None = None
+        for server in self._candidates():
+            try:
+                session = self._open_one(server)
+            except ServerUnavailable as exc:
+                last = exc
+                self.log.warning(
+                    "ExchangeUnavailable",
+                    f"Cannot open a remote PowerShell session on {server}: {exc.message}",
+                    server=server,
+                )
+                continue
+            if not _same_server(server, self.primary):
+                self.log.warning(
+                    "CasFailover",
+                    f"Failed over from {self.primary} to the Client Access server {server}",
+                    server=server,
+                    primary=self.primary,
+                )
+            elif self.server is not None and not _same_server(self.server, self.primary):
+                self.log.info("CasFailback", f"Returned to the configured server {server}")
+            self.server = server
+            self._sessions = [session]
+            return session
+        assert last is not None
+        raise last
+
+    # -- running -----------------------------------------------------------------------------
+    def _with_throttling(self, fn: Any) -> Any:
+        for _ in range(MAX_THROTTLE_WAITS):
+            try:
+                return fn()
+            except Throttled as exc:
+                self.log.warning(
+                    "Throttled",
+                    f"Exchange throttled the service account; waiting {exc.retry_after:g} s: {exc.message}",
+                    retryAfter=exc.retry_after,
+                )
+                self.platform.sleep(exc.retry_after)
+        return fn()
+
+    def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one cmdlet on the main runspace, failing over once if the server goes away."""
+        try:
+            return self._with_throttling(lambda: self.session().invoke(cmdlet, **params))
+        except ServerUnavailable:
+            self.close()
+            return self._with_throttling(lambda: self.session().invoke(cmdlet, **params))
+
+    def map(self, calls: Iterable[Call]) -> list[list[dict[str, Any]]]:
+        """Run independent calls, over several runspaces when parallel support is on."""
+        calls = list(calls)
+        if not self.config.settings.enable_parallel_command_support or len(calls) < 2:
+            return [self.invoke(name, **params) for name, params in calls]
+        sessions = self._widen(min(MAX_PARALLEL_RUNSPACES, len(calls)))
+        results: list[list[dict[str, Any]]] = []
+        for i, (name, params) in enumerate(calls):
+            session = sessions[i % len(sessions)]
+            try:
+                results.append(
+                    self._with_throttling(lambda s=session, n=name, p=params: s.invoke(n, **p))
+                )
+            except ServerUnavailable:
+                self.close()
+                sessions = [self.session()]
+                results.append(self.invoke(name, **params))
+        return results
+
+    def _widen(self, width: int) -> list[ExchangeTransport]:
+        """Open extra runspaces up to `width`; stop at the first refusal (the runspace budget)."""
+        self.session()
+        while len(self._sessions) < width:
+            try:
+                self._sessions.append(
+                    self.shell.open(self.server or self.primary, self.config.service_account)
+                )
+                self._sessions[-1].invoke("Set-ADServerSettings", ViewEntireForest=True)
+            except (Throttled, ServerUnavailable):
+                self.log.info(
+                    "ParallelRunspaces",
+                    f"Runspace budget reached: running with {len(self._sessions)} runspaces",
+                    runspaces=len(self._sessions),
+                )
+                break
+        return list(self._sessions)
+
+    def close(self) -> None:
+        for session in self._sessions:
+            session.close()
+        self._sessions = []
+
+
+def _same_server(a: str, b: str) -> bool:
+    return a.lower() == b.lower() or a.split(".")[0].lower() == b.split(".")[0].lower()

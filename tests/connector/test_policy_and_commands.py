@@ -1,0 +1,234 @@
+"""Policy re-application and device commands, against a scripted Exchange session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.commands import DeviceCommands
+from connector.config import ConnectorConfiguration, ExchangeTarget
+from connector.exchange import Credential, ObjectNotFound
+from connector.log import ConnectorLog
+from connector.policy import apply_policy
+from connector.runspaces import RunspacePool
+from connector.state import ConnectorState
+from tests.connector.fakes import FakePlatform, FakeShell
+
+
+class MiniExchange:
+    """Just enough Exchange state for the connector's writes to be observable."""
+
+    def __init__(self, shell: FakeShell) -> None:
+        self.default = "Allow"
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.allowed: list[str] = []
+        self.blocked: list[str] = ["OTHER"]
+        self.devices = [
+            {
+                "DeviceId": "ApplABC",
+                "Identity": "contoso.local/Users/Ann/ExchangeActiveSyncDevices/iPhone§ApplABC",
+            }
+        ]
+        self.wiped: list[tuple[str, bool]] = []
+        self.removed: list[str] = []
+        shell.on(
+            "Get-ActiveSyncOrganizationSettings", lambda **_: [{"DefaultAccessLevel": self.default}]
+        )
+        shell.on("Set-ActiveSyncOrganizationSettings", self.set_org)
+        shell.on("Get-ActiveSyncDeviceAccessRule", lambda **_: list(self.rules.values()))
+        shell.on("New-ActiveSyncDeviceAccessRule", self.new_rule)
+        shell.on("Set-ActiveSyncDeviceAccessRule", self.set_rule)
+        shell.on("Remove-ActiveSyncDeviceAccessRule", self.remove_rule)
+        shell.on("Get-CasMailbox", self.get_cas)
+        shell.on("Set-CasMailbox", self.set_cas)
+        shell.on("Get-ActiveSyncDevice", self.get_devices)
+        shell.on(
+            "Clear-ActiveSyncDevice",
+            lambda Identity, Cancel=False, **_: self.wiped.append((Identity, Cancel)) or [],
+        )
+        shell.on(
+            "Remove-ActiveSyncDevice", lambda Identity, **_: self.removed.append(Identity) or []
+        )
+
+    def set_org(self, DefaultAccessLevel, **_):
+        self.default = DefaultAccessLevel
+        return []
+
+    def new_rule(self, QueryString, Characteristic, AccessLevel, **_):
+        name = f"{QueryString} ({Characteristic})"
+        self.rules[name] = {
+            "Name": name,
+            "QueryString": QueryString,
+            "Characteristic": Characteristic,
+            "AccessLevel": AccessLevel,
+        }
+        return [self.rules[name]]
+
+    def set_rule(self, Identity, AccessLevel, **_):
+        self.rules[Identity]["AccessLevel"] = AccessLevel
+        return []
+
+    def remove_rule(self, Identity, **_):
+        del self.rules[Identity]
+        return []
+
+    def get_cas(self, Identity, **_):
+        if Identity != "ann@contoso.com":
+            raise ObjectNotFound(
+                f"The operation couldn't be performed because object '{Identity}' couldn't be found."
+            )
+        return [
+            {
+                "ActiveSyncAllowedDeviceIDs": list(self.allowed),
+                "ActiveSyncBlockedDeviceIDs": list(self.blocked),
+            }
+        ]
+
+    def set_cas(self, Identity, **params):
+        for name, target in (
+            ("ActiveSyncAllowedDeviceIDs", self.allowed),
+            ("ActiveSyncBlockedDeviceIDs", self.blocked),
+        ):
+            change = params.get(name)
+            if change:
+                assert not (set(change.get("Add", [])) & set(target)), (
+                    "adding a value already present fails in Exchange"
+                )
+                target.extend(change.get("Add", []))
+                for v in change.get("Remove", []):
+                    target.remove(v)
+        return []
+
+    def get_devices(self, Mailbox, **_):
+        self.get_cas(Mailbox)
+        return list(self.devices)
+
+
+def setup():
+    platform, shell = FakePlatform(), FakeShell()
+    exchange = MiniExchange(shell)
+    config = ConnectorConfiguration(
+        ExchangeTarget("on_premises", "ex01"), Credential("CONTOSO\\svc", "pw")
+    )
+    state = ConnectorState()
+    log = ConnectorLog(platform)
+    pool = RunspacePool(platform, shell, config, state, log)
+    return platform, shell, exchange, state, log, pool
+
+
+POLICY = {
+    "enabled": True,
+    "defaultAccessLevel": "quarantine",
+    "accessRules": [
+        {"deviceClass": {"name": "WP8", "type": "family"}, "accessLevel": "block"},
+        {"deviceClass": {"name": "iPhone8C1", "type": "model"}, "accessLevel": "allow"},
+    ],
+    "notification": {"subject": "Enroll now", "body": "<p>Get Started Now</p>"},
+}
+
+
+def test_policy_sets_default_level_and_creates_rules_once():
+    _, shell, exchange, state, log, pool = setup()
+    changes = apply_policy(pool, POLICY, state, log)
+    assert exchange.default == "Quarantine"
+    assert set(exchange.rules) == {"WP8 (DeviceType)", "iPhone8C1 (DeviceModel)"}
+    assert exchange.rules["WP8 (DeviceType)"]["AccessLevel"] == "Block"
+    assert len(changes) == 3
+    assert apply_policy(pool, POLICY, state, log) == []  # re-applying changes nothing
+    assert state.notification["subject"] == "Enroll now"
+
+
+def test_policy_only_removes_rules_the_connector_created():
+    _, _, exchange, state, log, pool = setup()
+    exchange.rules["Android (DeviceType)"] = {
+        "Name": "Android (DeviceType)",
+        "AccessLevel": "Quarantine",
+    }
+    apply_policy(pool, POLICY, state, log)
+    apply_policy(pool, {**POLICY, "accessRules": []}, state, log)
+    assert set(exchange.rules) == {"Android (DeviceType)"}
+
+
+def test_disabling_conditional_access_restores_allow_and_removes_managed_rules():
+    _, _, exchange, state, log, pool = setup()
+    apply_policy(pool, POLICY, state, log)
+    apply_policy(pool, {"enabled": False}, state, log)
+    assert exchange.default == "Allow" and exchange.rules == {}
+
+
+def cmd(kind, device="ApplABC", upn="ann@contoso.com"):
+    return {
+        "commandId": "c1",
+        "type": kind,
+        "target": {"userPrincipalName": upn, "exchangeDeviceId": device},
+    }
+
+
+def test_allow_and_block_move_the_device_between_the_lists_idempotently():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    assert commands.handle(cmd("block")).outcome == "succeeded"
+    assert commands.handle(cmd("block")).outcome == "succeeded"  # delivered twice
+    assert exchange.blocked == ["OTHER", "ApplABC"] and exchange.allowed == []
+    assert commands.handle(cmd("allow")).outcome == "succeeded"
+    assert exchange.blocked == ["OTHER"] and exchange.allowed == ["ApplABC"]
+    commands.handle(cmd("quarantine"))
+    assert exchange.blocked == ["OTHER"] and exchange.allowed == []
+
+
+def test_wipe_cancel_and_remove_address_the_device_identity():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    identity = exchange.devices[0]["Identity"]
+    assert commands.handle(cmd("wipe")).outcome == "succeeded"
+    assert commands.handle(cmd("cancelWipe")).outcome == "succeeded"
+    assert exchange.wiped == [(identity, False), (identity, True)]
+    assert commands.handle(cmd("removeDevice")).outcome == "succeeded"
+    exchange.devices = []
+    assert commands.handle(cmd("removeDevice")).outcome == "succeeded"  # already gone: goal holds
+    assert exchange.removed == [identity]
+    failed = commands.handle(cmd("wipe"))
+    assert failed.outcome == "failed" and "no longer exists" in (failed.error or "")
+
+
+def test_unknown_user_fails_the_command_with_exchange_message():
+    platform, _, _, state, log, pool = setup()
+    outcome = DeviceCommands(platform, pool, state, log, notifier=None).handle(
+        cmd("block", upn="bob@contoso.com")
+    )
+    assert outcome.outcome == "failed" and "bob@contoso.com" in (outcome.error or "")
+
+
+class RecordingNotifier:
+    smtp = "notify@contoso.com"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = fail
+
+    def send(self, to, subject, body):
+        from connector.errors import NotificationFailed
+
+        if self.fail:
+            raise NotificationFailed("Autodiscover found no Exchange Web Services URL")
+        self.sent.append((to, subject))
+
+
+def test_block_notifies_the_user_first_and_only_once():
+    platform, _, _, state, log, pool = setup()
+    notifier = RecordingNotifier()
+    state.notification = {"subject": "Enroll now", "body": "x"}
+    commands = DeviceCommands(platform, pool, state, log, notifier)  # type: ignore[arg-type]
+    assert commands.handle(cmd("block")).notified
+    assert not commands.handle(cmd("block")).notified
+    assert notifier.sent == [("ann@contoso.com", "Enroll now")]
+    assert any(r["event"] == "SendEmail" for r in log.records())
+
+
+def test_notification_failure_is_logged_and_does_not_stop_the_block():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, RecordingNotifier(fail=True))  # type: ignore[arg-type]
+    outcome = commands.handle(cmd("block"))
+    assert outcome.outcome == "succeeded" and not outcome.notified
+    assert "ApplABC" in exchange.blocked
+    assert commands.notification_error and "Autodiscover" in commands.notification_error
+    assert any(r["event"] == "SendEmailFailed" and r["level"] == "Error" for r in log.records())
