@@ -173,6 +173,37 @@ class ConfigStore:
         data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
         self.platform.write_file(self.path, data)
 
+    def set_keys(self, values: dict[str, str]) -> ServiceSettings:
+        """Edit service keys by name as an administrator would in the XML file (the service
+        reads them at its next start). Unknown keys and bad values are refused, nothing written."""
+        known = {tag.lower(): (tag, kind) for tag, _, kind in _SETTING_KEYS}
+        root = (
+            self._root()
+            if self.platform.exists(self.path)
+            else ET.Element(
+                "OnPremisesExchangeConnectorServiceConfiguration", version=CONFIG_VERSION
+            )
+        )
+        for key, value in values.items():
+            if key.lower() not in known:
+                raise InvalidConfiguration(
+                    key,
+                    f"not a service configuration key (keys: {', '.join(t for t, _, _ in _SETTING_KEYS)})",
+                )
+            tag, kind = known[key.lower()]
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            _parse_setting(tag, text, kind)
+            el = root.find(tag)
+            if el is None:
+                el = ET.Element(tag)
+                root.insert(0, el)
+            el.text = text
+        ET.indent(root)
+        self.platform.write_file(
+            self.path, ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        )
+        return self._settings(root)
+
     def load_settings(self) -> ServiceSettings:
         """The service keys alone (defaults when the file does not exist)."""
         if not self.platform.exists(self.path):

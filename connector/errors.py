@@ -116,6 +116,7 @@ class IntuneUnreachable(ConnectorError):
 
 class RegistrationRefused(ConnectorError):
     code = REGISTRATION_REFUSED
+    error = ""  # Intune's error code, e.g. badRequest, certificateExpired
 
 
 class ReplaceRequired(ConnectorError):

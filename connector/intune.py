@@ -17,7 +17,9 @@ from connector.config import ProxySettings
 from connector.errors import (
     ConnectorError,
     ConnectorRetired,
+    Finding,
     IntuneUnreachable,
+    PrerequisiteNotMet,
     RegistrationRefused,
     ReplaceRequired,
 )
@@ -113,9 +115,14 @@ class IntuneClient:
         except IntuneRequestFailed as exc:
             if exc.error == "replaceRequired":
                 raise ReplaceRequired(exc.message) from exc
-            raise RegistrationRefused(
+            finding = tenant_finding(exc.error, exc.message)
+            if finding is not None:
+                raise PrerequisiteNotMet([finding]) from exc
+            refused = RegistrationRefused(
                 f"Intune refused the registration: {exc.error}: {exc.message}"
-            ) from exc
+            )
+            refused.error = exc.error
+            raise refused from exc
         self.token = result["token"]
         self.connector_id = result["connectorId"]
         return result
@@ -165,6 +172,37 @@ class IntuneClient:
             self._connector_path(f"/syncs/{sync_id}/complete"),
             {"outcome": outcome, **summary},
         )
+
+
+_TENANT_REQUIREMENTS = {
+    "mdmAuthorityNotIntune": (
+        "R1.5",
+        "Mobile device management authority",
+        "Intune",
+        "Set the MDM authority to Intune in the admin console.",
+    ),
+    "directorySyncNotConfigured": (
+        "R1.6",
+        "Directory synchronization",
+        "directory synchronization from Active Directory to Azure AD",
+        "Configure directory synchronization so that on-premises users and groups reach Intune.",
+    ),
+    "exchangeOnlineConnectorExists": (
+        "R3.2",
+        "Exchange Online connector",
+        "no Exchange Online connector in the tenant",
+        "On-premises and Exchange Online connectors cannot coexist; remove one.",
+    ),
+}
+
+
+def tenant_finding(error: str, message: str) -> Finding | None:
+    """A registration refusal that is really an unmet prerequisite of the tenant (SPEC R1)."""
+    known = _TENANT_REQUIREMENTS.get(error)
+    if known is None:
+        return None
+    requirement, title, needed, remedy = known
+    return Finding(requirement, title, "blocker", message, needed, remedy)
 
 
 def _json(resp: requests.Response) -> Any:

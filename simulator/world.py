@@ -19,6 +19,7 @@ from simulator.clock import SimClock, parse_duration
 from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import build_exchange
 from simulator.exchange.observe import observe_exchange
+from simulator.exchange.ews import ExchangeWebServices
 from simulator.faults import FaultTimeline
 from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
 from simulator.intune.access import ConditionalAccess, PlatformException
@@ -68,6 +69,7 @@ class World:
         self._build_groups()
         self._build_intune()
         self._build_network()
+        self._build_ews()
         self._build_hosts()
         self._add_world_processes()
 
@@ -242,6 +244,18 @@ class World:
                 network.add_record(f"autodiscover.{domain}", cas.fqdn)
         for record in net.dns:
             network.add_record(record.name, record.target)
+
+    def _build_ews(self) -> None:
+        """Autodiscover and EWS on every Client Access server, also answering for the
+        autodiscover.<domain> names of the SMTP domains (whose DNS records the network
+        publishes unless the scenario removes them) — SPEC R4.4."""
+        self.ews = ExchangeWebServices(self.org, self.directory, self.exchange_server_up)
+        for server in self.org.servers:
+            if server.is_client_access:
+                self.http_services[server.fqdn] = self.ews
+        domains = {mb.primary_smtp.split("@", 1)[1].lower() for mb in self.org.mailboxes}
+        for domain in sorted(domains | {self.domain}):
+            self.http_services[f"autodiscover.{domain}"] = self.ews
 
     def _build_hosts(self) -> None:
         rng = self.rng("hosts")
@@ -461,7 +475,12 @@ class World:
         )
 
     def observe_exchange(self) -> dict[str, Any]:
-        return observe_exchange(self.org, self.fleet, self.clock.seconds)
+        observed = observe_exchange(self.org, self.fleet, self.clock.seconds)
+        observed["notifications"] = [
+            {"time": m.time, "from": m.sender, "to": m.to, "subject": m.subject, "delivered": m.delivered}
+            for m in self.ews.delivered
+        ]
+        return observed
 
 
 def build_world(scenario: Scenario, seed: int | None = None) -> World:
