@@ -4,7 +4,8 @@ Allow and block go through the users' `ActiveSyncAllowedDeviceIDs` / `ActiveSync
 lists (personal exemptions, which Exchange evaluates before any rule); quarantine removes both
 exemptions so that the organisation's default level or the device rules decide; wipe and
 cancel-wipe use `Clear-ActiveSyncDevice`; remove uses `Remove-ActiveSyncDevice`. Before a device
-is blocked or quarantined the user is sent a notification through the notification account.
+is blocked or quarantined the user is sent a notification through the notification account
+when Intune asks for it (`notifyUser`, the first time a device of the user is blocked).
 
 Commands arrive at least once, so each handler is idempotent: it reads the current state and
 changes only what differs, and a device already gone counts as removed.
@@ -59,6 +60,7 @@ class DeviceCommands:
         self.log = log
         self.notifier = notifier
         self.notification_error: str | None = None
+        self._notify_requested = False
 
     def handle(self, command: dict[str, Any]) -> CommandOutcome:
         kind = str(command.get("type", ""))
@@ -114,8 +116,10 @@ class DeviceCommands:
         return None
 
     def _notify(self, upn: str, device_id: str) -> bool:
+        """Mail the user before the block when Intune asks for it (`notifyUser`), once per
+        device even if the command is delivered again."""
         key = device_id.lower()
-        if self.notifier is None or key in self.state.notified:
+        if not self._notify_requested or self.notifier is None or key in self.state.notified:
             return False
         template = self.state.notification
         try:

@@ -35,7 +35,8 @@ from connector.sync import DELTA_SYNC, FULL_SYNC, SyncEngine, SyncResult
 
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=2)
-JOBS = ("poll", "full", "quick", "heartbeat")
+JOBS = ("poll", "fullSync", "quickSync", "heartbeat")
+SYNC_JOBS = ("fullSync", "quickSync")
 
 
 class ConnectorService:
@@ -49,9 +50,10 @@ class ConnectorService:
         self.retired: str | None = None
         self.due: dict[str, datetime] = {}
         self.failures: dict[str, int] = dict.fromkeys(JOBS, 0)
-        self.pending_sync_commands: dict[str, list[str]] = {"full": [], "quick": []}
+        self.pending_sync_commands: dict[str, list[str]] = {"fullSync": [], "quickSync": []}
         self.last_result: SyncResult | None = None
         self.last_error: ConnectorError | None = None
+        self.run_errors: dict[str, str] = {}  # job -> "message (error code)" for the last wakeup
         self.notification_error: str | None = None
         self.pool: RunspacePool | None = None
         self.reload()
@@ -78,8 +80,8 @@ class ConnectorService:
         now = self.platform.now()
         self.due = {
             "poll": now,
-            "full": now,
-            "quick": now + timedelta(minutes=settings.quick_sync_interval_minutes),
+            "fullSync": now,
+            "quickSync": now + timedelta(minutes=settings.quick_sync_interval_minutes),
             "heartbeat": now,
         }
         if self.pool is not None:
@@ -104,20 +106,21 @@ class ConnectorService:
             return []
         now = self.platform.now()
         ran: list[str] = []
+        self.run_errors = {}
         self.pool.begin_job()
         try:
             if self.due["poll"] <= now:
                 ran.append("poll")
                 self._guard("poll", self._poll)
-            if self.due["full"] <= now:
-                ran.append("full")
-                self._guard("full", lambda: self._sync("full"))
-                self.due["quick"] = max(
-                    self.due["quick"], self.platform.now() + self._interval("quick")
+            if self.due["fullSync"] <= now:
+                ran.append("fullSync")
+                self._guard("fullSync", lambda: self._sync("fullSync"))
+                self.due["quickSync"] = max(
+                    self.due["quickSync"], self.platform.now() + self._interval("quickSync")
                 )
-            elif self.due["quick"] <= now:
-                ran.append("quick")
-                self._guard("quick", lambda: self._sync("quick"))
+            elif self.due["quickSync"] <= now:
+                ran.append("quickSync")
+                self._guard("quickSync", lambda: self._sync("quickSync"))
             if self.due["heartbeat"] <= now and self.retired is None:
                 ran.append("heartbeat")
                 self._guard("heartbeat", self._heartbeat)
@@ -131,8 +134,8 @@ class ConnectorService:
         s = self.config.settings
         minutes = {
             "poll": s.command_poll_interval_minutes,
-            "full": s.full_sync_interval_minutes,
-            "quick": s.quick_sync_interval_minutes,
+            "fullSync": s.full_sync_interval_minutes,
+            "quickSync": s.quick_sync_interval_minutes,
             "heartbeat": s.heartbeat_interval_minutes,
         }[job]
         return timedelta(minutes=minutes)
@@ -164,18 +167,19 @@ class ConnectorService:
             return
         self.failures[job] = 0
         self.due[job] = self.platform.now() + self._interval(job)
-        if job in ("full", "quick"):
+        if job in SYNC_JOBS:
             self.last_error = None
 
     def _failed(self, job: str, exc: ConnectorError) -> None:
         self.failures[job] += 1
+        self.run_errors[job] = str(exc)
         delay = self._backoff(job)
         self.due[job] = (
             self.platform.now() + min(delay, self._interval(job))
             if job in ("poll", "heartbeat")
             else self.platform.now() + delay
         )
-        if job in ("full", "quick"):
+        if job in SYNC_JOBS:
             self.last_error = exc
         self.log.error(
             "JobFailed",
@@ -223,7 +227,7 @@ class ConnectorService:
         commands = self.pending_sync_commands[kind]
         try:
             with exchange_errors(self.config.exchange.server):
-                self.last_result = engine.full() if kind == "full" else engine.quick()
+                self.last_result = engine.full() if kind == "fullSync" else engine.quick()
         except (ConnectorError, ExchangeError) as exc:
             code = getattr(exc, "code", ExchangeCommandFailed.code)
             self._report_commands(
@@ -231,8 +235,8 @@ class ConnectorService:
             )
             raise
         self._report_commands(intune, commands, "succeeded")
-        if kind == "full":  # a full sync also answers the quick-sync requests
-            self._report_commands(intune, self.pending_sync_commands["quick"], "succeeded")
+        if kind == "fullSync":  # a full sync also answers the quick-sync requests
+            self._report_commands(intune, self.pending_sync_commands["quickSync"], "succeeded")
 
     def _report_commands(
         self,
@@ -261,11 +265,10 @@ class ConnectorService:
         now = self.platform.now()
         for command in commands:
             kind, command_id = str(command.get("type", "")), str(command.get("commandId", ""))
-            if kind in ("fullSync", "quickSync"):
-                job = "full" if kind == "fullSync" else "quick"
-                if command_id not in self.pending_sync_commands[job]:
-                    self.pending_sync_commands[job].append(command_id)
-                self.due[job] = now
+            if kind in SYNC_JOBS:
+                if command_id not in self.pending_sync_commands[kind]:
+                    self.pending_sync_commands[kind].append(command_id)
+                self.due[kind] = now
                 self.log.info(
                     "Command",
                     f"Handling command {command_id}: {kind} requested from the console",
@@ -312,8 +315,8 @@ class ConnectorService:
 
 _JOB_TITLES = {
     "poll": "Get next command",
-    "full": "Full sync",
-    "quick": "Quick sync",
+    "fullSync": "Full sync",
+    "quickSync": "Quick sync",
     "heartbeat": "Heartbeat",
 }
 __all__ = ["ConnectorService", "DELTA_SYNC", "FULL_SYNC"]

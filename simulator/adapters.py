@@ -371,7 +371,9 @@ class HttpMount:
             world.trace.emit("http", **event, outcome=decision.outcome, detail=decision.detail)
             return _network_exception(decision)
         service = world.http_services.get((parts.hostname or "").lower())
-        if service is not None and not getattr(service, "reachable", lambda _host: True)(parts.hostname or ""):
+        if service is not None and not getattr(service, "reachable", lambda _host: True)(
+            parts.hostname or ""
+        ):
             service = None  # the service's host is down: the connection is refused
         if service is None:
             world.trace.emit("http", **event, outcome="refused")

@@ -364,10 +364,15 @@ def timeline_svg(run: TraceRun, width: int = 1000) -> str:
         for e in run.of_kind("connector.jobs"):
             if str(e.get("host")) != host or not e.get("ran"):
                 continue
-            ok = not e.get("error") and not e.get("retired")
+            errors = e.get("errors") or {}
+            ok = not errors and not e.get("retired")
             x = axis.x(e["t"])
+            failed = (
+                "; ".join(f"{job}: {text}" for job, text in sorted(errors.items()))
+                or f"retired ({e.get('retired')})"
+            )
             tip = f"{', '.join(e['ran'])} at {e['t']}: " + (
-                "succeeded" if ok else f"failed: {e.get('error') or e.get('retired')}"
+                "succeeded" if ok else f"failed: {failed}"
             )
             svg.add(
                 f'<circle class="job" cx="{x}" cy="{top + 11}" r="5" fill="{GOOD if ok else BAD}">'

@@ -182,7 +182,7 @@ class Runner:
                     "connector.jobs",
                     host=rt.platform.host.name,
                     ran=ran,
-                    error=str(svc.last_error) if svc.last_error else None,
+                    errors=dict(svc.run_errors),
                     retired=svc.retired,
                 )
                 self.sample()

@@ -224,6 +224,14 @@ def test_block_notifies_the_user_first_and_only_once():
     assert any(r["event"] == "SendEmail" for r in log.records())
 
 
+def test_no_notification_unless_intune_asks_for_it():
+    platform, _, _, state, log, pool = setup()
+    notifier = RecordingNotifier()
+    commands = DeviceCommands(platform, pool, state, log, notifier)  # type: ignore[arg-type]
+    assert not commands.handle(cmd("block", notify=False)).notified
+    assert notifier.sent == []
+
+
 def test_notification_failure_is_logged_and_does_not_stop_the_block():
     platform, _, exchange, state, log, pool = setup()
     commands = DeviceCommands(platform, pool, state, log, RecordingNotifier(fail=True))  # type: ignore[arg-type]

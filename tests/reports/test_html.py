@@ -54,7 +54,7 @@ def test_trace_carries_samples_and_fault_bands_for_the_report():
         "params": {"server": "EX01"},
     }
     jobs = run.of_kind("connector.jobs")
-    assert jobs[0]["error"] and not jobs[-1]["error"]
+    assert jobs[0]["errors"] and not jobs[-1]["errors"]
 
 
 def test_timeline_svg_draws_jobs_states_devices_faults_and_expectations():
