@@ -155,11 +155,12 @@ def test_disabling_conditional_access_restores_allow_and_removes_managed_rules()
     assert exchange.default == "Allow" and exchange.rules == {}
 
 
-def cmd(kind, device="ApplABC", upn="ann@contoso.com"):
+def cmd(kind, device="ApplABC", upn="ann@contoso.com", notify=True):
     return {
         "commandId": "c1",
         "type": kind,
         "target": {"userPrincipalName": upn, "exchangeDeviceId": device},
+        "parameters": {"reason": "notEnrolled", "notifyUser": notify},
     }
 
 
