@@ -71,6 +71,7 @@ class DeviceCommands:
             return CommandOutcome(
                 "failed", f"unsupported command {kind!r} or missing target", CommandFailed.code
             )
+        self._notify_requested = bool((command.get("parameters") or {}).get("notifyUser"))
         try:
             notified = getattr(self, "_" + kind)(upn, device_id)
         except ConnectorError as exc:
