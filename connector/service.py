@@ -109,25 +109,26 @@ class ConnectorService:
         self.run_errors = {}
         self.pool.begin_job()
         try:
-            if self.due["poll"] <= now:
-                ran.append("poll")
-                self._guard("poll", self._poll)
-            if self.due["fullSync"] <= now:
-                ran.append("fullSync")
-                self._guard("fullSync", lambda: self._sync("fullSync"))
-                self.due["quickSync"] = max(
-                    self.due["quickSync"], self.platform.now() + self._interval("quickSync")
-                )
-            elif self.due["quickSync"] <= now:
-                ran.append("quickSync")
-                self._guard("quickSync", lambda: self._sync("quickSync"))
-            if self.due["heartbeat"] <= now and self.retired is None:
-                ran.append("heartbeat")
-                self._guard("heartbeat", self._heartbeat)
+            for job in JOBS:
+                if self.retired is not None:
+                    break  # replaced or deleted: nothing more is sent
+                if self.due[job] > now or (job == "quickSync" and "fullSync" in ran):
+                    continue  # not due, or the full sync just covered it
+                ran.append(job)
+                self._guard(job, self._job(job))
+                if job == "fullSync" and self.retired is None:
+                    self.due["quickSync"] = max(
+                        self.due["quickSync"], self.platform.now() + self._interval("quickSync")
+                    )
         finally:
             self.pool.close()
             self.state.save(self.platform)
         return ran
+
+    def _job(self, job: str) -> Callable[[], Any]:
+        if job in SYNC_JOBS:
+            return lambda: self._sync(job)
+        return self._poll if job == "poll" else self._heartbeat
 
     def _interval(self, job: str) -> timedelta:
         assert self.config is not None

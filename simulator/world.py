@@ -18,8 +18,8 @@ from faker import Faker
 from simulator.clock import SimClock, parse_duration
 from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import build_exchange
-from simulator.exchange.observe import observe_exchange
 from simulator.exchange.ews import ExchangeWebServices
+from simulator.exchange.observe import observe_exchange
 from simulator.faults import FaultTimeline
 from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
 from simulator.intune.access import ConditionalAccess, PlatformException
@@ -477,7 +477,13 @@ class World:
     def observe_exchange(self) -> dict[str, Any]:
         observed = observe_exchange(self.org, self.fleet, self.clock.seconds)
         observed["notifications"] = [
-            {"time": m.time, "from": m.sender, "to": m.to, "subject": m.subject, "delivered": m.delivered}
+            {
+                "time": m.time,
+                "from": m.sender,
+                "to": m.to,
+                "subject": m.subject,
+                "delivered": m.delivered,
+            }
             for m in self.ews.delivered
         ]
         return observed

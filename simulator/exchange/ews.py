@@ -152,6 +152,10 @@ class ExchangeWebServices:
                 "ErrorNonExistentMailbox",
                 "The SMTP address has no mailbox associated with it.",
             )
+        if not sender.ews_enabled:
+            return self._soap(
+                "Error", "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
         if not any(_local(el.tag) == "CreateItem" for el in root.iter()):
             return self._soap("Error", "ErrorInvalidRequest", "The request is invalid.")
         subject = next(iter(_texts(root, "Subject")), "")

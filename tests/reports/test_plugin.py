@@ -80,7 +80,7 @@ def test_connector_is_installed_configured_and_its_service_runs(connector, intun
     connector.advance("1h")
     assert intune.observe()["inventory"]["count"] == twin.observe("expected.inventory.count") > 0
     assert connector.run_due() == []  # the next full sync is a day away
-    connector.service.next_full = twin.now
+    connector.service.due["fullSync"] = twin.now
     assert connector.run_due() == ["fullSync"]
 
 
