@@ -14,6 +14,7 @@ its previous inventory and the last successful sync does not move (R5.5).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,15 +129,6 @@ class SyncEngine:
                 records.append(device_record(device, upn))
         return records
 
-    def _upload(
-        self, sync_id: str, sync_type: str, records: list[dict[str, Any]], summary: dict[str, Any]
-    ) -> None:
-        for start in range(0, len(records), UPLOAD_PAGE_SIZE):
-            self.intune.upload_devices(sync_id, records[start : start + UPLOAD_PAGE_SIZE])
-        self.intune.complete_sync(
-            sync_id, "success", {"syncType": sync_type, "devicesSynced": len(records), **summary}
-        )
-
     def _report_failure(self, sync_id: str, sync_type: str, exc: Exception) -> None:
         """Tell Intune the sync failed (it then keeps its inventory and shows disconnected)."""
         try:
@@ -155,20 +147,68 @@ class SyncEngine:
             pass  # Intune unreachable: its no-contact rule will show the connection as disconnected
 
     # -- the two kinds of sync ------------------------------------------------------------------
-    def full(self) -> SyncResult:
+    def _run(
+        self,
+        sync_type: str,
+        read: Callable[[set[str]], tuple[dict[str, str], list[dict[str, Any]], dict[str, Any]]],
+    ) -> SyncResult:
+        """Open a sync in Intune, read Exchange with `read`, upload and complete it; on any
+        failure complete it as failed so Intune keeps its inventory (SPEC R5.5)."""
         started = self.platform.now()
         targeted = {upn.lower() for upn in self.intune.targeted_users()}
-        sync_id = self.intune.start_sync(FULL_SYNC)
+        sync_id = self.intune.start_sync(sync_type)
         try:
-            return self._full(sync_id, started, targeted)
+            owners, records, summary = read(targeted)
+            for first in range(0, len(records), UPLOAD_PAGE_SIZE):
+                self.intune.upload_devices(sync_id, records[first : first + UPLOAD_PAGE_SIZE])
+            self.intune.complete_sync(
+                sync_id,
+                "success",
+                {
+                    "syncType": sync_type,
+                    "devicesSynced": len(records),
+                    "users": len(owners),
+                    "powerShellExchangeServer": self.pool.server,
+                    **summary,
+                },
+            )
         except (ConnectorError, ExchangeError) as exc:
             if not isinstance(exc, ConnectorRetired):
-                self._report_failure(sync_id, FULL_SYNC, exc)
+                self._report_failure(sync_id, sync_type, exc)
             raise
+        finished = self.platform.now()
+        self.state.watermark = (started - WATERMARK_OVERLAP).isoformat()
+        title = "Full sync" if sync_type == FULL_SYNC else "Quick sync"
+        self.log.info(
+            "SyncComplete",
+            f"{title} completed successfully. Devices synced: {len(records)}",
+            syncType=sync_type,
+            syncId=sync_id,
+            devices=len(records),
+            users=len(owners),
+            health={"PowerShellExchangeServer": self.pool.server, "Status": "Connected"},
+        )
+        return SyncResult(
+            sync_type,
+            sync_id,
+            len(owners),
+            len(records),
+            started,
+            finished,
+            summary.get("exchangeServers", []),
+        )
 
-    def _full(self, sync_id: str, started: datetime, targeted: set[str]) -> SyncResult:
-        policy = self.intune.policy()
-        apply_policy(self.pool, policy, self.state, self.log)
+    def full(self) -> SyncResult:
+        """All devices of the targeted users, Exchange server information, and Intune's
+        policy re-applied to Exchange."""
+        result = self._run(FULL_SYNC, self._read_full)
+        self.state.last_full_sync = result.finished.isoformat()
+        return result
+
+    def _read_full(
+        self, targeted: set[str]
+    ) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, Any]]:
+        apply_policy(self.pool, self.intune.policy(), self.state, self.log)
         servers = self.pool.invoke("Get-ExchangeServer")
         self.state.cas_servers = sorted(
             str(s["Fqdn"]) for s in servers if s.get("IsClientAccessServer") and s.get("Fqdn")
@@ -176,11 +216,11 @@ class SyncEngine:
         owners = self._owners(targeted)
         self.log.info(
             "SyncStart",
-            f"Handling command: getting the mobile device list without a time filter (full sync) for {len(owners)} users",
+            "Handling command: getting the mobile device list without a time filter (full sync) "
+            f"for {len(owners)} users",
             syncType=FULL_SYNC,
             users=len(owners),
         )
-        records = self._devices(owners)
         server_summary = [
             {
                 "name": s.get("Name"),
@@ -190,72 +230,26 @@ class SyncEngine:
             }
             for s in servers
         ]
-        self._upload(
-            sync_id,
-            FULL_SYNC,
-            records,
-            {
-                "users": len(owners),
-                "exchangeServers": server_summary,
-                "powerShellExchangeServer": self.pool.server,
-            },
-        )
-        finished = self.platform.now()
-        self.state.watermark = (started - WATERMARK_OVERLAP).isoformat()
-        self.state.last_full_sync = finished.isoformat()
-        self.log.info(
-            "SyncComplete",
-            f"Full sync completed successfully. Devices synced: {len(records)}",
-            syncType=FULL_SYNC,
-            syncId=sync_id,
-            devices=len(records),
-            users=len(owners),
-            health={"PowerShellExchangeServer": self.pool.server, "Status": "Connected"},
-        )
-        return SyncResult(
-            FULL_SYNC, sync_id, len(owners), len(records), started, finished, server_summary
-        )
+        return owners, self._devices(owners), {"exchangeServers": server_summary}
 
     def quick(self) -> SyncResult:
-        started = self.platform.now()
+        """The devices of the targeted users that changed since the watermark."""
         since = self.state.watermark_time()
         if since is None:
             return self.full()  # no watermark yet: only a full sync knows what Exchange holds
-        targeted = {upn.lower() for upn in self.intune.targeted_users()}
-        sync_id = self.intune.start_sync(DELTA_SYNC)
-        try:
-            return self._quick(sync_id, started, since, targeted)
-        except (ConnectorError, ExchangeError) as exc:
-            if not isinstance(exc, ConnectorRetired):
-                self._report_failure(sync_id, DELTA_SYNC, exc)
-            raise
-
-    def _quick(
-        self, sync_id: str, started: datetime, since: datetime, targeted: set[str]
-    ) -> SyncResult:
-        owners = self._owners(targeted)
         stamp = since.strftime("%Y-%m-%dT%H:%M:%S")
-        self.log.info(
-            "SyncStart",
-            f"Handling command: getting the mobile device list changed since {stamp} (quick sync) for {len(owners)} users",
-            syncType=DELTA_SYNC,
-            users=len(owners),
-        )
-        records = self._devices(owners, f"WhenChanged -gt '{stamp}'")
-        self._upload(
-            sync_id,
-            DELTA_SYNC,
-            records,
-            {"users": len(owners), "powerShellExchangeServer": self.pool.server},
-        )
-        finished = self.platform.now()
-        self.state.watermark = (started - WATERMARK_OVERLAP).isoformat()
-        self.state.last_quick_sync = finished.isoformat()
-        self.log.info(
-            "SyncComplete",
-            f"Quick sync completed successfully. Devices synced: {len(records)}",
-            syncType=DELTA_SYNC,
-            syncId=sync_id,
-            devices=len(records),
-        )
-        return SyncResult(DELTA_SYNC, sync_id, len(owners), len(records), started, finished)
+
+        def read(targeted: set[str]) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, Any]]:
+            owners = self._owners(targeted)
+            self.log.info(
+                "SyncStart",
+                f"Handling command: getting the mobile device list changed since {stamp} (quick sync) "
+                f"for {len(owners)} users",
+                syncType=DELTA_SYNC,
+                users=len(owners),
+            )
+            return owners, self._devices(owners, f"WhenChanged -gt '{stamp}'"), {}
+
+        result = self._run(DELTA_SYNC, read)
+        self.state.last_quick_sync = result.finished.isoformat()
+        return result

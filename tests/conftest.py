@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from simulator.pytest_plugin import DEFAULT_SCENARIO
 from simulator.scenario import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,20 +18,10 @@ SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}
 BASE: dict[str, Any] = {
     "name": "test",
     "seed": 7,
+    # the pytest plugin's default world (one of everything), with a few more users
     "world": {
-        "directory": {
-            "domain": "contoso.local",
-            "accounts": [
-                {
-                    "name": "CONTOSO\\svc-intune",
-                    "password": "P@ssw0rd-svc!",
-                    "role_groups": ["Organization Management"],
-                },
-            ],
-        },
-        "exchange": {"version": "2013 CU12", "servers": [{"name": "EX01"}]},
+        **copy.deepcopy(DEFAULT_SCENARIO["world"]),
         "population": {"users": 12, "devices_per_user": 1.5},
-        "hosts": [{"name": "CONN01"}],
     },
     "steps": [
         {"do": "download_package"},
