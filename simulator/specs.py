@@ -296,6 +296,10 @@ def _fault_model(kind: type[FaultKind]) -> type[BaseModel]:
     model = create_model(  # type: ignore[call-overload]
         "Fault_" + kind.name, __base__=Strict, __doc__=kind.description, **fields
     )
+    # a module attribute under its own name, so that pickle finds the class: scenarios with
+    # faults go to `--workers` processes by pickling
+    model.__module__ = __name__
+    globals()[model.__name__] = model
     return model
 
 
