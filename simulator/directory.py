@@ -18,9 +18,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from simulator.faults import FaultTimeline
+
+# Changes to any directory that a directory synchronisation could see (users added or removed;
+# a user's UPN, mail, account name, domain, enabled flag or groups; groups and their nesting;
+# domains). Intune's synchronisation cycle (every 30 minutes of a month-long run) compares
+# this count with the one it last read instead of reading every user again.
+_CHANGES = [0]
+_SYNCED_FIELDS = frozenset({"sam", "domain", "upn", "enabled", "groups", "mail"})
+
+
+def directory_changes() -> int:
+    """How many changes a directory synchronisation could see have been made so far."""
+    return _CHANGES[0]
+
+
+class _Tracked(list):  # type: ignore[type-arg]
+    """A list of group names whose every change is counted (a user's groups, a group's
+    parents), so that changing it in place is seen like assigning it."""
+
+    __slots__ = ()
+
+
+def _counted(name: str) -> Any:
+    method = getattr(list, name)
+
+    def counted(self: list[Any], *args: Any) -> Any:
+        _CHANGES[0] += 1
+        return method(self, *args)
+
+    counted.__name__ = name
+    return counted
+
+
+for _name in (
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "sort",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+):
+    setattr(_Tracked, _name, _counted(_name))
+
+
+def _track(name: str, value: Any) -> Any:
+    _CHANGES[0] += 1
+    return (
+        _Tracked(value)
+        if name in ("groups", "member_of") and type(value) is not _Tracked
+        else value
+    )
 
 
 class Clock(Protocol):
@@ -60,7 +116,7 @@ class Trust:
     kind: str = "external"  # external (these two domains) or forest (every domain of both)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class DirectoryUser:
     sam: str
     domain: str  # DNS name of the user's domain
@@ -77,9 +133,47 @@ class DirectoryUser:
     password_expires: date | None = None  # expired from this date (UTC) on
     bad_passwords: int = 0
 
+    def __init__(
+        self,
+        sam: str,
+        domain: str,
+        upn: str,
+        display_name: str,
+        password: str | None = None,
+        enabled: bool = True,
+        locked: bool = False,
+        password_expired: bool = False,
+        groups: list[str] | None = None,
+        first_name: str = "",
+        last_name: str = "",
+        mail: str | None = None,
+        password_expires: date | None = None,
+        bad_passwords: int = 0,
+    ) -> None:
+        # written out rather than generated: the generated one would go through the
+        # counting `__setattr__` for every field of every one of a population's users
+        init = object.__setattr__
+        init(self, "sam", sam)
+        init(self, "domain", domain)
+        init(self, "upn", upn)
+        init(self, "display_name", display_name)
+        init(self, "password", password)
+        init(self, "enabled", enabled)
+        init(self, "locked", locked)
+        init(self, "password_expired", password_expired)
+        init(self, "groups", _Tracked(() if groups is None else groups))
+        init(self, "first_name", first_name)
+        init(self, "last_name", last_name)
+        init(self, "mail", mail)
+        init(self, "password_expires", password_expires)
+        init(self, "bad_passwords", bad_passwords)
+
     @property
     def primary_smtp(self) -> str:
         return self.mail or self.upn
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, _track(name, value) if name in _SYNCED_FIELDS else value)
 
 
 @dataclass
@@ -88,6 +182,9 @@ class Group:
     domain: str
     member_of: list[str] = field(default_factory=list)  # parent groups (nesting)
     description: str = ""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, _track(name, value))
 
 
 @dataclass
@@ -125,6 +222,7 @@ class Directory:
         domain = Domain(dns_name, netbios or dns_name.split(".")[0], (forest or dns_name).lower())
         self.domains[domain.dns_name] = domain
         self._netbios[domain.netbios] = domain
+        _CHANGES[0] += 1
         return domain
 
     def domain(self, name: str) -> Domain | None:
@@ -177,7 +275,7 @@ class Directory:
         key = (self._require(user.domain).dns_name, user.sam.lower())
         if key in self._users:
             raise ValueError(f"duplicate account {user.domain}\\{user.sam}")
-        user.domain = key[0]
+        user.domain = key[0]  # counts as a change (a new user is one)
         self._users[key] = user
         self._by_upn[user.upn.lower()] = user
         return user
@@ -212,6 +310,7 @@ class Directory:
         user = self._require_user(account)
         del self._users[(user.domain, user.sam.lower())]
         del self._by_upn[user.upn.lower()]
+        _CHANGES[0] += 1
 
     def set_upn(self, account: str, upn: str) -> None:
         user = self._require_user(account)
@@ -244,7 +343,7 @@ class Directory:
         if name.lower() in self.groups:
             raise ValueError(f"duplicate group {name!r}")
         dom = self._require(domain).dns_name if domain else next(iter(self.domains), "")
-        group = Group(name, dom, [], description)
+        group = Group(name, dom, [], description)  # counts as a change
         self.groups[name.lower()] = group
         return group
 

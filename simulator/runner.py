@@ -459,7 +459,7 @@ class Runner:
         world = self.world
         conn = world.intune.exchange_connection()
         values: dict[str, Any] = {
-            "exchange_devices": len(world.org.devices()),
+            "exchange_devices": world.org.device_count(),
             "intune_devices": len(world.intune.inventory),
             "connection": conn.status_at(world.clock.now()) if conn is not None else None,
             "connectors": {

@@ -105,16 +105,26 @@ def _coerce(literal: Any, sample: Any) -> Any:
     return literal
 
 
-def _compare(op: str, actual: Any, literal: Any) -> bool:
+def _compare(op: str, actual: Any, literal: Any, memo: dict[type, Any] | None = None) -> bool:
+    """`actual op literal`; `memo` keeps the literal converted per value type, so that a
+    filter over many objects parses its date (or number) once, not once per object."""
     if isinstance(actual, list | tuple):
         if not actual:  # an empty multi-valued property equals $null
             return {"-eq": literal is None, "-ne": literal is not None, "-notlike": True}.get(
                 op, False
             )
         if op in ("-ne", "-notlike"):
-            return all(_compare(op, a, literal) for a in actual)
-        return any(_compare(op, a, literal) for a in actual)
-    literal = _coerce(literal, actual)
+            return all(_compare(op, a, literal, memo) for a in actual)
+        return any(_compare(op, a, literal, memo) for a in actual)
+    if literal is not None and actual is not None:
+        if memo is None:
+            literal = _coerce(literal, actual)
+        else:
+            kind = type(actual)
+            if kind in memo:
+                literal = memo[kind]
+            else:
+                literal = memo[kind] = _coerce(literal, actual)
     if op in ("-like", "-notlike"):
         hit = actual is not None and _wildcard(str(literal)).match(str(actual)) is not None
         return hit if op == "-like" else not hit
@@ -227,7 +237,8 @@ class _Parser:
             literal = lit
         else:
             raise _syntax(self.text, op_pos)
-        return lambda obj: _compare(op, getter(obj), literal)
+        memo: dict[type, Any] = {}  # the literal as each value type compares it (_compare)
+        return lambda obj: _compare(op, getter(obj), literal, memo)
 
 
 def compile_filter(text: str, getters: dict[str, Getter]) -> Predicate:

@@ -92,8 +92,8 @@ def targeted_users(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple
     if not text.isdigit():
         raise InvalidPage(f"page must be a whole number >= 0, found {text!r}")
     page = int(text)
-    users = svc.targeted_users()
-    chunk = users[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    users = svc.targeted()
+    chunk = list(users[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
     more = (page + 1) * PAGE_SIZE < len(users)
     return 200, {"users": chunk, "nextPage": page + 1 if more else None}
 

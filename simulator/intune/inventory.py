@@ -64,6 +64,7 @@ class SyncSession:
 class Inventory:
     def __init__(self) -> None:
         self.devices: dict[str, dict[str, Any]] = {}  # lower id -> record (with scope, removed)
+        self._present = 0  # how many records are not removed (asked after every connector job)
 
     def apply(self, session: SyncSession, now: datetime) -> None:
         """Apply a successfully completed sync."""
@@ -76,21 +77,27 @@ class Inventory:
                     and key not in session.devices
                 ):
                     self._mark_removed(record, now)
+        devices = self.devices
+        added = 0
         for key, record in session.devices.items():
-            self.devices[key] = {**record, "scope": scope, "removed": False}
+            previous = devices.get(key)
+            if previous is None or previous["removed"]:
+                added += 1
+            devices[key] = {**record, "scope": scope, "removed": False}
+        self._present += added
         for key in sorted(session.removed):
             record = self.devices.get(key)
             if record is not None and record["scope"] == scope and not record["removed"]:
                 self._mark_removed(record, now)
 
-    @staticmethod
-    def _mark_removed(record: dict[str, Any], now: datetime) -> None:
+    def _mark_removed(self, record: dict[str, Any], now: datetime) -> None:
         record["removed"] = True
         record["removedDateTime"] = now.isoformat()
+        self._present -= 1
 
     def __len__(self) -> int:
         """How many devices Intune holds (not removed)."""
-        return len(self.present())
+        return self._present
 
     def present(self, scope: str | None = None) -> dict[str, dict[str, Any]]:
         """Devices not removed (of one scope, or all), by lower-case id."""

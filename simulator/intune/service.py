@@ -99,6 +99,7 @@ class IntuneService:
         self.decisions: dict[str, str] = {}  # lower EAS device id -> access last commanded
         self.notified: set[str] = set()  # devices whose user was told before a block
         self.issued_serials: set[str] = set()
+        self._targeted: tuple[Any, ...] | None = None  # see `targeted`
 
     # -- identity and time ----------------------------------------------------------------
     def new_guid(self) -> str:
@@ -304,11 +305,24 @@ class IntuneService:
         """Intune-licensed users that conditional access targets, as of the last directory
         synchronisation, lower-case and sorted. Without conditional access enabled every
         licensed user counts (model: the connector still reports their devices)."""
-        licensed = self.tenant.licensed_users("intune")
-        if not self.access.enabled:
+        return list(self.targeted())
+
+    def targeted(self) -> tuple[str, ...]:
+        """`targeted_users` as a shared tuple: the connector reads it a page at a time, and
+        every evaluation asks for it, so it is computed again only after a change (of the
+        licensed users, the synchronised directory or the targeted and excluded groups)."""
+        licensed = self.tenant.licensed("intune")
+        access = self.access
+        if not access.enabled:
             return licensed
         users = self.tenant.users
-        return [u for u in licensed if self.access.targets(users[u].groups)]
+        key = (tuple(access.included_groups), tuple(access.excluded_groups))
+        cached = self._targeted
+        if cached is not None and cached[0] is licensed and cached[1] is users and cached[2] == key:
+            return cached[3]  # type: ignore[no-any-return]
+        value = tuple(u for u in licensed if access.targets(users[u].groups))
+        self._targeted = (licensed, users, key, value)
+        return value
 
     def policy(self) -> dict[str, Any]:
         return self.access.policy()
@@ -422,7 +436,7 @@ class IntuneService:
         """Decide every reported device of a targeted user again and queue a command for
         each decision that changed."""
         issued: list[Command] = []
-        targeted = set(self.targeted_users()) if self.access.enabled else set()
+        targeted = set(self.targeted()) if self.access.enabled else set()
         present = self.inventory.present()
         for key in [k for k in self.decisions if k not in present]:
             del self.decisions[key]  # the device left the inventory: its pending decision too
@@ -523,8 +537,8 @@ class IntuneService:
                 "last_sync": tenant.last_directory_sync,
                 "users": len(tenant.users),
             },
-            "licensed_users": {"count": len(tenant.licensed_users("intune"))},
-            "targeted_users": {"count": len(self.targeted_users())},
+            "licensed_users": {"count": len(tenant.licensed("intune"))},
+            "targeted_users": {"count": len(self.targeted())},
             "connectors": len(self.connectors),
             "active_connectors": len(self.active_connectors()),
             "connections": [c.summary(now) for c in self.connectors.values()],

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from simulator.directory import Directory
+from simulator.directory import Directory, directory_changes
 from simulator.intune.errors import BadRequest, Conflict, Forbidden, SignInFailed
 
 GLOBAL_ADMIN = "Global Administrator"
@@ -95,6 +96,13 @@ class Tenant:
     licence_groups: dict[str, list[str]] = field(default_factory=dict)  # SKU -> lower group names
     users: dict[str, SyncedUser] = field(default_factory=dict)  # the last synchronised copy
     last_directory_sync: datetime | None = None
+    # what the last synchronisation read (the directory and its change count): a cycle over an
+    # unchanged directory changes nothing, so it need not read every user again
+    _synced_from: tuple[Directory, int] | None = field(default=None, repr=False, compare=False)
+    # sku -> (users dict, licence state, UPNs): licensed users are asked for once per page of
+    # the connector's user list, so they are computed once per change, not once per call
+    _licensed: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _licence_changes: int = field(default=0, repr=False, compare=False)
 
     # -- administrators --------------------------------------------------------------------
     def add_admin(self, admin: Administrator) -> None:
@@ -158,25 +166,54 @@ class Tenant:
 
     # -- directory synchronisation and licences ---------------------------------------------
     def synchronise(self, directory: Directory, now: datetime) -> SyncChange:
-        """One directory synchronisation cycle: Azure AD becomes a copy of AD as it is now."""
+        """One directory synchronisation cycle: Azure AD becomes a copy of AD as it is now.
+
+        A cycle over a directory that has not changed since the last one (`directory_changes`
+        counts every change a cycle could see) finds nothing to copy; a cycle over a changed
+        one compares every user, keeping the records that did not change."""
+        stamp = (directory, directory_changes())
+        if self._synced_from == stamp and self._synced_from[0] is directory:
+            self.last_directory_sync = now
+            return SyncChange(added=0, removed=0, changed=0)
+        old = self.users
         fresh: dict[str, SyncedUser] = {}
+        netbios: dict[str, str] = {}
+        memberships: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+        changed = 0
         for user in directory.users():
             upn = user.upn.lower()
+            nb = netbios.get(user.domain)
+            if nb is None:
+                nb = netbios[user.domain] = directory.netbios_of(user)
+            account = f"{nb}\\{user.sam}"
+            mail = user.primary_smtp.lower()
+            direct = tuple(user.groups)
+            groups = memberships.get(direct)
+            if groups is None:
+                groups = memberships[direct] = tuple(directory.memberships(user))
+            previous = old.get(upn)
+            if (
+                previous is not None
+                and previous.account == account
+                and previous.mail == mail
+                and previous.enabled == user.enabled
+                and previous.groups == groups
+            ):
+                fresh[upn] = previous
+                continue
+            if previous is not None:
+                changed += 1
             fresh[upn] = SyncedUser(
-                upn=upn,
-                account=directory.account_name(user),
-                mail=user.primary_smtp.lower(),
-                enabled=user.enabled,
-                groups=tuple(directory.memberships(user)),
+                upn=upn, account=account, mail=mail, enabled=user.enabled, groups=groups
             )
-        old = self.users
         change = SyncChange(
             added=sum(1 for u in fresh if u not in old),
             removed=sum(1 for u in old if u not in fresh),
-            changed=sum(1 for u, rec in fresh.items() if u in old and old[u] != rec),
+            changed=changed,
         )
         self.users = fresh
         self.last_directory_sync = now
+        self._synced_from = stamp
         return change
 
     def licences_of(self, upn: str) -> set[str]:
@@ -192,12 +229,39 @@ class Tenant:
 
     def licensed_users(self, sku: str = "intune") -> list[str]:
         """Lower-case UPNs of the synchronised users holding `sku`, sorted."""
-        return sorted(u for u in self.users if sku in self.licences_of(u))
+        return list(self.licensed(sku))
+
+    def licensed(self, sku: str = "intune") -> tuple[str, ...]:
+        """`licensed_users` as a shared tuple, computed again only after a change (of the
+        synchronised users, the direct licences or the licensing groups)."""
+        users = self.users
+        state = (
+            self._licence_changes,
+            len(self.direct_licences),
+            len(users),
+            tuple((k, tuple(v)) for k, v in self.licence_groups.items()),
+        )
+        cached = self._licensed.get(sku)
+        if cached is not None and cached[0] is users and cached[1] == state:
+            return cached[2]  # type: ignore[no-any-return]
+        direct = self.direct_licences
+        groups = self.licence_groups.get(sku, [])
+        value = tuple(
+            sorted(
+                u
+                for u, rec in users.items()
+                if sku in direct.get(rec.upn, ()) or any(g in rec.groups for g in groups)
+            )
+        )
+        self._licensed[sku] = (users, state, value)
+        return value
 
     def assign_licence(self, upn: str, sku: str) -> None:
         if sku not in LICENCES:
             raise Conflict(f"unknown licence {sku!r}; licences: {', '.join(LICENCES)}")
         self.direct_licences.setdefault(upn.lower(), set()).add(sku)
+        self._licence_changes += 1
 
     def remove_licence(self, upn: str, sku: str) -> None:
         self.direct_licences.get(upn.lower(), set()).discard(sku)
+        self._licence_changes += 1
