@@ -353,6 +353,8 @@ class Organization:
         self.throttling = Throttling(ThrottlingPolicy())
         # objects created by cmdlets draw their GUIDs here; the world gives it a seeded generator
         self.rng = random.Random(f"{name}:{domain}")
+        # output objects kept for reuse while their mailbox is unchanged (views.cas_mailbox_view)
+        self.view_cache: dict[Mailbox, tuple[Any, dict[str, Any]]] = {}
 
     def new_guid(self) -> int:
         return guid_bits(self.rng)
@@ -499,7 +501,10 @@ class Organization:
 
     # -- policies and rules ------------------------------------------------------------------------
     def default_policy(self) -> MailboxPolicy | None:
-        return next((p for p in self.policies if p.is_default), None)
+        for policy in self.policies:  # a loop, not next(genexpr): asked once per output object
+            if policy.is_default:
+                return policy
+        return None
 
     def policy_of(self, mailbox: Mailbox) -> MailboxPolicy | None:
         return mailbox.policy if mailbox.policy is not None else self.default_policy()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from operator import attrgetter
 from typing import Any
 
 from simulator.exchange import policy_settings
@@ -29,6 +30,7 @@ from simulator.exchange.model import (
     Organization,
     format_guid,
 )
+from simulator.exchange.opath import TimeProperty
 from simulator.exchange.versions import ExchangeVersion
 
 
@@ -94,9 +96,74 @@ def _guid(value: int) -> str:
 
 
 # -- recipients ----------------------------------------------------------------------------------
+# Everything of a mailbox that its CASMailbox object shows; a cached object is reused only
+# while all of it (and the policy's name, the version, the switches) is what it was.
+_CAS_FIELDS = attrgetter(
+    "name",
+    "activesync_enabled",
+    "owa_enabled",
+    "pop_enabled",
+    "imap_enabled",
+    "mapi_enabled",
+    "ews_enabled",
+    "ecp_enabled",
+    "owa_for_devices_enabled",
+    "debug_logging",
+    "display_name",
+    "alias",
+    "primary_smtp",
+    "proxy_addresses",
+    "sam",
+    "server",
+    "domain",
+    "ou",
+    "guid",
+    "when_changed",
+    "when_created",
+)
+VIEW_CACHE_SIZE = 65_536  # mailboxes; past it, objects are built every time (no eviction)
+_CAS_LISTS = ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs", "EmailAddresses")
+
+
 def cas_mailbox_view(
     org: Organization, mb: Mailbox, version: ExchangeVersion, debug_logging: bool = False
 ) -> Record:
+    """The CASMailbox object. The connector lists every mailbox with partnerships at each
+    quick sync (every two hours), so an unchanged mailbox's object is copied from the last
+    one built rather than built again: a copy with fresh lists, so that a caller changing it
+    changes nothing else."""
+    key = (
+        _CAS_FIELDS(mb),
+        tuple(mb.allowed_device_ids),
+        tuple(mb.blocked_device_ids),
+        bool(mb.devices),
+        mb.policy is None,
+        policy_name(org, mb),
+        version,
+        debug_logging,
+        org.epoch,
+    )
+    cache = org.view_cache
+    cached = cache.get(mb)
+    if cached is not None and cached[0] == key:
+        view = Record("CASMailbox", cached[1])
+        for name in _CAS_LISTS:
+            view[name] = list(view[name])
+        return view
+    view = _cas_mailbox_view(org, mb, version, debug_logging)
+    if cached is not None or len(cache) < VIEW_CACHE_SIZE:
+        kept = dict(view)
+        for name in _CAS_LISTS:  # never the caller's lists: it may change them
+            kept[name] = tuple(kept[name])
+        cache[mb] = (key, kept)
+    return view
+
+
+def _cas_mailbox_view(
+    org: Organization, mb: Mailbox, version: ExchangeVersion, debug_logging: bool
+) -> Record:
+    created = org.dt(mb.when_created)
+    changed = created if mb.when_changed == mb.when_created else org.dt(mb.when_changed)
     view = {
         "Name": mb.name,
         "ActiveSyncEnabled": mb.activesync_enabled,
@@ -127,8 +194,8 @@ def cas_mailbox_view(
         "Guid": mb.guid_text,
         "DistinguishedName": mb.distinguished_name,
         "OrganizationalUnit": f"{mb.domain}/{mb.ou}",
-        "WhenChanged": org.dt(mb.when_changed),
-        "WhenCreated": org.dt(mb.when_created),
+        "WhenChanged": changed,
+        "WhenCreated": created,
         "ExchangeVersion": version.exchange_version,
         "IsValid": True,
     }
@@ -169,6 +236,12 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
     mb = device.mailbox
     modern = version.major >= 15
     rule = decision.rule
+    # one conversion when the three times are equal (a partnership that never changed)
+    first_sync = org.dt(device.first_sync)
+    created = (
+        first_sync if device.when_created == device.first_sync else org.dt(device.when_created)
+    )
+    changed = created if device.when_changed == device.when_created else org.dt(device.when_changed)
     view: dict[str, Any] = {
         "FriendlyName": device.friendly_name,
         "DeviceId": device.device_id,
@@ -180,7 +253,7 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
         "DeviceType": device.device_type,
         "DeviceUserAgent": device.user_agent,
         "DeviceModel": device.model,
-        "FirstSyncTime": org.dt(device.first_sync),
+        "FirstSyncTime": first_sync,
         "UserDisplayName": mb.identity,
         "DeviceAccessState": decision.state,
         "DeviceAccessStateReason": decision.reason,
@@ -195,8 +268,8 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
     view["Identity"] = device.identity
     view["DistinguishedName"] = device.distinguished_name
     view["Guid"] = format_guid(device.guid)
-    view["WhenChanged"] = org.dt(device.when_changed)
-    view["WhenCreated"] = org.dt(device.when_created)
+    view["WhenChanged"] = changed
+    view["WhenCreated"] = created
     view["ExchangeVersion"] = version.exchange_version
     view["IsValid"] = True
     return Record("MobileDevice" if modern else "ActiveSyncDevice", view)
@@ -423,8 +496,8 @@ def cas_filter_getters(org: Organization) -> dict[str, Getter]:
         "ImapEnabled": lambda m: m.imap_enabled,
         "MAPIEnabled": lambda m: m.mapi_enabled,
         "EwsEnabled": lambda m: m.ews_enabled,
-        "WhenChanged": lambda m: org.dt(m.when_changed),
-        "WhenCreated": lambda m: org.dt(m.when_created),
+        "WhenChanged": TimeProperty(attrgetter("when_changed"), org.epoch, org.dt),
+        "WhenCreated": TimeProperty(attrgetter("when_created"), org.epoch, org.dt),
     }
 
 
@@ -471,11 +544,11 @@ def device_filter_getters(org: Organization, now: float) -> dict[str, Getter]:
         "DeviceTelephoneNumber": lambda d: d.phone,
         "DeviceType": lambda d: d.device_type,
         "DeviceUserAgent": lambda d: d.user_agent,
-        "FirstSyncTime": lambda d: org.dt(d.first_sync),
+        "FirstSyncTime": TimeProperty(attrgetter("first_sync"), org.epoch, org.dt),
         "FriendlyName": lambda d: d.friendly_name,
         "UserDisplayName": lambda d: d.mailbox.identity,
-        "WhenChanged": lambda d: org.dt(d.when_changed),
-        "WhenCreated": lambda d: org.dt(d.when_created),
+        "WhenChanged": TimeProperty(attrgetter("when_changed"), org.epoch, org.dt),
+        "WhenCreated": TimeProperty(attrgetter("when_created"), org.epoch, org.dt),
     }
 
 
