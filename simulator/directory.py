@@ -272,12 +272,14 @@ class Directory:
 
     # -- users -----------------------------------------------------------------------------
     def add_user(self, user: DirectoryUser) -> DirectoryUser:
-        key = (self._require(user.domain).dns_name, user.sam.lower())
+        sam = user.sam.lower()
+        key = (self._require(user.domain).dns_name, user.sam if sam == user.sam else sam)
         if key in self._users:
             raise ValueError(f"duplicate account {user.domain}\\{user.sam}")
         user.domain = key[0]  # counts as a change (a new user is one)
         self._users[key] = user
-        self._by_upn[user.upn.lower()] = user
+        upn = user.upn.lower()
+        self._by_upn[user.upn if upn == user.upn else upn] = user
         return user
 
     def find(self, account: str) -> DirectoryUser | None:

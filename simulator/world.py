@@ -20,6 +20,7 @@ from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import build_exchange
 from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import observe_exchange
+from simulator.exchange.population import gc_paused
 from simulator.faults import FaultTimeline
 from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
 from simulator.intune.access import ConditionalAccess, PlatformException
@@ -63,15 +64,16 @@ class World:
         self.hosts: dict[str, SimHost] = {}
         self.http_services: dict[str, Any] = {}
         self._processes: list[Generator[Any, Any, None]] = []
-        self._schedule_faults(faults or [])
-        self._build_directory()
-        self._build_exchange()
-        self._build_groups()
-        self._build_intune()
-        self._build_network()
-        self._build_ews()
-        self._build_hosts()
-        self._add_world_processes()
+        with gc_paused():  # everything built here lives as long as the world (population.py)
+            self._schedule_faults(faults or [])
+            self._build_directory()
+            self._build_exchange()
+            self._build_groups()
+            self._build_intune()
+            self._build_network()
+            self._build_ews()
+            self._build_hosts()
+            self._add_world_processes()
 
     def rng(self, purpose: str) -> random.Random:
         """A generator for one purpose, independent of the draws made for any other."""

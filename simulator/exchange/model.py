@@ -338,7 +338,7 @@ class Organization:
         self._mailbox_keys: dict[str, list[Mailbox]] = {}
         self._mailbox_guids: dict[int, Mailbox] = {}
         self._device_guids: dict[int, Device] = {}
-        self._device_ids: dict[str, list[Device]] = {}
+        self._device_ids: dict[str, Device | list[Device]] = {}  # a list only when shared
         self.settings = OrganizationSettings(guid=0)
         self.policies: list[MailboxPolicy] = []
         self.rules: list[DeviceAccessRule] = []
@@ -408,6 +408,8 @@ class Organization:
             *mailbox.proxy_addresses,
         ):
             key = text.lower()
+            if key == text:
+                key = text  # already lower-case: keep the one string, not a copy
             if key in seen:
                 continue
             seen.append(key)
@@ -463,11 +465,14 @@ class Organization:
         device.mailbox.devices.append(device)
         self._device_guids[device.guid] = device
         key = device.device_id.lower()
-        bucket = self._device_ids.get(key)
-        if bucket is None:
-            self._device_ids[key] = [device]
-        else:
+        ids = self._device_ids
+        bucket = ids.get(key)
+        if bucket is None:  # one device per id, nearly always: kept alone, not in a list
+            ids[device.device_id if key == device.device_id else key] = device
+        elif type(bucket) is list:
             bucket.append(device)
+        else:
+            ids[key] = [bucket, device]
         self.touch_device_class(device, device.first_sync)
 
     def remove_device(self, device: Device) -> None:
@@ -475,17 +480,24 @@ class Organization:
         device.partnered = False
         device.mailbox.devices.remove(device)
         self._device_guids.pop(device.guid, None)
-        bucket = self._device_ids.get(device.device_id.lower(), [])
-        if device in bucket:
-            bucket.remove(device)
-        if not bucket:
-            self._device_ids.pop(device.device_id.lower(), None)
+        key = device.device_id.lower()
+        bucket = self._device_ids.get(key)
+        if bucket is device:
+            del self._device_ids[key]
+        elif type(bucket) is list:
+            if device in bucket:
+                bucket.remove(device)
+            if not bucket:
+                del self._device_ids[key]
 
     def device_by_guid(self, guid: int) -> Device | None:
         return self._device_guids.get(guid)
 
     def devices_by_device_id(self, device_id: str) -> list[Device]:
-        return list(self._device_ids.get(device_id.lower(), ()))
+        bucket = self._device_ids.get(device_id.lower())
+        if bucket is None:
+            return []
+        return list(bucket) if type(bucket) is list else [bucket]
 
     def touch_device_class(self, device: Device, when: float) -> None:
         """Record the device's (type, model) class, as Exchange does on a device's contact."""

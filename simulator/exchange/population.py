@@ -262,9 +262,10 @@ def _variants(kind: DeviceKind) -> list[_Variant]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector during bulk generation: the objects made then all live
-    on, and letting it scan the growing heap again and again makes generation quadratic."""
+    on, and letting it scan the growing heap again and again makes generation quadratic.
+    Re-entrant: an inner pause leaves the collector as the outer one wants it."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -451,7 +452,7 @@ class PopulationBuilder:
         servers: list[str],
     ) -> Population:
         """Create `spec.users` users with mailboxes and devices, plus resource mailboxes."""
-        with _gc_paused():
+        with gc_paused():
             rng = self.rng
             domains = [d.lower() for d in spec.domains] or [domain.lower()]
             ous = list(spec.ous) or ["Users"]

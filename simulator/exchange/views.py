@@ -20,6 +20,7 @@ from typing import Any
 from simulator.exchange import policy_settings
 from simulator.exchange.access import decide
 from simulator.exchange.model import (
+    DEVICE_CONTAINER,
     AuditEntry,
     Device,
     DeviceAccessRule,
@@ -121,7 +122,7 @@ _CAS_FIELDS = attrgetter(
     "when_changed",
     "when_created",
 )
-VIEW_CACHE_SIZE = 65_536  # mailboxes; past it, objects are built every time (no eviction)
+VIEW_CACHE_SIZE = 20_000  # mailboxes (~1.5 KB each); past it, objects are built every time
 _CAS_LISTS = ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs", "EmailAddresses")
 
 
@@ -242,6 +243,11 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
         first_sync if device.when_created == device.first_sync else org.dt(device.when_created)
     )
     changed = created if device.when_changed == device.when_created else org.dt(device.when_changed)
+    # the names, each made once (`Device.name`, `.identity`, `.distinguished_name` spelled out)
+    name = f"{device.device_type}§{device.device_id}"
+    owner = mb.identity
+    identity = f"{owner}/{DEVICE_CONTAINER}/{name}"
+    dn = f"CN={name},CN={DEVICE_CONTAINER},{mb.distinguished_name}"
     view: dict[str, Any] = {
         "FriendlyName": device.friendly_name,
         "DeviceId": device.device_id,
@@ -254,7 +260,7 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
         "DeviceUserAgent": device.user_agent,
         "DeviceModel": device.model,
         "FirstSyncTime": first_sync,
-        "UserDisplayName": mb.identity,
+        "UserDisplayName": owner,
         "DeviceAccessState": decision.state,
         "DeviceAccessStateReason": decision.reason,
         "DeviceAccessControlRule": rule.name if rule else None,
@@ -264,9 +270,9 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
         view["ClientVersion"] = device.client_version or device.eas_version
         view["ClientType"] = device.client_type
         view["IsManaged"] = view["IsCompliant"] = view["IsDisabled"] = False
-    view["Name"] = device.name
-    view["Identity"] = device.identity
-    view["DistinguishedName"] = device.distinguished_name
+    view["Name"] = name
+    view["Identity"] = identity
+    view["DistinguishedName"] = dn
     view["Guid"] = format_guid(device.guid)
     view["WhenChanged"] = changed
     view["WhenCreated"] = created

@@ -14,11 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from simulator.intune.errors import InvalidDevice
 
 SYNC_TYPES = ("fullSync", "deltaSync")
+# Fields whose values a whole fleet shares (a few device types, models, OS versions, user
+# agents, access states): kept once, not once per device, in an inventory of a million
+_SHARED_FIELDS = (
+    "deviceType",
+    "deviceModel",
+    "deviceOS",
+    "userAgent",
+    "friendlyName",
+    "exchangeAccessState",
+    "exchangeAccessStateReason",
+)
 
 
 @dataclass
@@ -34,6 +46,7 @@ class SyncSession:
     def add(self, records: list[Any], now: datetime) -> int:
         """Validate and keep one page; return how many distinct devices the sync holds."""
         staged: list[tuple[str, dict[str, Any] | None]] = []
+        reported = now.isoformat()
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise InvalidDevice(f"devices[{index}] is not an object")
@@ -48,9 +61,12 @@ class SyncSession:
                     )
                 staged.append((device_id.lower(), None))
             else:
-                staged.append(
-                    (device_id.lower(), {**record, "lastReportedDateTime": now.isoformat()})
-                )
+                kept = {**record, "lastReportedDateTime": reported}
+                for name in _SHARED_FIELDS:
+                    value = kept.get(name)
+                    if type(value) is str:
+                        kept[name] = intern(value)
+                staged.append((device_id.lower(), kept))
         for key, record in staged:  # all or nothing: a bad page changes nothing
             if record is None:
                 self.removed.add(key)
@@ -83,7 +99,11 @@ class Inventory:
             previous = devices.get(key)
             if previous is None or previous["removed"]:
                 added += 1
-            devices[key] = {**record, "scope": scope, "removed": False}
+            # the session's own record becomes the inventory's (the session ends here): at a
+            # million devices a copy would hold two inventories at once
+            record["scope"] = scope
+            record["removed"] = False
+            devices[key] = record
         self._present += added
         for key in sorted(session.removed):
             record = self.devices.get(key)

@@ -57,7 +57,7 @@ class Administrator:
         return any(r in INTUNE_ROLES for r in self.roles)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SyncedUser:
     """A user as Azure AD holds it after a directory synchronisation."""
 
@@ -92,7 +92,7 @@ class Tenant:
     admin_sign_in: str = "auto"  # auto (by profile), required, not_required
     exchange_online_connector: bool = False
     admins: dict[str, Administrator] = field(default_factory=dict)  # by lower-case UPN
-    direct_licences: dict[str, set[str]] = field(default_factory=dict)  # lower UPN -> SKUs
+    direct_licences: dict[str, frozenset[str]] = field(default_factory=dict)  # lower UPN -> SKUs
     licence_groups: dict[str, list[str]] = field(default_factory=dict)  # SKU -> lower group names
     users: dict[str, SyncedUser] = field(default_factory=dict)  # the last synchronised copy
     last_directory_sync: datetime | None = None
@@ -181,12 +181,12 @@ class Tenant:
         memberships: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
         changed = 0
         for user in directory.users():
-            upn = user.upn.lower()
+            upn = _lower(user.upn)
             nb = netbios.get(user.domain)
             if nb is None:
                 nb = netbios[user.domain] = directory.netbios_of(user)
             account = f"{nb}\\{user.sam}"
-            mail = user.primary_smtp.lower()
+            mail = _lower(user.primary_smtp)
             direct = tuple(user.groups)
             groups = memberships.get(direct)
             if groups is None:
@@ -259,9 +259,26 @@ class Tenant:
     def assign_licence(self, upn: str, sku: str) -> None:
         if sku not in LICENCES:
             raise Conflict(f"unknown licence {sku!r}; licences: {', '.join(LICENCES)}")
-        self.direct_licences.setdefault(upn.lower(), set()).add(sku)
+        key = upn.lower()
+        self.direct_licences[key] = _skus(self.direct_licences.get(key, frozenset()) | {sku})
         self._licence_changes += 1
 
     def remove_licence(self, upn: str, sku: str) -> None:
-        self.direct_licences.get(upn.lower(), set()).discard(sku)
+        key = upn.lower()
+        if key in self.direct_licences:
+            self.direct_licences[key] = _skus(self.direct_licences[key] - {sku})
         self._licence_changes += 1
+
+
+def _lower(text: str) -> str:
+    """`text.lower()`, or `text` itself when it already is (one string kept, not two)."""
+    low = text.lower()
+    return text if low == text else low
+
+
+_SKU_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _skus(skus: frozenset[str]) -> frozenset[str]:
+    """One shared set per combination of SKUs (a tenant of a million users holds a handful)."""
+    return _SKU_SETS.setdefault(skus, skus)
