@@ -116,9 +116,11 @@ class Fleet:
         end = self._slot(now)
         wheel = self._wheel
         sync = self.sync
+        tick = self.spec.tick
+        quick = 0
         while self._floor < end:
             slot = self._floor
-            self._floor = slot + 1
+            floor = self._floor = slot + 1
             bucket = wheel.pop(slot, None)
             if bucket is None:
                 continue
@@ -129,8 +131,37 @@ class Fleet:
                 state = device.state
                 if state == "offline":
                     device.state = state = "active"
-                if state == "active":
+                if state != "active":
+                    continue
+                cached = device.cache_state
+                if (
+                    cached is None
+                    or now >= device.cache_until
+                    or not device.partnered
+                    or device.wipe_requested is not None
+                ):
                     sync(device, now)
+                    continue
+                # `sync` of a partnered device with nothing to wipe while its access is cached
+                # (nearly every sync of a month): the same steps, without the calls
+                quick += 1
+                device.last_sync_attempt = now
+                device.served_state = cached
+                if cached == "Allowed":
+                    device.last_success_sync = now
+                    if device.last_policy_update is None and device.provisionable:
+                        device.last_policy_update = now
+                device.next_sync = next_sync = now + device.interval
+                due = int(next_sync // tick)
+                if due < floor:
+                    due = floor
+                device.slot = due
+                later = wheel.get(due)
+                if later is None:
+                    wheel[due] = [device]
+                else:
+                    later.append(device)
+        self.stats["syncs"] += quick
         self._fleet_events(now)
 
     # -- one device's sync ----------------------------------------------------------------------

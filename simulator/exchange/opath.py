@@ -242,6 +242,8 @@ class _Parser:
             if fast is not None:
                 return fast
         memo: dict[type, Any] = {}  # the literal as each value type compares it (_compare)
+        if isinstance(literal, bool) and op in ("-eq", "-ne"):
+            return _flag_predicate(op == "-eq", getter, literal, memo)
         return lambda obj: _compare(op, getter(obj), literal, memo)
 
 
@@ -290,6 +292,19 @@ def _time_predicate(op: str, prop: TimeProperty, literal: str) -> Predicate | No
         if abs(raw - bound) > 0.001:
             return order(raw, bound)
         return _compare(op, prop(obj), literal, memo)
+
+    return predicate
+
+
+def _flag_predicate(eq: bool, getter: Getter, literal: bool, memo: dict[type, Any]) -> Predicate:
+    """`Prop -eq $true` (the connector's `HasActiveSyncDevicePartnership -eq $true`): a flag
+    compares as itself; anything else takes `_compare`."""
+
+    def predicate(obj: Any) -> bool:
+        actual = getter(obj)
+        if type(actual) is bool:
+            return (actual == literal) if eq else (actual != literal)
+        return _compare("-eq" if eq else "-ne", actual, literal, memo)
 
     return predicate
 

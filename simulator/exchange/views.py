@@ -121,6 +121,7 @@ _CAS_FIELDS = attrgetter(
     "guid",
     "when_changed",
     "when_created",
+    "policy",
 )
 VIEW_CACHE_SIZE = 20_000  # mailboxes (~1.5 KB each); past it, objects are built every time
 _CAS_LISTS = ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs", "EmailAddresses")
@@ -138,7 +139,6 @@ def cas_mailbox_view(
         tuple(mb.allowed_device_ids),
         tuple(mb.blocked_device_ids),
         bool(mb.devices),
-        mb.policy is None,
         policy_name(org, mb),
         version,
         debug_logging,
@@ -147,9 +147,11 @@ def cas_mailbox_view(
     cache = org.view_cache
     cached = cache.get(mb)
     if cached is not None and cached[0] == key:
-        view = Record("CASMailbox", cached[1])
-        for name in _CAS_LISTS:
-            view[name] = list(view[name])
+        kept = cached[1]
+        view = Record("CASMailbox", kept)
+        view["ActiveSyncAllowedDeviceIDs"] = list(key[1])
+        view["ActiveSyncBlockedDeviceIDs"] = list(key[2])
+        view["EmailAddresses"] = list(kept["EmailAddresses"])
         return view
     view = _cas_mailbox_view(org, mb, version, debug_logging)
     if cached is not None or len(cache) < VIEW_CACHE_SIZE:
