@@ -335,7 +335,7 @@ class Organization:
         self.epoch = epoch
         self.servers: list[ExchangeServer] = []
         self.mailboxes: list[Mailbox] = []
-        self._mailbox_keys: dict[str, list[Mailbox]] = {}
+        self._mailbox_keys: dict[str, Mailbox | list[Mailbox]] = {}  # a list only when shared
         self._mailbox_guids: dict[int, Mailbox] = {}
         self._device_guids: dict[int, Device] = {}
         self._device_ids: dict[str, Device | list[Device]] = {}  # a list only when shared
@@ -414,10 +414,19 @@ class Organization:
                 continue
             seen.append(key)
             bucket = keys.get(key)
-            if bucket is None:
-                keys[key] = [mailbox]
-            else:
+            if bucket is None:  # one mailbox per key, nearly always: kept alone, not in a list
+                keys[key] = mailbox
+            elif type(bucket) is list:
                 bucket.append(mailbox)
+            else:
+                keys[key] = [bucket, mailbox]
+
+    def _named(self, key: str) -> list[Mailbox] | tuple[Mailbox, ...]:
+        """The mailboxes indexed under `key` (lower-case name, alias, address or account)."""
+        bucket = self._mailbox_keys.get(key)
+        if bucket is None:
+            return ()
+        return bucket if type(bucket) is list else (bucket,)
 
     def find_mailboxes(self, identity: str) -> list[Mailbox]:
         """Every mailbox `identity` names: Name, Alias, UPN, SMTP address, GUID, canonical
@@ -433,24 +442,18 @@ class Organization:
         if "\\" in low and "/" not in low:
             netbios, sam = low.split("\\", 1)
             return [
-                m
-                for m in self._mailbox_keys.get(sam, ())
-                if m.sam.lower() == sam and m.netbios.lower() == netbios
+                m for m in self._named(sam) if m.sam.lower() == sam and m.netbios.lower() == netbios
             ]
         if low.startswith("cn="):
             name = _first_rdn(text)
-            return [
-                m
-                for m in self._mailbox_keys.get(name.lower(), ())
-                if m.distinguished_name.lower() == low
-            ]
+            return [m for m in self._named(name.lower()) if m.distinguished_name.lower() == low]
         if low.startswith("/o="):
             alias = low.rsplit("/cn=", 1)[-1]
-            return [m for m in self._mailbox_keys.get(alias, ()) if m.legacy_dn.lower() == low]
+            return [m for m in self._named(alias) if m.legacy_dn.lower() == low]
         if "/" in low:
             name = low.rsplit("/", 1)[-1]
-            return [m for m in self._mailbox_keys.get(name, ()) if m.identity.lower() == low]
-        return list(self._mailbox_keys.get(low, ()))
+            return [m for m in self._named(name) if m.identity.lower() == low]
+        return list(self._named(low))
 
     # -- devices -------------------------------------------------------------------------------
     def devices(self) -> list[Device]:

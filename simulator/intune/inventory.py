@@ -23,6 +23,7 @@ SYNC_TYPES = ("fullSync", "deltaSync")
 # Fields whose values a whole fleet shares (a few device types, models, OS versions, user
 # agents, access states): kept once, not once per device, in an inventory of a million
 _SHARED_FIELDS = (
+    "userPrincipalName",
     "deviceType",
     "deviceModel",
     "deviceOS",

@@ -45,7 +45,7 @@ def test_unknown_and_ambiguous_identities(world, session):
     )
     a, b = world.org.mailboxes[0], world.org.mailboxes[1]
     b.name = a.name
-    world.org._mailbox_keys.setdefault(a.name.lower(), []).append(b)
+    world.org._mailbox_keys[a.name.lower()] = [a, b]  # the index as add_mailbox keeps a shared name
     with pytest.raises(ex.AmbiguousIdentity) as err:
         session.invoke("Set-CASMailbox", {"Identity": a.name, "PopEnabled": False})
     assert (
