@@ -20,18 +20,19 @@ Measuring rules (issue 7):
 
 from __future__ import annotations
 
-import gc
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yaml
 
+from simulator.exchange.population import gc_paused
 from simulator.scenario import Scenario, parse_scenario
+
+__all__ = ["gc_paused"]  # floors pause the collector as the twin's bulk generation does
 
 T = TypeVar("T")
 SIZES = ("full", "tiny")
@@ -94,20 +95,6 @@ def peak_rss_mib() -> float:
     """The process's peak resident set size so far, MiB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The floor builds its records with the cyclic collector paused, as the twin's bulk
-    generation does: a floor is the least work, and re-scanning a growing heap is not work
-    the job needs."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def progress(message: str) -> None:

@@ -192,17 +192,8 @@ class Fleet:
             device.last_success_sync = when
             if device.last_policy_update is None and device.provisionable:
                 device.last_policy_update = when
-        device.next_sync = next_sync = when + device.interval
-        # `_schedule`, inline
-        slot = int(next_sync // self.spec.tick)
-        if slot < self._floor:
-            slot = self._floor
-        device.slot = slot
-        bucket = self._wheel.get(slot)
-        if bucket is None:
-            self._wheel[slot] = [device]
-        else:
-            bucket.append(device)
+        device.next_sync = when + device.interval
+        self._schedule(device)
 
     def _recreate(self, device: Device, when: float) -> None:
         """The handset syncs after its partnership was removed: Exchange creates a new one."""

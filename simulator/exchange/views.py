@@ -123,7 +123,7 @@ _CAS_FIELDS = attrgetter(
     "when_created",
     "policy",
 )
-VIEW_CACHE_SIZE = 20_000  # mailboxes (~1.5 KB each); past it, objects are built every time
+VIEW_CACHE_SIZE = 10_000  # mailboxes (~1.5 KB each); past it, objects are built every time
 _CAS_LISTS = ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs", "EmailAddresses")
 
 
@@ -234,6 +234,19 @@ def recipient_view(org: Organization, mb: Mailbox) -> Record:
 
 
 # -- devices -------------------------------------------------------------------------------------
+_LAST_MAILBOX: list[Any] = [None, None, None]  # (the key, identity, DN) of the last mailbox
+
+
+def _mailbox_names(mb: Mailbox) -> tuple[str, str]:
+    """The mailbox's identity and DN, made once for its consecutive devices (a list of a
+    million devices shares them, rather than holding a copy per device)."""
+    last = _LAST_MAILBOX
+    key = (mb, mb.name, mb.domain, mb.ou)
+    if last[0] != key:
+        last[0], last[1], last[2] = key, mb.identity, mb.distinguished_name
+    return last[1], last[2]
+
+
 def device_view(org: Organization, device: Device, version: ExchangeVersion, now: float) -> Record:
     decision = decide(org, device, now)
     mb = device.mailbox
@@ -247,9 +260,9 @@ def device_view(org: Organization, device: Device, version: ExchangeVersion, now
     changed = created if device.when_changed == device.when_created else org.dt(device.when_changed)
     # the names, each made once (`Device.name`, `.identity`, `.distinguished_name` spelled out)
     name = f"{device.device_type}§{device.device_id}"
-    owner = mb.identity
+    owner, mailbox_dn = _mailbox_names(mb)
     identity = f"{owner}/{DEVICE_CONTAINER}/{name}"
-    dn = f"CN={name},CN={DEVICE_CONTAINER},{mb.distinguished_name}"
+    dn = f"CN={name},CN={DEVICE_CONTAINER},{mailbox_dn}"
     view: dict[str, Any] = {
         "FriendlyName": device.friendly_name,
         "DeviceId": device.device_id,
