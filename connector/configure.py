@@ -20,14 +20,15 @@ from connector.config import (
     HOSTED,
     ON_PREMISES,
     ConfigStore,
+    ConfigurationRequest,
     ConnectorConfiguration,
     ExchangeTarget,
-    ProxySettings,
     Registration,
 )
 from connector.errors import (
     ExchangeAuthenticationFailed,
     ExchangeUnreachable,
+    Finding,
     InvalidConfiguration,
     MissingCmdlets,
     NotificationFailed,
@@ -43,11 +44,12 @@ from connector.exchange import (
     ServerUnavailable,
     SessionRefused,
 )
-from connector.install import install_state, stored_certificate
+from connector.install import install_state, is_installed, stored_certificate
 from connector.intune import IntuneClient
 from connector.log import ConnectorLog
 from connector.notify import Notifier
 from connector.platform import Platform
+from connector.preflight import preflight as run_preflight
 from connector.prereqs import check_exchange_version, missing_cmdlets
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
@@ -56,19 +58,6 @@ _ACCOUNT_RE = re.compile(
 )
 _ORG_RE = re.compile(r"^/o=([^/]+)/", re.IGNORECASE)
 _UPN_RE = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
-@dataclass(frozen=True)
-class ConfigurationRequest:
-    """What the administrator types into the wizard."""
-
-    server_type: str
-    server: str
-    service_account: Credential
-    notification_account: Credential | None = None
-    proxy: ProxySettings | None = None
-    replace: bool = False
-    administrator: Credential | None = None  # the tenant administrator who signs in to Intune
 
 
 @dataclass
@@ -161,6 +150,29 @@ class ConfigurationWizard:
         self.shell = shell
         self.store = ConfigStore(platform)
         self.log = log or ConnectorLog(platform)
+
+    def preflight(self, request: ConfigurationRequest) -> list[Finding]:
+        """Every prerequisite of SPEC R1 as a finding, without registering (setup's checker)."""
+        validate(request)
+        profile = (
+            install_state(self.platform).get("profile", "2016")
+            if is_installed(self.platform)
+            else "2016"
+        )
+        for secret in (request.service_account.password, request.proxy and request.proxy.password):
+            self.log.add_secret(secret or None)
+        findings = run_preflight(
+            self.platform, self.shell, request, profile, self.store.load_settings()
+        )
+        for finding in findings:
+            if finding.severity != "ok":
+                self.log.write(
+                    "Error" if finding.severity == "blocker" else "Warning",
+                    "Prerequisite",
+                    finding.describe(),
+                    requirement=finding.requirement,
+                )
+        return findings
 
     def connect(self, request: ConfigurationRequest) -> ConnectResult:
         validate(request)

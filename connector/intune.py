@@ -127,6 +127,10 @@ class IntuneClient:
         self.connector_id = result["connectorId"]
         return result
 
+    def readiness(self, account_certificate: str) -> dict[str, Any]:
+        """The tenant's side of the prerequisites (MDM authority, directory sync...)."""
+        return self._call("POST", "/readiness", {"accountCertificate": account_certificate})
+
     def status(self) -> dict[str, Any]:
         return self._call("GET", self._connector_path())
 

@@ -178,6 +178,28 @@ class Fleet:
         whole = int(expected)
         return whole + (1 if self.rng.random() < expected - whole else 0)
 
+    def new_partnership(self, mailbox: Mailbox, now: float) -> Device:
+        """A user sets up a new device: its first contact creates the partnership (in Device
+        Discovery at first) and it then syncs on its own schedule."""
+        device = self.builder.device(
+            mailbox, first_sync=now, modern=self._modern.get(mailbox.server, True)
+        )
+        device.discovery_until = now + self.org.discovery_seconds
+        device.last_sync_attempt = now
+        serve(self.org, device, now)
+        self.org.add_device(device)
+        self.devices.append(device)
+        device.next_sync = now + device.interval
+        self._schedule(device)
+        self.stats["new"] += 1
+        self.emit(
+            "exchange.device.new_partnership",
+            device_id=device.device_id,
+            mailbox=mailbox.primary_smtp,
+            device_type=device.device_type,
+        )
+        return device
+
     def _fleet_events(self, now: float) -> None:
         spec, rng, devices = self.spec, self.rng, self.devices
         if devices:
@@ -198,22 +220,4 @@ class Fleet:
         mailboxes = self.user_mailboxes
         if mailboxes:
             for _ in range(self._count(spec.new_partnerships_per_day, len(mailboxes))):
-                mailbox = mailboxes[rng.randrange(len(mailboxes))]
-                first = now
-                device = self.builder.device(
-                    mailbox, first_sync=first, modern=self._modern.get(mailbox.server, True)
-                )
-                device.discovery_until = first + self.org.discovery_seconds
-                device.last_sync_attempt = first
-                serve(self.org, device, first)
-                self.org.add_device(device)
-                devices.append(device)
-                device.next_sync = first + device.interval
-                self._schedule(device)
-                self.stats["new"] += 1
-                self.emit(
-                    "exchange.device.new_partnership",
-                    device_id=device.device_id,
-                    mailbox=mailbox.primary_smtp,
-                    device_type=device.device_type,
-                )
+                self.new_partnership(mailboxes[rng.randrange(len(mailboxes))], now)

@@ -224,6 +224,21 @@ class IntuneService:
             "commandPollIntervalSeconds": int(COMMAND_POLL_INTERVAL.total_seconds()),
         }
 
+    def readiness(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """What a connector's prerequisite check may learn before registering (SPEC R1.5,
+        R1.6, R3.2): the tenant's state, for the holder of a valid account certificate."""
+        certificate = body.get("accountCertificate")
+        if not isinstance(certificate, str) or not certificate:
+            raise InvalidBody("accountCertificate is required")
+        self.verify_certificate(certificate, now)
+        tenant = self.tenant
+        return {
+            "mdmAuthority": tenant.mdm_authority,
+            "directorySynchronization": tenant.directory_sync,
+            "exchangeOnlineConnector": tenant.exchange_online_connector,
+            "administratorSignInRequired": tenant.sign_in_required(),
+        }
+
     def _sign_in(self, administrator: Any) -> str | None:
         if administrator is None:
             if self.tenant.sign_in_required():
