@@ -22,7 +22,7 @@ from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import observe_exchange
 from simulator.faults import FaultTimeline
 from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
-from simulator.intune.access import ConditionalAccess, PlatformException
+from simulator.intune.access import ConditionalAccess, PlatformException, platform_of
 from simulator.intune.api import IntuneApi
 from simulator.intune.console import AdminConsole
 from simulator.intune.errors import Forbidden
@@ -339,6 +339,8 @@ class World:
         for at, edge, fault in self.faults.edges():
             if at > env.now:
                 yield env.timeout(at - env.now)
+            if edge == "end" and fault.end != at:
+                continue  # a step ended it earlier (server_up), and traced that
             self.trace.emit(
                 f"fault.{edge}", fault=fault.kind, index=fault.index, params=fault.params
             )
@@ -402,7 +404,7 @@ class World:
             for _, device_id, upn, device_type in due:
                 try:
                     intune.enrol(
-                        upn, device_id, _platform(device_type), now, compliant[device_id], False
+                        upn, device_id, platform_of(device_type), now, compliant[device_id], False
                     )
                     enrolled += 1
                 except Forbidden:  # the user lost the licence before enrolling
@@ -497,13 +499,3 @@ def build_world(scenario: Scenario, seed: int | None = None) -> World:
         scenario.profile,
         scenario.faults,
     )
-
-
-def _platform(device_type: str) -> str:
-    """The Intune platform of an EAS device type."""
-    kind = device_type.lower()
-    if kind.startswith(("iphone", "ipad", "ipod")):
-        return "iOS"
-    if kind.startswith(("wp", "windows")):
-        return "Windows"
-    return "Android"

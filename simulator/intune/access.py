@@ -134,3 +134,13 @@ def decide(
         return Decision(exception.access, "exchangeDeviceRule")
     reason = "notEnrolled" if managed is None else "notCompliant"
     return Decision("quarantine" if ca.unmanaged_access == "quarantine" else "block", reason)
+
+
+def platform_of(device_type: str) -> str:
+    """The Intune platform of an EAS device type (iOS, Windows or Android)."""
+    kind = device_type.lower()
+    if kind.startswith(("iphone", "ipad", "ipod")):
+        return "iOS"
+    if kind.startswith(("wp", "windows")):
+        return "Windows"
+    return "Android"
