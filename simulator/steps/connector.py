@@ -9,7 +9,7 @@ Steps: `download_package`, `extract_package` (optionally tampering one file: SPE
 `install`, `uninstall` (R3.4), `configure` and `reconfigure` (R4; the proxy snapshot is taken
 again, R4.6), `check_prerequisites` (every R1 requirement as a finding, nothing registered),
 `set_service_config` (the service's hand-editable keys, R8.2), `restart_service` (the service
-reads its configuration again — or fails to start, R3.5) and `delete_file` (e.g. the account
+reads its configuration again — or fails to start, R3.5), `stop_service` and `delete_file` (e.g. the account
 certificate left in an insecure folder, R2.4).
 """
 
@@ -369,6 +369,25 @@ def restart_service(s: RestartService, run: StepRunner) -> None:
             f"Windows could not start the {s.service} service on {host.name}: "
             f"{started.message} (event {started.event_id})"
         )
+
+
+class StopService(StepBase):
+    """Stop a Windows service on the host (the connector's WIEC by default) — an operator, or
+    the host going down: the connector stops syncing and sending heartbeats (C23)."""
+
+    do: Literal["stop_service"]
+    host: str | None = None
+    service: str = SERVICE_NAME
+
+
+@step(StopService, FAMILY)
+def stop_service(s: StopService, run: StepRunner) -> None:
+    host = run.world.host(s.host)
+    rt = run.connector(host.name)
+    if rt.platform.service_state(s.service) is None:
+        raise StepError(f"no service {s.service} is installed on {host.name}")
+    rt.platform.stop_service(s.service)
+    run.notify(rt)
 
 
 class DeleteFile(StepBase):

@@ -53,7 +53,7 @@ def test_without_directory_sync_there_is_no_cycle():
 
 
 def test_enrolment_over_time_turns_blocks_into_allows():
-    runner = Runner(load_scenario(ROOT / "scenarios/tenant/conditional-access-enrolment.yaml"))
+    runner = Runner(load_scenario(ROOT / "scenarios/access/conditional-access-enrolment.yaml"))
     result = runner.run()
     assert result.passed, result.failures
     intune = runner.world.intune
