@@ -501,7 +501,7 @@ def kind_variant(name: str) -> dict[str, Any]:
     and OS — for a scenario that sets up one particular device."""
     wanted = name.lower()
     for kind in DEVICE_MIX:
-        if wanted in (kind.name.lower(), kind.device_type.lower()):
+        if wanted in (kind.family.lower(), kind.device_type.lower()):
             v = _variants(kind)[0]
             return {
                 "device_type": v.device_type,
@@ -513,5 +513,5 @@ def kind_variant(name: str) -> dict[str, Any]:
                 "client_type": kind.client_type,
                 "provisionable": kind.provisionable,
             }
-    known = sorted({k.name for k in DEVICE_MIX} | {k.device_type for k in DEVICE_MIX})
+    known = sorted({k.family for k in DEVICE_MIX} | {k.device_type for k in DEVICE_MIX})
     raise KeyError(f"unknown device kind {name!r} (kinds: {', '.join(known)})")

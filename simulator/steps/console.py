@@ -89,7 +89,7 @@ def request_sync(s: RequestSync, run: StepRunner) -> None:
         admin, s.kind, world.clock.now(), _connector_id(run, s.host)
     )
     world.trace.emit(
-        "console.sync_requested", admin=admin, kind=s.kind, command_id=command.command_id
+        "console.sync_requested", admin=admin, sync=s.kind, command_id=command.command_id
     )
 
 
