@@ -210,15 +210,16 @@ class Fleet:
         return device
 
     def go_offline(self, device: Device, now: float, back_at: float | None = None) -> None:
-        """The handset loses its connection (flight mode, a dead battery) until `back_at`
-        (its own mean offline spell when None); it syncs again when it is back."""
+        """The handset loses its connection (flight mode, a dead battery) until `back_at`, or
+        until `come_back` when None; it syncs again when it is back."""
         if device.state not in ("active", "offline"):
             raise ValueError(f"device {device.device_id} is {device.state}; it cannot go offline")
-        if back_at is None:
-            back_at = now + round(self.rng.expovariate(1.0 / self.spec.offline_duration))
         device.state = "offline"
-        device.back_at = device.next_sync = back_at
-        self._schedule(device)
+        if back_at is None:
+            device.slot = -1  # out of the wheel until it comes back
+        else:
+            device.back_at = device.next_sync = back_at
+            self._schedule(device)
         self.stats["offline"] += 1
         self.emit("exchange.device.offline", device_id=device.device_id, back_at=back_at)
 

@@ -126,7 +126,7 @@ def device_offline(s: DeviceOffline, run: StepRunner) -> None:
     fleet = _fleet(run, "device_offline")
     device = find_device(run.world, s)
     now = run.world.clock.seconds
-    back = now + parse_duration(s.lasting) if s.lasting else float("inf")
+    back = now + parse_duration(s.lasting) if s.lasting else None
     try:
         fleet.go_offline(device, now, back)
     except ValueError as exc:
