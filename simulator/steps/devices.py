@@ -154,6 +154,11 @@ class EnrolDevice(StepBase, DeviceRef):
 
     do: Literal["enrol_device"]
     compliant: bool = True
+    enrolled_as: str | None = Field(
+        None,
+        description="the EAS id the enrolment reports, when it is not the device's own: a "
+        "non-Knox Android enrolled from the Company Portal, not from the email's link (C17)",
+    )
 
 
 @step(EnrolDevice, FAMILY)
@@ -161,12 +166,12 @@ def enrol_device(s: EnrolDevice, run: StepRunner) -> None:
     world = run.world
     device = find_device(world, s)
     platform = platform_of(device.device_type)
-    world.intune.enrol(
-        device.mailbox.upn, device.device_id, platform, world.clock.now(), s.compliant
-    )
+    linked = s.enrolled_as or device.device_id
+    world.intune.enrol(device.mailbox.upn, linked, platform, world.clock.now(), s.compliant)
     world.trace.emit(
         "intune.device_enrolled",
         device_id=device.device_id,
+        enrolled_as=linked,
         user=device.mailbox.upn.lower(),
         platform=platform,
         compliant=s.compliant,
