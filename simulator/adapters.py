@@ -248,6 +248,10 @@ class SimTransport:
             raise error
         try:
             with self.world.clock.lane(self):
+                # the round trip to the server: LAN time plus any `latency` fault on it (C26)
+                self.world.clock.spend(
+                    self.world.network.latency(self.server, self.world.clock.seconds)
+                )
                 result = self.session.invoke(cmdlet, params)
         except ex.ExchangeError as exc:
             trace.emit(
