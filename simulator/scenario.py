@@ -681,8 +681,8 @@ def _error_from_validation(
     file: str, root: yaml.Node | None, exc: ValidationError
 ) -> ScenarioError:
     errors = exc.errors()
-    # prefer errors that are not the "wrong union branch" noise of an `advance` step
-    errors.sort(key=lambda e: ("Advance" in e["loc"] and len(errors) > 1, len(e["loc"])))
+    # a misspelled key is the cause of the "missing" error of the key it meant: report it
+    errors.sort(key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     node, _ = _node_at(root, loc[:-1] if err["type"] == "extra_forbidden" else loc)

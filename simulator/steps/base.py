@@ -87,7 +87,7 @@ def step(model: type[M], family: str) -> Callable[[Callable[[M, StepRunner], Non
 
     def register(handler: Callable[[M, StepRunner], None]) -> Handler:
         if name in STEPS:
-            raise ValueError(f"step {name!r} is registered twice")
+            raise ValueError(f"step '{name}' is registered twice")
         STEPS[name] = StepKind(name, family, model, handler)
         return handler
 

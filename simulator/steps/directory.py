@@ -30,7 +30,7 @@ class AccountStep(StepBase):
 def _user(run: StepRunner, account: str) -> DirectoryUser:
     user = run.world.directory.find(account)
     if user is None:
-        raise StepError(f"no account {account!r} in the directory")
+        raise StepError(f"no account '{account}' in the directory")
     return user
 
 
@@ -148,7 +148,7 @@ def add_to_group(s: AddToGroup, run: StepRunner) -> None:
 def remove_from_group(s: RemoveFromGroup, run: StepRunner) -> None:
     user = _user(run, s.account)
     if run.world.directory.group(s.group) is None:
-        raise StepError(f"unknown group {s.group!r}")
+        raise StepError(f"unknown group '{s.group}'")
     run.world.directory.remove_member(s.account, s.group)
     _changed(run, "group_removed", user, group=s.group)
 
@@ -174,11 +174,11 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
     world = run.world
     directory = world.directory
     if "\\" not in s.name:
-        raise StepError(f"expected DOMAIN\\user, found {s.name!r}")
+        raise StepError(f"expected DOMAIN\\user, found '{s.name}'")
     dom, sam = s.name.split("\\", 1)
     domain = directory.domain(dom)
     if domain is None:
-        raise StepError(f"unknown domain {dom!r} (domains: {', '.join(sorted(directory.domains))})")
+        raise StepError(f"unknown domain '{dom}' (domains: {', '.join(sorted(directory.domains))})")
     world.trace.add_secret(s.password)
     upn = s.upn or f"{sam.lower()}@{domain.dns_name}"
     user = directory.add_user(
@@ -193,7 +193,7 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
         servers = [x.name for x in org.servers if x.is_mailbox] or [org.servers[0].name]
         server = org.server(s.server or servers[0])
         if server is None:
-            raise StepError(f"no Exchange server {s.server!r}")
+            raise StepError(f"no Exchange server '{s.server}'")
         org.add_mailbox(account_mailbox(user, server.name, org.rng, world.clock.seconds))
     if s.licensed:
         world.intune.tenant.assign_licence(upn, "intune")

@@ -69,10 +69,10 @@ def add_role_group_member(s: AddRoleGroupMember, run: StepRunner) -> None:
     world = run.world
     rbac = world.org.rbac
     if rbac.role_group(s.role_group) is None:
-        raise StepError(f"no role group {s.role_group!r}")
+        raise StepError(f"no role group '{s.role_group}'")
     user = world.directory.find(s.member)
     if user is None:
-        raise StepError(f"no account {s.member!r} in the directory")
+        raise StepError(f"no account '{s.member}' in the directory")
     account = world.directory.account_name(user)
     rbac.group_members.setdefault(account.lower(), []).append(s.role_group)
     world.trace.emit("exchange.role_group_member", role_group=s.role_group, member=account)

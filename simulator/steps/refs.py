@@ -38,9 +38,9 @@ def admin_of(world: World, admin: str | None) -> str:
 def mailbox_of(world: World, user: str) -> Mailbox:
     found = world.org.find_mailboxes(user)
     if not found:
-        raise StepError(f"no mailbox is named {user!r} (a DOMAIN\\user, UPN, alias or address)")
+        raise StepError(f"no mailbox is named '{user}' (a DOMAIN\\user, UPN, alias or address)")
     if len(found) > 1:
-        raise StepError(f"{user!r} names {len(found)} mailboxes; use the UPN")
+        raise StepError(f"'{user}' names {len(found)} mailboxes; use the UPN")
     return found[0]
 
 
@@ -48,7 +48,7 @@ def upn_of(world: World, user: str) -> str:
     """The UPN of a directory account given as DOMAIN\\user, UPN or sAMAccountName."""
     found = world.directory.find(user)
     if found is None:
-        raise StepError(f"no account {user!r} in the directory")
+        raise StepError(f"no account '{user}' in the directory")
     return found.upn.lower()
 
 
@@ -76,7 +76,7 @@ def find_device(world: World, ref: DeviceRef) -> Device:
         for device in handsets:
             if device.device_id.lower() == ref.device.lower():
                 return device
-        raise StepError(f"no device has the Exchange ActiveSync id {ref.device!r}")
+        raise StepError(f"no device has the Exchange ActiveSync id '{ref.device}'")
     assert ref.user is not None
     mailbox = mailbox_of(world, ref.user)
     devices = [d for d in mailbox.devices if d.client_type == "EAS"]

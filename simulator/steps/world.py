@@ -76,7 +76,7 @@ class FaultStep(StepBase):
         if self.kind not in FAULT_KINDS:
             close = difflib.get_close_matches(self.kind, kinds, n=2)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise ValueError(f"unknown fault kind {self.kind!r} (kinds: {', '.join(kinds)}){hint}")
+            raise ValueError(f"unknown fault kind '{self.kind}' (kinds: {', '.join(kinds)}){hint}")
         spec = FAULT_KINDS[self.kind]
         if spec.instant and self.lasting is not None:
             raise ValueError(f"{self.kind} happens at one instant; drop lasting")
@@ -147,7 +147,7 @@ def _server(run: StepRunner, name: str | None) -> str | None:
     server = run.world.org.server(name)
     if server is None:
         names = ", ".join(x.name for x in run.world.org.servers)
-        raise StepError(f"no Exchange server {name!r} (servers: {names})")
+        raise StepError(f"no Exchange server '{name}' (servers: {names})")
     return server.name
 
 
@@ -184,7 +184,7 @@ class AddDnsRecord(StepBase):
 def remove_dns_record(s: RemoveDnsRecord, run: StepRunner) -> None:
     network = run.world.network
     if s.name.lower() not in network.dns:
-        raise StepError(f"there is no DNS record {s.name!r}")
+        raise StepError(f"there is no DNS record '{s.name}'")
     network.remove_record(s.name)
     run.world.trace.emit("dns.change", name=s.name.lower(), removed=True)
 
