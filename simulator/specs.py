@@ -296,6 +296,8 @@ def _fault_model(kind: type[FaultKind]) -> type[BaseModel]:
     model = create_model(  # type: ignore[call-overload]
         "Fault_" + kind.name, __base__=Strict, __doc__=kind.description, **fields
     )
+    # importable by name, so that a scenario with faults pickles into `--workers` processes
+    globals()[model.__name__] = model
     return model
 
 

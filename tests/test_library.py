@@ -82,3 +82,11 @@ def test_names_are_unique_and_match_their_files(library):
     other's trace in a suite run."""
     assert [n for n, k in Counter(s.name for s in library).items() if k > 1] == []
     assert [s.name for s in library if Path(s.path or "").stem != s.name] == []
+
+
+def test_every_scenario_pickles_for_workers(library):
+    """`--workers` sends scenarios to spawned processes: faults and steps must pickle."""
+    import pickle
+
+    for scenario in library:
+        assert pickle.loads(pickle.dumps(scenario)) == scenario, scenario.name
