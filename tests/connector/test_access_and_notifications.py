@@ -21,8 +21,17 @@ def ca_world(**extra):
     directory = {
         "domain": "contoso.local",
         "accounts": [
-            {"name": SVC_USER, "password": SVC_PASSWORD, "role_groups": ["Organization Management"]},
-            {"name": NOTIFY_USER, "password": NOTIFY_PASSWORD, "mailbox": True, "upn": "notify@contoso.local"},
+            {
+                "name": SVC_USER,
+                "password": SVC_PASSWORD,
+                "role_groups": ["Organization Management"],
+            },
+            {
+                "name": NOTIFY_USER,
+                "password": NOTIFY_PASSWORD,
+                "mailbox": True,
+                "upn": "notify@contoso.local",
+            },
         ],
         "groups": [{"name": "Mobile Users", "population": 1.0}],
     }
@@ -50,10 +59,17 @@ def test_unmanaged_devices_are_blocked_after_the_user_is_notified():
     driver.advance("30m")
     blocks = [c for c in twin.world.intune.commands.commands.values() if c.type == "block"]
     assert blocks and all(c.state == "succeeded" for c in blocks)
-    notified_users = {c.target["userPrincipalName"] for c in blocks if c.parameters.get("notifyUser")}
+    notified_users = {
+        c.target["userPrincipalName"] for c in blocks if c.parameters.get("notifyUser")
+    }
     mails = twin.observe("exchange.notifications")
     assert {m["to"] for m in mails} == notified_users
-    assert all(m["from"] == "notify@contoso.local" and m["subject"] == "Enroll to keep your email" and m["delivered"] for m in mails)
+    assert all(
+        m["from"] == "notify@contoso.local"
+        and m["subject"] == "Enroll to keep your email"
+        and m["delivered"]
+        for m in mails
+    )
     device = blocks[0].target["exchangeDeviceId"]
     state = device_state(twin, device)
     assert state["reported"] == "Blocked" and state["reason"] == "Individual"
@@ -80,13 +96,19 @@ def test_missing_autodiscover_is_logged_and_visible_and_the_sync_goes_on():
     assert driver.service.health()["notification"]["lastError"]
     assert twin.observe("exchange.notifications") == []
     assert twin.observe("intune.exchange_connection.status") == "connected"
-    assert twin.observe("intune.inventory.device_ids") == twin.observe("expected.inventory.device_ids")
+    assert twin.observe("intune.inventory.device_ids") == twin.observe(
+        "expected.inventory.device_ids"
+    )
 
 
 def test_exchange_web_service_url_bypasses_autodiscover():
     twin, driver = installed(ca_world(network={"autodiscover": False}))
     platform = twin.runner.connectors["CONN01"].platform
-    twin.call(lambda: ConfigStore(platform).set_keys({"ExchangeWebServiceURL": "https://ex01.contoso.local/EWS/Exchange.asmx"}))
+    twin.call(
+        lambda: ConfigStore(platform).set_keys(
+            {"ExchangeWebServiceURL": "https://ex01.contoso.local/EWS/Exchange.asmx"}
+        )
+    )
     configure_with_notifications(driver)
     driver.advance("30m")
     assert twin.observe("exchange.notifications")
@@ -94,7 +116,18 @@ def test_exchange_web_service_url_bypasses_autodiscover():
 
 
 def test_wipe_reaches_the_device_at_its_next_contact_and_remove_deletes_the_partnership():
-    twin, driver = installed(world(population={"users": 12, "behaviour": {"new_partnerships_per_day": 0, "stale_per_day": 0, "offline_per_day": 0}}))
+    twin, driver = installed(
+        world(
+            population={
+                "users": 12,
+                "behaviour": {
+                    "new_partnerships_per_day": 0,
+                    "stale_per_day": 0,
+                    "offline_per_day": 0,
+                },
+            }
+        )
+    )
     driver.configure()
     driver.advance("10m")
     ids = twin.observe("intune.inventory.device_ids")
@@ -104,7 +137,10 @@ def test_wipe_reaches_the_device_at_its_next_contact_and_remove_deletes_the_part
     remove = twin.world.console.remove_device(ADMIN, removed, now)
     driver.advance("6m")
     commands = twin.world.intune.commands.commands
-    assert commands[wipe.command_id].state == "succeeded" and commands[remove.command_id].state == "succeeded"
+    assert (
+        commands[wipe.command_id].state == "succeeded"
+        and commands[remove.command_id].state == "succeeded"
+    )
     assert device_state(twin, wiped)["status"] == "DeviceWipePending"
     assert removed not in twin.observe("exchange.devices.device_ids")
     assert device_state(twin, removed)["partnership"] is False
