@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.log import ConnectorLog
-from tests.connector.conftest import installed, log_records
+from tests.connector.conftest import log_records
 from tests.connector.fakes import FakePlatform
 
 
