@@ -230,3 +230,35 @@ def test_wrong_service_password_is_refused_with_its_own_code():
 
     with pytest.raises(ExchangeAuthenticationFailed, match="Access is denied"):
         twin.call(lambda: w.connect(request(service_account=Credential(SVC_USER, "wrong"))))
+
+
+def test_hosted_exchange_is_reached_over_the_internet_through_the_proxy():
+    spec = world(
+        exchange={"servers": [{"name": "EX01"}], "hosted_address": "mail.fabrikam-hosting.net"},
+        network={"direct_internet": False, "proxy": PROXY},
+    )
+    twin, driver = installed(spec)
+    runtime, w = wizard(twin)
+    proxy = ProxySettings(PROXY["address"], PROXY["port"], PROXY["user"], PROXY["password"])
+    # without the proxy there is no route to the Internet: error 0x00000001
+    with pytest.raises(ExchangeUnreachable, match="no route to the Internet"):
+        twin.call(
+            lambda: w.connect(request(server_type="hosted", server="mail.fabrikam-hosting.net"))
+        )
+    result = twin.call(
+        lambda: w.connect(
+            request(server_type="hosted", server="https://mail.fabrikam-hosting.net", proxy=proxy)
+        )
+    )
+    assert result.connector_id
+    twin.runner.connectors["CONN01"].service = None
+    driver.configure(
+        server="mail.fabrikam-hosting.net",
+        exchange={"type": "hosted", "server": "mail.fabrikam-hosting.net"},
+        proxy={k: PROXY[k] for k in ("address", "port", "user", "password")},
+    )
+    driver.advance("30m")
+    assert twin.observe("intune.exchange_connection.server_type") == "hosted"
+    assert twin.observe("intune.inventory.device_ids") == twin.observe(
+        "expected.inventory.device_ids"
+    )
