@@ -205,3 +205,31 @@ def test_parallel_runspaces_shorten_a_large_full_sync_within_the_budget():
                 or len(opened) > 2
             )
     assert durations[True] < 0.75 * durations[False]
+
+
+def test_a_deleted_connection_stops_the_connector_for_good(connected):
+    twin, driver = connected
+    driver.advance("30m")
+    twin.world.console.delete_connection("admin@contoso.onmicrosoft.com", twin.world.clock.now())
+    driver.advance("30m")
+    assert driver.service.retired == "deleted"
+    assert driver.state["service_state"] == "Stopped"
+    retired = [r for r in log_records(driver) if r["event"] == "ConnectorRetired"]
+    assert retired and "Uninstall it" in retired[0]["message"]
+    before = len(events(twin, "http", host="CONN01"))
+    driver.advance("2h")
+    assert len(events(twin, "http", host="CONN01")) == before  # nothing more is sent
+
+
+def test_large_inventories_are_uploaded_in_pages():
+    twin, driver = installed(
+        world(population={"users": 700, "devices_per_user": 1.5, "behaviour": False})
+    )
+    driver.configure()
+    driver.advance("1h")
+    pages = [e for e in events(twin, "http", host="CONN01") if e["url"].endswith("/devices")]
+    total = twin.observe("intune.inventory.count")
+    assert total > 1000 and len(pages) >= total // 500
+    assert twin.observe("intune.inventory.device_ids") == twin.observe(
+        "expected.inventory.device_ids"
+    )
