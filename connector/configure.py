@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connector import PRODUCT_VERSION, SERVICE_NAME
@@ -51,6 +51,7 @@ from connector.notify import Notifier
 from connector.platform import Platform
 from connector.preflight import preflight as run_preflight
 from connector.prereqs import check_exchange_version, missing_cmdlets
+from connector.runspaces import exchange_proxy
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _ACCOUNT_RE = re.compile(
@@ -69,15 +70,22 @@ class ConnectResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def validate(request: ConfigurationRequest) -> None:
-    """Reject malformed input before any contact (SPEC R4.3)."""
+def server_host(request: ConfigurationRequest) -> str:
+    """The server's host name: a hosted Exchange may be typed as its URL."""
+    server = request.server.strip()
+    if request.server_type == HOSTED:
+        server = re.sub(r"^https?://", "", server, flags=re.IGNORECASE).split("/", 1)[0]
+    return server
+
+
+def validate(request: ConfigurationRequest) -> ConfigurationRequest:
+    """Reject malformed input before any contact (SPEC R4.3); return the request with the
+    server reduced to its host name."""
     if request.server_type not in (ON_PREMISES, HOSTED):
         raise InvalidConfiguration(
             "server_type", f"expected {ON_PREMISES} or {HOSTED}, found {request.server_type!r}"
         )
-    server = request.server.strip()
-    if request.server_type == HOSTED:
-        server = re.sub(r"^https?://", "", server).split("/", 1)[0]
+    server = server_host(request)
     if not _HOST_RE.match(server):
         raise InvalidConfiguration(
             "server", f"expected a server name or FQDN, found {request.server!r}"
@@ -111,6 +119,7 @@ def validate(request: ConfigurationRequest) -> None:
                 raise InvalidConfiguration(
                     "proxy.password", "a password is required with proxy credentials"
                 )
+    return replace(request, server=server)
 
 
 def _check_account(name: str, cred: Credential, allow_upn: bool = False) -> None:
@@ -153,7 +162,7 @@ class ConfigurationWizard:
 
     def preflight(self, request: ConfigurationRequest) -> list[Finding]:
         """Every prerequisite of SPEC R1 as a finding, without registering (setup's checker)."""
-        validate(request)
+        request = validate(request)
         profile = (
             install_state(self.platform).get("profile", "2016")
             if is_installed(self.platform)
@@ -175,7 +184,7 @@ class ConfigurationWizard:
         return findings
 
     def connect(self, request: ConfigurationRequest) -> ConnectResult:
-        validate(request)
+        request = validate(request)
         state = install_state(self.platform)
         profile = state.get("profile", "2016")
         for secret in (
@@ -189,7 +198,9 @@ class ConfigurationWizard:
         )
 
         with exchange_errors(request.server):
-            session = self.shell.open(request.server, request.service_account)
+            session = self.shell.open(
+                request.server, request.service_account, exchange_proxy(request)
+            )
         try:
             server_info = self._check_exchange(session, request, profile)
             notification_smtp = self._notification_address(session, request)

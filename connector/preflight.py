@@ -27,6 +27,7 @@ from connector.intune import IntuneClient, IntuneRequestFailed
 from connector.notify import Notifier
 from connector.platform import Platform
 from connector.prereqs import check_exchange_version, check_host, missing_cmdlets
+from connector.runspaces import exchange_proxy
 
 INTUNE_NEEDED = (
     "HTTPS to manage.microsoft.com, *manage.microsoft.com and *.manage.microsoft.com on ports 80 "
@@ -44,7 +45,7 @@ def exchange_findings(
     """Findings about the Exchange side, and the notification account's SMTP address."""
     server = request.server
     try:
-        session = session_factory.open(server, request.service_account)
+        session = session_factory.open(server, request.service_account, exchange_proxy(request))
     except AuthenticationFailed as exc:
         if exc.reason == "no_trust":
             return [

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from connector.config import ConnectorConfiguration
+from connector.config import HOSTED, ConfigurationRequest, ConnectorConfiguration
 from connector.exchange import ExchangeTransport, RemoteShell, ServerUnavailable, Throttled
 from connector.log import ConnectorLog
 from connector.platform import Platform
@@ -64,10 +64,11 @@ class RunspacePool:
             servers += [s for s in self.state.cas_servers if not _same_server(s, self.primary)]
         return servers
 
+    def _shell_open(self, server: str) -> ExchangeTransport:
+        return self.shell.open(server, self.config.service_account, exchange_proxy(self.config))
+
     def _open_one(self, server: str) -> ExchangeTransport:
-        session = self._with_throttling(
-            lambda: self.shell.open(server, self.config.service_account)
-        )
+        session = self._with_throttling(lambda: self._shell_open(server))
         self._with_throttling(lambda: session.invoke("Set-ADServerSettings", ViewEntireForest=True))
         return session
 
@@ -152,9 +153,7 @@ class RunspacePool:
         self.session()
         while len(self._sessions) < width:
             try:
-                self._sessions.append(
-                    self.shell.open(self.server or self.primary, self.config.service_account)
-                )
+                self._sessions.append(self._shell_open(self.server or self.primary))
                 self._sessions[-1].invoke("Set-ADServerSettings", ViewEntireForest=True)
             except (Throttled, ServerUnavailable):
                 self.log.info(
@@ -169,6 +168,17 @@ class RunspacePool:
         for session in self._sessions:
             session.close()
         self._sessions = []
+
+
+def exchange_proxy(config: ConnectorConfiguration | ConfigurationRequest) -> str | None:
+    """The proxy Exchange traffic takes: none on premises, the configured one for hosted
+    Exchange (which is on the Internet)."""
+    server_type = (
+        config.exchange.server_type
+        if isinstance(config, ConnectorConfiguration)
+        else config.server_type
+    )
+    return config.proxy.url() if server_type == HOSTED and config.proxy else None
 
 
 def _same_server(a: str, b: str) -> bool:

@@ -287,13 +287,15 @@ class SimRemoteShell:
         self.world = world
         self.host = host
 
-    def open(self, server: str, credential: port.Credential) -> SimTransport:
+    def open(
+        self, server: str, credential: port.Credential, proxy: str | None = None
+    ) -> SimTransport:
         world = self.world
         world.trace.add_secret(credential.password)
         target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
         up = target is None or world.exchange_server_up(target.name)
         try:
-            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds)
+            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds, proxy)
             if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
                 world.clock.spend(path.seconds)
                 raise ex.RemoteConnectError(server, path.detail, "unreachable")

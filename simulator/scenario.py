@@ -235,6 +235,11 @@ class ExchangeSpec(Strict):
     organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
     servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
     cas_arrays: list[str] = Field(default_factory=list)
+    hosted_address: str | None = Field(
+        None,
+        description="a hosted Exchange's external address (e.g. mail.hoster.net): an Internet "
+        "name pointing at the first Client Access server, reached directly or through a proxy",
+    )
     settings: OrgSettingsSpec = Field(default_factory=OrgSettingsSpec)
     rules: list[RuleSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)

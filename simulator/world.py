@@ -242,6 +242,9 @@ class World:
             smtp = {mb.primary_smtp.split("@")[-1].lower() for mb in self.org.mailboxes}
             for domain in sorted(smtp | {self.domain}):
                 network.add_record(f"autodiscover.{domain}", cas.fqdn)
+        hosted = self.spec.exchange.hosted_address
+        if hosted and cas is not None:
+            network.add_record(hosted, cas.fqdn, public=True)
         for record in net.dns:
             network.add_record(record.name, record.target)
 

@@ -365,6 +365,7 @@ class IntuneService:
             if isinstance(body.get("powerShellExchangeServer"), str):
                 record.power_shell_server = body["powerShellExchangeServer"]
             record.last_sync_failed = False
+            record.healthy = True  # a sync that just succeeded is newer news than any heartbeat
             record.last_error = None
             record.last_error_code = None
             record.last_successful_sync = now
