@@ -250,21 +250,10 @@ def _device_action(s: DeviceAction, run: StepRunner, action: str) -> None:
     )
 
 
-@step(WipeDevice, FAMILY)
-def wipe_device(s: WipeDevice, run: StepRunner) -> None:
-    _device_action(s, run, "wipe")
-
-
-@step(CancelWipe, FAMILY)
-def cancel_wipe(s: CancelWipe, run: StepRunner) -> None:
-    _device_action(s, run, "cancelWipe")
-
-
-@step(RemoveDevice, FAMILY)
-def remove_device(s: RemoveDevice, run: StepRunner) -> None:
-    _device_action(s, run, "removeDevice")
-
-
-@step(RetireDevice, FAMILY)
-def retire_device(s: RetireDevice, run: StepRunner) -> None:
-    _device_action(s, run, "retire")
+for _model, _action in (
+    (WipeDevice, "wipe"),
+    (CancelWipe, "cancelWipe"),
+    (RemoveDevice, "removeDevice"),
+    (RetireDevice, "retire"),
+):
+    step(_model, FAMILY)(lambda s, run, action=_action: _device_action(s, run, action))

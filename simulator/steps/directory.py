@@ -12,11 +12,12 @@ Steps: `set_password`, `lock_account` / `unlock_account`, `disable_account` /
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
 
-from simulator.directory import DirectoryUser
+from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import account_mailbox
 from simulator.steps.base import StepBase, StepError, StepRunner, step
 
@@ -86,39 +87,26 @@ class ExpirePassword(AccountStep):
     do: Literal["expire_password"]
 
 
-@step(LockAccount, FAMILY)
-def lock_account(s: LockAccount, run: StepRunner) -> None:
-    user = _user(run, s.account)
-    user.locked = True
-    _changed(run, "locked", user)
+def _account_change(
+    model: type[AccountStep], change: str, apply: Callable[[Directory, DirectoryUser, str], None]
+) -> None:
+    """Register a step that changes one account's state in place and traces the change."""
+
+    def handler(s: AccountStep, run: StepRunner) -> None:
+        user = _user(run, s.account)
+        apply(run.world.directory, user, s.account)
+        _changed(run, change, user)
+
+    step(model, FAMILY)(handler)
 
 
-@step(UnlockAccount, FAMILY)
-def unlock_account(s: UnlockAccount, run: StepRunner) -> None:
-    user = _user(run, s.account)
-    run.world.directory.unlock(s.account)
-    _changed(run, "unlocked", user)
-
-
-@step(DisableAccount, FAMILY)
-def disable_account(s: DisableAccount, run: StepRunner) -> None:
-    user = _user(run, s.account)
-    user.enabled = False
-    _changed(run, "disabled", user)
-
-
-@step(EnableAccount, FAMILY)
-def enable_account(s: EnableAccount, run: StepRunner) -> None:
-    user = _user(run, s.account)
-    user.enabled = True
-    _changed(run, "enabled", user)
-
-
-@step(ExpirePassword, FAMILY)
-def expire_password(s: ExpirePassword, run: StepRunner) -> None:
-    user = _user(run, s.account)
-    user.password_expired = True
-    _changed(run, "password_expired", user)
+_account_change(LockAccount, "locked", lambda _d, user, _a: setattr(user, "locked", True))
+_account_change(UnlockAccount, "unlocked", lambda d, _u, account: d.unlock(account))
+_account_change(DisableAccount, "disabled", lambda _d, user, _a: setattr(user, "enabled", False))
+_account_change(EnableAccount, "enabled", lambda _d, user, _a: setattr(user, "enabled", True))
+_account_change(
+    ExpirePassword, "password_expired", lambda _d, user, _a: setattr(user, "password_expired", True)
+)
 
 
 class GroupStep(AccountStep):
