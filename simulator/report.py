@@ -594,7 +594,7 @@ def _scenario_section(run: TraceRun) -> str:
     step_rows = []
     for e in run.of_kind("step"):
         fail = failed.get(e.get("index"))
-        what = e.get("do") or f"advance {e.get('advance')}"
+        what = e.get("do") or (f"at {e['at']}" if e.get("at") else f"advance {e.get('advance')}")
         outcome = (
             ("expected failure: " if fail.get("expected") else "FAILED: ") + str(fail.get("error"))
             if fail
