@@ -26,6 +26,7 @@ from connector.config import (
     Registration,
 )
 from connector.errors import (
+    ConnectorError,
     ExchangeAuthenticationFailed,
     ExchangeUnreachable,
     Finding,
@@ -184,6 +185,18 @@ class ConfigurationWizard:
         return findings
 
     def connect(self, request: ConfigurationRequest) -> ConnectResult:
+        """Connect: validate, check Exchange, register, store, start. Every refusal is logged
+        with its error code before it is raised."""
+        try:
+            return self._connect(request)
+        except ConnectorError as exc:
+            fields: dict[str, Any] = {"code": exc.code}
+            if isinstance(exc, MissingCmdlets):
+                fields["missing"] = exc.missing
+            self.log.error("Configure", exc.message, **fields)
+            raise
+
+    def _connect(self, request: ConfigurationRequest) -> ConnectResult:
         request = validate(request)
         state = install_state(self.platform)
         profile = state.get("profile", "2016")
@@ -311,7 +324,6 @@ class ConfigurationWizard:
             commands = [c["Name"] for c in session.invoke("Get-Command")]
             missing = missing_cmdlets(commands)
             if missing:
-                self.log.error("Configure", "Required cmdlets are missing", missing=missing)
                 raise MissingCmdlets(request.service_account.user, missing)
             servers = session.invoke("Get-ExchangeServer")
         target = _find_server(servers, session.server, request.server)
@@ -319,7 +331,6 @@ class ConfigurationWizard:
             target.get("Name", request.server), target.get("AdminDisplayVersion", ""), profile
         )
         if finding.severity == "blocker":
-            self.log.error("Configure", finding.describe())
             raise UnsupportedExchangeVersion(finding.describe())
         return target
 

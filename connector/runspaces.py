@@ -123,6 +123,9 @@ class RunspacePool:
 
     def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
         """Run one cmdlet on the main runspace, failing over once if the server goes away."""
+        self.log.verbose(
+            "Cmdlet", f"Running {cmdlet}", cmdlet=cmdlet, parameters=_printable(params)
+        )
         try:
             return self._with_throttling(lambda: self.session().invoke(cmdlet, **params))
         except ServerUnavailable:
@@ -135,6 +138,11 @@ class RunspacePool:
         if not self.config.settings.enable_parallel_command_support or len(calls) < 2:
             return [self.invoke(name, **params) for name, params in calls]
         sessions = self._widen(min(MAX_PARALLEL_RUNSPACES, len(calls)))
+        self.log.verbose(
+            "Cmdlet",
+            f"Running {len(calls)} commands over {len(sessions)} runspaces",
+            runspaces=len(sessions),
+        )
         results: list[list[dict[str, Any]]] = []
         for i, (name, params) in enumerate(calls):
             session = sessions[i % len(sessions)]
@@ -168,6 +176,13 @@ class RunspacePool:
         for session in self._sessions:
             session.close()
         self._sessions = []
+
+
+def _printable(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as they read in a log: values as text (multi-valued updates included)."""
+    return {
+        k: v if isinstance(v, str | int | bool | list | dict) else str(v) for k, v in params.items()
+    }
 
 
 def exchange_proxy(config: ConnectorConfiguration | ConfigurationRequest) -> str | None:

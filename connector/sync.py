@@ -155,7 +155,14 @@ class SyncEngine:
         try:
             owners, records, summary = read(targeted)
             for first in range(0, len(records), UPLOAD_PAGE_SIZE):
-                self.intune.upload_devices(sync_id, records[first : first + UPLOAD_PAGE_SIZE])
+                page = records[first : first + UPLOAD_PAGE_SIZE]
+                self.intune.upload_devices(sync_id, page)
+                self.log.verbose(
+                    "UploadPage",
+                    f"Uploaded devices {first + 1}-{first + len(page)} of {len(records)}",
+                    syncId=sync_id,
+                    devices=len(page),
+                )
             self.intune.complete_sync(
                 sync_id,
                 "success",

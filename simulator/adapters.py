@@ -295,6 +295,18 @@ class SimRemoteShell:
         target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
         up = target is None or world.exchange_server_up(target.name)
         try:
+            if (
+                proxy is None
+                and target is not None
+                and self.host.domain
+                and not world.directory.trusts(target.domain, self.host.domain)
+            ):
+                # SPEC R1.7: the connector's computer must be in a domain the Exchange domain trusts
+                raise ex.RemoteConnectError(
+                    server,
+                    "The trust relationship between this workstation and the primary domain failed.",
+                    "trust",
+                )
             path = world.network.decide_winrm(self.host.name, server, world.clock.seconds, proxy)
             if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
                 world.clock.spend(path.seconds)

@@ -45,16 +45,7 @@ CUSTOMER_ISSUES: dict[str, str] = {
 }
 
 # Customer problems the twin cannot express, and why (the catalogue prints this).
-NOT_EXPRESSIBLE: dict[str, str] = {
-    "C03": "the connector never reports 0x0000000b and the fake tenant accepts an Intune "
-    "Service Administrator in both release profiles, so the older Global-Administrator-only "
-    "rule has no model (C04 covers the role refusal as it is documented later)",
-    "C30": "the Exchange twin treats Outlook for iOS and Android partnerships as ordinary "
-    "ActiveSync devices, which the connector reports and Intune governs; the cloud-mediated "
-    "Outlook service that escapes the on-premises connector is not modelled",
-    "C31": "the fake Intune service has no end-of-support date: a connector keeps syncing "
-    "whatever the scenario's start time",
-}
+NOT_EXPRESSIBLE: dict[str, str] = {}
 
 CUSTOMER_TAG = re.compile(r"C\d\d")
 

@@ -178,6 +178,7 @@ class World:
         tenant.directory_sync_interval = parse_duration(t.directory_sync_interval)
         tenant.admin_sign_in = t.admin_sign_in
         tenant.exchange_online_connector = t.exchange_online_connector
+        self.intune.end_of_support = t.end_of_support
         for a in t.admins:
             tenant.add_admin(
                 Administrator(a.upn, a.password, tuple(a.roles), tuple(a.licences), a.mfa)

@@ -90,3 +90,12 @@ def test_every_scenario_pickles_for_workers(library):
 
     for scenario in library:
         assert pickle.loads(pickle.dumps(scenario)) == scenario, scenario.name
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_every_scenario_passes(path: Path) -> None:
+    """CI runs `make test` only: the library's scenarios run here too, one test each."""
+    from simulator import run_scenario
+
+    result = run_scenario(load_scenario(path))
+    assert result.passed, "\n".join([*result.failures, result.reproducer()])

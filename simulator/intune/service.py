@@ -33,7 +33,7 @@ from typing import Any
 
 from simulator.directory import Directory
 from simulator.faults import FaultTimeline
-from simulator.intune.access import ConditionalAccess, ManagedDevice, decide
+from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
 from simulator.intune.connections import (
     COMMAND_POLL_INTERVAL,
@@ -48,6 +48,7 @@ from simulator.intune.errors import (
     ConnectorCertificateExpired,
     ConnectorReplaced,
     DirectorySyncNotConfigured,
+    EndOfSupport,
     ExchangeOnlineConnectorExists,
     Forbidden,
     IntuneError,
@@ -90,6 +91,7 @@ class IntuneService:
         self.faults = faults or FaultTimeline()
         self.clock = clock
         self.certificate_lifetime = CERT_LIFETIME
+        self.end_of_support: datetime | None = None  # C31: nothing accepted from then on
         self.connectors: dict[str, ConnectorRecord] = {}
         self.syncs: dict[str, SyncSession] = {}
         self.inventory = Inventory()
@@ -166,6 +168,7 @@ class IntuneService:
     # -- registration ---------------------------------------------------------------------
     def register(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
         info = _registration_fields(body)
+        self._check_support(now)
         self.verify_certificate(info["accountCertificate"], now)
         tenant = self.tenant
         if tenant.mdm_authority != "intune":
@@ -267,9 +270,18 @@ class IntuneService:
         active = self.active_connectors()
         return active[-1] if active else None
 
+    def _check_support(self, now: datetime) -> None:
+        if self.end_of_support is not None and now >= self.end_of_support:
+            raise EndOfSupport(
+                "The Exchange on-premises connector is no longer supported since "
+                f"{self.end_of_support.date().isoformat()}; move to Exchange Online or hybrid "
+                "modern authentication"
+            )
+
     def authenticate(
         self, connector_id: str, authorization: str | None, now: datetime
     ) -> ConnectorRecord:
+        self._check_support(now)
         record = self.connectors.get(connector_id)
         token = (authorization or "").removeprefix("Bearer ").strip()
         if record is None or not hmac.compare_digest(token, record.token):
@@ -447,7 +459,7 @@ class IntuneService:
                 self.commands.supersede(gone["scope"], key, ACCESS_COMMANDS)
         for key, record in present.items():
             upn = str(record.get("userPrincipalName") or "").lower()
-            if upn not in targeted:
+            if upn not in targeted or not governable(record):
                 self.decisions.pop(key, None)
                 continue
             decision = decide(self.access, record, self.enrolled.get(key))
@@ -563,6 +575,8 @@ class IntuneService:
                 "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
             },
             "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
+            "decided_device_ids": sorted(self.decisions),
+            "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
             "commands": {
                 "pending": sum(1 for c in self.commands.commands.values() if c.state == "pending"),
                 "states": self.commands.counts(),
