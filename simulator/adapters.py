@@ -236,15 +236,7 @@ class SimTransport:
                 "JobFailure",
                 "OpenError",
             )
-            trace.emit(
-                "cmdlet",
-                host=self.source,
-                server=self.server,
-                cmdlet=cmdlet,
-                params=params,
-                error=type(error).__name__,
-                message=error.message,
-            )
+            self._trace_failure(cmdlet, params, type(error).__name__, error.message)
             raise error
         try:
             with self.world.clock.lane(self):
@@ -254,15 +246,7 @@ class SimTransport:
                 )
                 result = self.session.invoke(cmdlet, params)
         except ex.ExchangeError as exc:
-            trace.emit(
-                "cmdlet",
-                host=self.source,
-                server=self.server,
-                cmdlet=cmdlet,
-                params=params,
-                error=exc.error_id,
-                message=exc.message,
-            )
+            self._trace_failure(cmdlet, params, exc.error_id, exc.message)
             raise to_port_error(exc) from None
         self.warnings = list(self.session.warnings)
         trace.emit(
@@ -275,6 +259,17 @@ class SimTransport:
             warnings=len(self.warnings),
         )
         return result
+
+    def _trace_failure(self, cmdlet: str, params: dict[str, Any], error: str, message: str) -> None:
+        self.world.trace.emit(
+            "cmdlet",
+            host=self.source,
+            server=self.server,
+            cmdlet=cmdlet,
+            params=params,
+            error=error,
+            message=message,
+        )
 
     def close(self) -> None:
         self.session.close()
