@@ -85,6 +85,19 @@ class ConnectorConfiguration:
         return replace(self, registration=registration)
 
 
+@dataclass(frozen=True)
+class ConfigurationRequest:
+    """What the administrator types into the wizard."""
+
+    server_type: str
+    server: str
+    service_account: Credential
+    notification_account: Credential | None = None
+    proxy: ProxySettings | None = None
+    replace: bool = False
+    administrator: Credential | None = None  # the tenant administrator who signs in to Intune
+
+
 # (XML element, attribute of ServiceSettings, parser, formatter)
 _SETTING_KEYS: list[tuple[str, str, type]] = [
     ("ExchangeWebServiceURL", "exchange_web_service_url", str),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connector import PRODUCT_VERSION, SERVICE_NAME
@@ -20,14 +20,16 @@ from connector.config import (
     HOSTED,
     ON_PREMISES,
     ConfigStore,
+    ConfigurationRequest,
     ConnectorConfiguration,
     ExchangeTarget,
-    ProxySettings,
     Registration,
 )
 from connector.errors import (
+    ConnectorError,
     ExchangeAuthenticationFailed,
     ExchangeUnreachable,
+    Finding,
     InvalidConfiguration,
     MissingCmdlets,
     NotificationFailed,
@@ -43,12 +45,14 @@ from connector.exchange import (
     ServerUnavailable,
     SessionRefused,
 )
-from connector.install import install_state, stored_certificate
+from connector.install import install_state, is_installed, stored_certificate
 from connector.intune import IntuneClient
 from connector.log import ConnectorLog
 from connector.notify import Notifier
 from connector.platform import Platform
+from connector.preflight import preflight as run_preflight
 from connector.prereqs import check_exchange_version, missing_cmdlets
+from connector.runspaces import exchange_proxy
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _ACCOUNT_RE = re.compile(
@@ -56,19 +60,6 @@ _ACCOUNT_RE = re.compile(
 )
 _ORG_RE = re.compile(r"^/o=([^/]+)/", re.IGNORECASE)
 _UPN_RE = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
-@dataclass(frozen=True)
-class ConfigurationRequest:
-    """What the administrator types into the wizard."""
-
-    server_type: str
-    server: str
-    service_account: Credential
-    notification_account: Credential | None = None
-    proxy: ProxySettings | None = None
-    replace: bool = False
-    administrator: Credential | None = None  # the tenant administrator who signs in to Intune
 
 
 @dataclass
@@ -80,15 +71,22 @@ class ConnectResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def validate(request: ConfigurationRequest) -> None:
-    """Reject malformed input before any contact (SPEC R4.3)."""
+def server_host(request: ConfigurationRequest) -> str:
+    """The server's host name: a hosted Exchange may be typed as its URL."""
+    server = request.server.strip()
+    if request.server_type == HOSTED:
+        server = re.sub(r"^https?://", "", server, flags=re.IGNORECASE).split("/", 1)[0]
+    return server
+
+
+def validate(request: ConfigurationRequest) -> ConfigurationRequest:
+    """Reject malformed input before any contact (SPEC R4.3); return the request with the
+    server reduced to its host name."""
     if request.server_type not in (ON_PREMISES, HOSTED):
         raise InvalidConfiguration(
             "server_type", f"expected {ON_PREMISES} or {HOSTED}, found {request.server_type!r}"
         )
-    server = request.server.strip()
-    if request.server_type == HOSTED:
-        server = re.sub(r"^https?://", "", server).split("/", 1)[0]
+    server = server_host(request)
     if not _HOST_RE.match(server):
         raise InvalidConfiguration(
             "server", f"expected a server name or FQDN, found {request.server!r}"
@@ -122,6 +120,7 @@ def validate(request: ConfigurationRequest) -> None:
                 raise InvalidConfiguration(
                     "proxy.password", "a password is required with proxy credentials"
                 )
+    return replace(request, server=server)
 
 
 def _check_account(name: str, cred: Credential, allow_upn: bool = False) -> None:
@@ -162,8 +161,43 @@ class ConfigurationWizard:
         self.store = ConfigStore(platform)
         self.log = log or ConnectorLog(platform)
 
+    def preflight(self, request: ConfigurationRequest) -> list[Finding]:
+        """Every prerequisite of SPEC R1 as a finding, without registering (setup's checker)."""
+        request = validate(request)
+        profile = (
+            install_state(self.platform).get("profile", "2016")
+            if is_installed(self.platform)
+            else "2016"
+        )
+        for secret in (request.service_account.password, request.proxy and request.proxy.password):
+            self.log.add_secret(secret or None)
+        findings = run_preflight(
+            self.platform, self.shell, request, profile, self.store.load_settings()
+        )
+        for finding in findings:
+            if finding.severity != "ok":
+                self.log.write(
+                    "Error" if finding.severity == "blocker" else "Warning",
+                    "Prerequisite",
+                    finding.describe(),
+                    requirement=finding.requirement,
+                )
+        return findings
+
     def connect(self, request: ConfigurationRequest) -> ConnectResult:
-        validate(request)
+        """Connect: validate, check Exchange, register, store, start. Every refusal is logged
+        with its error code before it is raised."""
+        try:
+            return self._connect(request)
+        except ConnectorError as exc:
+            fields: dict[str, Any] = {"code": exc.code}
+            if isinstance(exc, MissingCmdlets):
+                fields["missing"] = exc.missing
+            self.log.error("Configure", exc.message, **fields)
+            raise
+
+    def _connect(self, request: ConfigurationRequest) -> ConnectResult:
+        request = validate(request)
         state = install_state(self.platform)
         profile = state.get("profile", "2016")
         for secret in (
@@ -177,7 +211,9 @@ class ConfigurationWizard:
         )
 
         with exchange_errors(request.server):
-            session = self.shell.open(request.server, request.service_account)
+            session = self.shell.open(
+                request.server, request.service_account, exchange_proxy(request)
+            )
         try:
             server_info = self._check_exchange(session, request, profile)
             notification_smtp = self._notification_address(session, request)
@@ -288,7 +324,6 @@ class ConfigurationWizard:
             commands = [c["Name"] for c in session.invoke("Get-Command")]
             missing = missing_cmdlets(commands)
             if missing:
-                self.log.error("Configure", "Required cmdlets are missing", missing=missing)
                 raise MissingCmdlets(request.service_account.user, missing)
             servers = session.invoke("Get-ExchangeServer")
         target = _find_server(servers, session.server, request.server)
@@ -296,7 +331,6 @@ class ConfigurationWizard:
             target.get("Name", request.server), target.get("AdminDisplayVersion", ""), profile
         )
         if finding.severity == "blocker":
-            self.log.error("Configure", finding.describe())
             raise UnsupportedExchangeVersion(finding.describe())
         return target
 

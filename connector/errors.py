@@ -119,6 +119,13 @@ class RegistrationRefused(ConnectorError):
     error = ""  # Intune's error code, e.g. badRequest, certificateExpired
 
 
+class CertificateEnrollmentFailed(ConnectorError):
+    """Setup could not enrol the connector's certificate for the signing-in account (the
+    2016 service wants a Global Administrator, customer issue C03)."""
+
+    code = CERTIFICATE_ENROLLMENT_FAILED
+
+
 class ReplaceRequired(ConnectorError):
     """Profile 2018: a connector already serves this Exchange organisation; the administrator
     must confirm Replace to go on (SPEC R3.2)."""
@@ -132,7 +139,7 @@ class ConnectorRetired(ConnectorError):
     code = CONNECTOR_RETIRED
 
     def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason  # "replaced" or "deleted"
+        self.reason = reason  # "replaced", "deleted" or "end_of_support"
         super().__init__(message)
 
 

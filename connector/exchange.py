@@ -120,6 +120,10 @@ class ExchangeTransport(Protocol):
 class RemoteShell(Protocol):
     """Opens remote PowerShell sessions to Exchange from the connector's host."""
 
-    def open(self, server: str, credential: Credential) -> ExchangeTransport:
-        """Open a session on `server` (name or FQDN) as `credential`."""
+    def open(
+        self, server: str, credential: Credential, proxy: str | None = None
+    ) -> ExchangeTransport:
+        """Open a session on `server` (name, FQDN or, for hosted Exchange, its external
+        address) as `credential`; `proxy` (a proxy URL) only for hosted Exchange, reached over
+        the Internet — an on-premises server is always reached directly (SPEC R4.7)."""
         ...

@@ -15,6 +15,7 @@ import requests
 
 from connector.config import ProxySettings
 from connector.errors import (
+    CertificateEnrollmentFailed,
     ConnectorError,
     ConnectorRetired,
     Finding,
@@ -90,10 +91,9 @@ class IntuneClient:
                 if isinstance(payload, dict)
                 else resp.text
             )
-            if resp.status_code == 410 and error in ("connectorReplaced", "connectionDeleted"):
-                raise ConnectorRetired(
-                    "replaced" if error == "connectorReplaced" else "deleted", message
-                )
+            retired = _RETIREMENTS.get(error)
+            if retired is not None and resp.status_code in (403, 410):
+                raise ConnectorRetired(retired, message)
             raise IntuneRequestFailed(resp.status_code, error, message)
         return payload
 
@@ -115,6 +115,8 @@ class IntuneClient:
         except IntuneRequestFailed as exc:
             if exc.error == "replaceRequired":
                 raise ReplaceRequired(exc.message) from exc
+            if exc.error == "certificateEnrollmentFailed":
+                raise CertificateEnrollmentFailed(exc.message) from exc
             finding = tenant_finding(exc.error, exc.message)
             if finding is not None:
                 raise PrerequisiteNotMet([finding]) from exc
@@ -126,6 +128,10 @@ class IntuneClient:
         self.token = result["token"]
         self.connector_id = result["connectorId"]
         return result
+
+    def readiness(self, account_certificate: str) -> dict[str, Any]:
+        """The tenant's side of the prerequisites (MDM authority, directory sync...)."""
+        return self._call("POST", "/readiness", {"accountCertificate": account_certificate})
 
     def status(self) -> dict[str, Any]:
         return self._call("GET", self._connector_path())
@@ -173,6 +179,13 @@ class IntuneClient:
             {"outcome": outcome, **summary},
         )
 
+
+# Intune's answers that end the connector for good (SPEC R3.3, R6.2; C31)
+_RETIREMENTS = {
+    "connectorReplaced": "replaced",
+    "connectionDeleted": "deleted",
+    "connectorEndOfSupport": "end_of_support",
+}
 
 _TENANT_REQUIREMENTS = {
     "mdmAuthorityNotIntune": (

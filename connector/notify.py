@@ -54,27 +54,23 @@ def create_item_request(to: str, subject: str, body: str) -> bytes:
     ).encode()
 
 
-def _find(xml: bytes, local_name: str) -> str | None:
-    """The text of the first element with this local name, whatever its namespace."""
+def _element(xml: bytes, local_name: str) -> ET.Element | None:
+    """The first element with this local name, whatever its namespace (None if unparsable)."""
     try:
         root = ET.fromstring(xml)
     except ET.ParseError:
         return None
-    for el in root.iter():
-        if el.tag.rsplit("}", 1)[-1] == local_name:
-            return (el.text or "").strip()
-    return None
+    return next((el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == local_name), None)
+
+
+def _find(xml: bytes, local_name: str) -> str | None:
+    el = _element(xml, local_name)
+    return None if el is None else (el.text or "").strip()
 
 
 def _attribute(xml: bytes, local_name: str, attribute: str) -> str | None:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        return None
-    for el in root.iter():
-        if el.tag.rsplit("}", 1)[-1] == local_name:
-            return el.get(attribute)
-    return None
+    el = _element(xml, local_name)
+    return None if el is None else el.get(attribute)
 
 
 class Notifier:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from connector.config import ConnectorConfiguration
+from connector.config import HOSTED, ConfigurationRequest, ConnectorConfiguration
 from connector.exchange import ExchangeTransport, RemoteShell, ServerUnavailable, Throttled
 from connector.log import ConnectorLog
 from connector.platform import Platform
@@ -64,10 +64,11 @@ class RunspacePool:
             servers += [s for s in self.state.cas_servers if not _same_server(s, self.primary)]
         return servers
 
+    def _shell_open(self, server: str) -> ExchangeTransport:
+        return self.shell.open(server, self.config.service_account, exchange_proxy(self.config))
+
     def _open_one(self, server: str) -> ExchangeTransport:
-        session = self._with_throttling(
-            lambda: self.shell.open(server, self.config.service_account)
-        )
+        session = self._with_throttling(lambda: self._shell_open(server))
         self._with_throttling(lambda: session.invoke("Set-ADServerSettings", ViewEntireForest=True))
         return session
 
@@ -122,6 +123,9 @@ class RunspacePool:
 
     def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
         """Run one cmdlet on the main runspace, failing over once if the server goes away."""
+        self.log.verbose(
+            "Cmdlet", f"Running {cmdlet}", cmdlet=cmdlet, parameters=_printable(params)
+        )
         try:
             return self._with_throttling(lambda: self.session().invoke(cmdlet, **params))
         except ServerUnavailable:
@@ -134,6 +138,11 @@ class RunspacePool:
         if not self.config.settings.enable_parallel_command_support or len(calls) < 2:
             return [self.invoke(name, **params) for name, params in calls]
         sessions = self._widen(min(MAX_PARALLEL_RUNSPACES, len(calls)))
+        self.log.verbose(
+            "Cmdlet",
+            f"Running {len(calls)} commands over {len(sessions)} runspaces",
+            runspaces=len(sessions),
+        )
         results: list[list[dict[str, Any]]] = []
         for i, (name, params) in enumerate(calls):
             session = sessions[i % len(sessions)]
@@ -152,9 +161,7 @@ class RunspacePool:
         self.session()
         while len(self._sessions) < width:
             try:
-                self._sessions.append(
-                    self.shell.open(self.server or self.primary, self.config.service_account)
-                )
+                self._sessions.append(self._shell_open(self.server or self.primary))
                 self._sessions[-1].invoke("Set-ADServerSettings", ViewEntireForest=True)
             except (Throttled, ServerUnavailable):
                 self.log.info(
@@ -169,6 +176,24 @@ class RunspacePool:
         for session in self._sessions:
             session.close()
         self._sessions = []
+
+
+def _printable(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as they read in a log: values as text (multi-valued updates included)."""
+    return {
+        k: v if isinstance(v, str | int | bool | list | dict) else str(v) for k, v in params.items()
+    }
+
+
+def exchange_proxy(config: ConnectorConfiguration | ConfigurationRequest) -> str | None:
+    """The proxy Exchange traffic takes: none on premises, the configured one for hosted
+    Exchange (which is on the Internet)."""
+    server_type = (
+        config.exchange.server_type
+        if isinstance(config, ConnectorConfiguration)
+        else config.server_type
+    )
+    return config.proxy.url() if server_type == HOSTED and config.proxy else None
 
 
 def _same_server(a: str, b: str) -> bool:

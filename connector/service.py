@@ -262,6 +262,11 @@ class ConnectorService:
         commands = intune.commands()
         if not commands:
             return
+        if any((c.get("parameters") or {}).get("notifyUser") for c in commands):
+            # the console's notification template may have changed since the last full sync
+            notification = intune.policy().get("notification")
+            if notification:
+                self.state.notification = {k: str(v) for k, v in notification.items() if v}
         handler = DeviceCommands(self.platform, self.pool, self.state, self.log, self._notifier())
         now = self.platform.now()
         for command in commands:

@@ -33,8 +33,6 @@ DELTA_SYNC = "deltaSync"
 UPLOAD_PAGE_SIZE = 500
 DEVICE_CONTAINER = "/ExchangeActiveSyncDevices/"
 WATERMARK_OVERLAP = timedelta(minutes=5)
-PARALLEL_BATCH = 50  # mailboxes per Get-ActiveSyncDevice batch in parallel mode
-PARALLEL_THRESHOLD = 5000  # SPEC R5.6: parallel runspaces pay off from about 5,000 devices
 
 
 @dataclass
@@ -107,11 +105,8 @@ class SyncEngine:
         self, owners: dict[str, str], filter_text: str | None = None
     ) -> list[dict[str, Any]]:
         settings = self.pool.config.settings
-        if (
-            settings.enable_parallel_command_support
-            and filter_text is None
-            and len(owners) * 1.5 >= PARALLEL_THRESHOLD
-        ):
+        if settings.enable_parallel_command_support and filter_text is None:
+            # one call per mailbox, spread over several runspaces (SPEC R5.6)
             calls = [
                 ("Get-ActiveSyncDevice", {"Mailbox": identity, "ResultSize": "Unlimited"})
                 for identity in owners
@@ -160,7 +155,14 @@ class SyncEngine:
         try:
             owners, records, summary = read(targeted)
             for first in range(0, len(records), UPLOAD_PAGE_SIZE):
-                self.intune.upload_devices(sync_id, records[first : first + UPLOAD_PAGE_SIZE])
+                page = records[first : first + UPLOAD_PAGE_SIZE]
+                self.intune.upload_devices(sync_id, page)
+                self.log.verbose(
+                    "UploadPage",
+                    f"Uploaded devices {first + 1}-{first + len(page)} of {len(records)}",
+                    syncId=sync_id,
+                    devices=len(page),
+                )
             self.intune.complete_sync(
                 sync_id,
                 "success",

@@ -236,29 +236,17 @@ class SimTransport:
                 "JobFailure",
                 "OpenError",
             )
-            trace.emit(
-                "cmdlet",
-                host=self.source,
-                server=self.server,
-                cmdlet=cmdlet,
-                params=params,
-                error=type(error).__name__,
-                message=error.message,
-            )
+            self._trace_failure(cmdlet, params, type(error).__name__, error.message)
             raise error
         try:
             with self.world.clock.lane(self):
+                # the round trip to the server: LAN time plus any `latency` fault on it (C26)
+                self.world.clock.spend(
+                    self.world.network.latency(self.server, self.world.clock.seconds)
+                )
                 result = self.session.invoke(cmdlet, params)
         except ex.ExchangeError as exc:
-            trace.emit(
-                "cmdlet",
-                host=self.source,
-                server=self.server,
-                cmdlet=cmdlet,
-                params=params,
-                error=exc.error_id,
-                message=exc.message,
-            )
+            self._trace_failure(cmdlet, params, exc.error_id, exc.message)
             raise to_port_error(exc) from None
         self.warnings = list(self.session.warnings)
         trace.emit(
@@ -272,6 +260,17 @@ class SimTransport:
         )
         return result
 
+    def _trace_failure(self, cmdlet: str, params: dict[str, Any], error: str, message: str) -> None:
+        self.world.trace.emit(
+            "cmdlet",
+            host=self.source,
+            server=self.server,
+            cmdlet=cmdlet,
+            params=params,
+            error=error,
+            message=message,
+        )
+
     def close(self) -> None:
         self.session.close()
 
@@ -283,13 +282,27 @@ class SimRemoteShell:
         self.world = world
         self.host = host
 
-    def open(self, server: str, credential: port.Credential) -> SimTransport:
+    def open(
+        self, server: str, credential: port.Credential, proxy: str | None = None
+    ) -> SimTransport:
         world = self.world
         world.trace.add_secret(credential.password)
         target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
         up = target is None or world.exchange_server_up(target.name)
         try:
-            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds)
+            if (
+                proxy is None
+                and target is not None
+                and self.host.domain
+                and not world.directory.trusts(target.domain, self.host.domain)
+            ):
+                # SPEC R1.7: the connector's computer must be in a domain the Exchange domain trusts
+                raise ex.RemoteConnectError(
+                    server,
+                    "The trust relationship between this workstation and the primary domain failed.",
+                    "trust",
+                )
+            path = world.network.decide_winrm(self.host.name, server, world.clock.seconds, proxy)
             if not path.ok:  # the host's WinHTTP proxy or firewall is in the way (C01)
                 world.clock.spend(path.seconds)
                 raise ex.RemoteConnectError(server, path.detail, "unreachable")

@@ -516,7 +516,7 @@ def _add_report_parser(sub: Any) -> None:
 def cmd_intune_serve(args: argparse.Namespace) -> int:
     """Serve a scenario's Intune tenant (or a default one) on 127.0.0.1 until interrupted."""
     from simulator.intune.api import IntuneApi
-    from simulator.intune.server import make_server, wall_now
+    from simulator.intune.server import make_server, on_wall_clock
     from simulator.world import build_world
 
     out, err = Console(), Console(stderr=True)
@@ -529,9 +529,7 @@ def cmd_intune_serve(args: argparse.Namespace) -> int:
         scenario = Scenario(name="intune-lab")
     world = build_world(scenario)
     service = world.intune
-    started = wall_now()
-    service.clock = wall_now
-    world.faults.origin = started  # the scenario's fault timeline starts with the server
+    started = on_wall_clock(world)
     if args.package:
         admin = next(iter(sorted(service.admins)), "")
         name, data = world.console.download_connector(admin, started)

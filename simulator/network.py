@@ -138,6 +138,7 @@ class Network:
         self.internal_domains = [d.lower() for d in (internal_domains or [])]
         self.dns: dict[str, str] = {}  # name -> what it points at (a host, service or other name)
         self.internet_names: list[str] = []  # patterns of public names that resolve
+        self.public: set[str] = set()  # names in DNS that are on the Internet, not the LAN
         self.proxies: dict[tuple[str, int], ProxyServer] = {}
         self.direct_internet = True
         self.firewalls: dict[str, Firewall] = {}  # by upper-case host name
@@ -146,11 +147,16 @@ class Network:
         self.internet_rtt = INTERNET_RTT
 
     # -- configuration -----------------------------------------------------------------------
-    def add_record(self, name: str, target: str) -> None:
+    def add_record(self, name: str, target: str, public: bool = False) -> None:
+        """A DNS record; `public` for an Internet name (a hosted Exchange's address), which
+        is then reached through the proxy or a direct route out, never as a LAN name."""
         self.dns[name.lower()] = target.lower()
+        if public:
+            self.public.add(name.lower())
 
     def remove_record(self, name: str) -> None:
         self.dns.pop(name.lower(), None)
+        self.public.discard(name.lower())
 
     def add_internet_name(self, pattern: str) -> None:
         self.internet_names.append(pattern.lower())
@@ -172,6 +178,8 @@ class Network:
         """On the LAN: under an internal domain, a single label, or in the internal DNS zone
         (split-brain names such as `autodiscover.<smtp domain>` pointing at a CAS)."""
         name = name.lower()
+        if name in self.public:
+            return False
         return (
             any(name == d or name.endswith("." + d) for d in self.internal_domains)
             or "." not in name
@@ -318,11 +326,16 @@ class Network:
             )
         return Decision("ok", "", hop + self.latency(target, at))
 
-    def decide_winrm(self, source: str, server: str, at: float) -> Decision:
+    def decide_winrm(
+        self, source: str, server: str, at: float, proxy_url: str | None = None
+    ) -> Decision:
         """Can host `source` open WinRM (remote PowerShell) to `server`? Name resolution and
         the server's own state are the session's to judge; this is the path in between: the
-        host's WinHTTP proxy and bypass list, and its egress firewall."""
+        client's explicit proxy (hosted Exchange on the Internet), else the host's WinHTTP
+        proxy and bypass list, its egress firewall and, for an Internet name, a route out."""
         server = server.lower()
+        if proxy_url:
+            return self._via_proxy(source, server, WINRM_PORT, proxy_url, at)
         winhttp = self.winhttp.get(source.upper())
         if winhttp is not None and not winhttp.bypasses(server):
             through = self._via_proxy(
@@ -337,6 +350,8 @@ class Network:
             return through
         if not self._egress(source, server, WINRM_PORT):
             return _timeout(server, WINRM_PORT, "blocked by the host's firewall")
+        if not self.is_internal(server) and not self.direct_internet:
+            return _timeout(server, WINRM_PORT, "no route to the Internet without a proxy")
         return Decision("ok", "", 0.0)
 
 

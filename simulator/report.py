@@ -594,7 +594,7 @@ def _scenario_section(run: TraceRun) -> str:
     step_rows = []
     for e in run.of_kind("step"):
         fail = failed.get(e.get("index"))
-        what = e.get("do") or f"advance {e.get('advance')}"
+        what = e.get("do") or (f"at {e['at']}" if e.get("at") else f"advance {e.get('advance')}")
         outcome = (
             ("expected failure: " if fail.get("expected") else "FAILED: ") + str(fail.get("error"))
             if fail
@@ -722,4 +722,35 @@ def catalogue_markdown(scenarios: Sequence[Scenario], relative_to: str | Path) -
             lines.append(f"| {_cell(spec_id)} | {_cell(', '.join(coverage[spec_id]))} |")
     else:
         lines.append("No scenario names a SPEC id yet.")
+    lines += ["", *_customer_coverage(scenarios)]
     return "\n".join(lines) + "\n"
+
+
+def _customer_coverage(scenarios: Sequence[Scenario]) -> list[str]:
+    """The customer problems of reference/connector-behaviour.md: the scenarios tagged with
+    each id, or why the twin cannot express it (simulator/coverage.py)."""
+    from simulator.coverage import CUSTOMER_ISSUES, CUSTOMER_TAG, NOT_EXPRESSIBLE
+
+    tagged: dict[str, list[str]] = {}
+    for s in scenarios:
+        for tag in s.tags:
+            if CUSTOMER_TAG.fullmatch(tag):
+                tagged.setdefault(tag, []).append(s.name)
+    ids = sorted(set(CUSTOMER_ISSUES) | set(tagged))
+    lines = [
+        "## Customer issues",
+        "",
+        "The problems of the customer issues catalogue (reference/connector-behaviour.md; "
+        "its numbering has gaps) and the scenarios that reproduce them.",
+        "",
+        "| id | problem | scenarios |",
+        "|---|---|---|",
+    ]
+    for cid in ids:
+        covered = ", ".join(tagged.get(cid, []))
+        if not covered and cid in NOT_EXPRESSIBLE:
+            covered = f"not expressible: {NOT_EXPRESSIBLE[cid]}"
+        lines.append(
+            f"| {cid} | {_cell(CUSTOMER_ISSUES.get(cid, '-'))} | {_cell(covered) or '-'} |"
+        )
+    return lines

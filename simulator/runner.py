@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -26,26 +27,26 @@ import simpy
 from freezegun import freeze_time
 
 from connector import SERVICE_NAME
-from connector.config import ProxySettings
-from connector.configure import ConfigurationRequest, ConfigurationWizard
-from connector.errors import ConnectorError
-from connector.exchange import Credential
-from connector.install import install as run_setup
+from connector.errors import ConnectorError, Finding
+from connector.install import lingering_certificate
 from connector.log import ConnectorLog
 from connector.service import ConnectorService
 from simulator.adapters import HttpMount, SimPlatform, SimRemoteShell
 from simulator.clock import format_span, format_time
-from simulator.intune.package import PACKAGE_NAME, read_package
+from simulator.directory import LogonError
 from simulator.intune.service import IntuneError
-from simulator.scenario import Advance, Configure, DownloadPackage, Expectation, Install, Scenario
+from simulator.scenario import Advance, At, Expectation, Scenario
+from simulator.steps import STEPS, StepError
+from simulator.steps.base import wrap
 from simulator.trace import write_atomic
 from simulator.world import World, build_world
 
 T = TypeVar("T")
+__all__ = ["RunResult", "Runner", "StepError", "run_many", "run_scenario"]
 
-
-class StepError(Exception):
-    """A step could not be carried out (the world refused it, or the connector failed)."""
+# What the world raises when it refuses a step (an unknown name, a console refusal, a value
+# the model does not accept): reported as the step's failure, with the world's message.
+WORLD_REFUSALS = (IntuneError, KeyError, ValueError, FileNotFoundError, LogonError)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class HostConnector:
     changed: simpy.Event
     service: ConnectorService | None = None
     last_error: str | None = None
+    findings: list[Finding] = field(default_factory=list)  # the last prerequisite check
 
 
 @dataclass
@@ -163,7 +165,12 @@ class Runner:
             self.env.process(self._drive(rt))
         return rt
 
-    def _notify(self, rt: HostConnector) -> None:
+    @property
+    def profile(self) -> str:
+        return self.scenario.profile
+
+    def notify(self, rt: HostConnector) -> None:
+        """Wake the host's service loop: its configuration or service changed (a step)."""
         if not rt.changed.triggered:
             rt.changed.succeed()
 
@@ -200,19 +207,21 @@ class Runner:
                 yield from self.play(index, step)
             except (StepError, ConnectorError) as exc:
                 message = str(exc)
-                if step.expect_error and step.expect_error.lower() in message.lower():
-                    trace.emit("step.failed", index=index, do=step.do, expected=True, error=message)
+                label = _label(step)
+                expected = getattr(step, "expect_error", None)
+                if expected and expected.lower() in message.lower():
+                    trace.emit("step.failed", index=index, do=label, expected=True, error=message)
                     self.sample()
                     continue
-                trace.emit("step.failed", index=index, do=step.do, expected=False, error=message)
+                trace.emit("step.failed", index=index, do=label, expected=False, error=message)
                 self.sample()
                 self.step_failed = True
                 self.failures.append(
-                    f"step {index} ({step.do}) failed at {self.world.clock.iso()}: {message}"
+                    f"step {index} ({label}) failed at {self.world.clock.iso()}: {message}"
                 )
                 return
             self.sample()
-            if isinstance(step, Advance):
+            if isinstance(step, Advance | At):
                 continue
             if step.expect_error:
                 self.step_failed = True
@@ -232,95 +241,25 @@ class Runner:
             trace.emit("step", index=index, advance=step.advance)
             yield self.env.timeout(step.seconds)
             return
+        if isinstance(step, At):
+            target = step.seconds(self.world.clock.start)
+            trace.emit("step", index=index, at=format_time(self.world.clock.to_datetime(target)))
+            if target < self.env.now:
+                raise StepError(
+                    f"at {format_time(self.world.clock.to_datetime(target))}: the run is already "
+                    f"at {self.world.clock.iso()}"
+                )
+            yield self.env.timeout(target - self.env.now)
+            return
         trace.emit("step", index=index, do=step.do)
         yield from self.job(lambda: self._action(step))
 
-    # -- actions ------------------------------------------------------------------------------------
     def _action(self, step: Any) -> None:
-        handler = {
-            DownloadPackage: self._download,
-            Install: self._install,
-            Configure: self._configure,
-        }[type(step)]
+        """Carry out an action through its family's handler (simulator/steps/)."""
         try:
-            handler(step)
-        except IntuneError as exc:
-            raise StepError(f"{exc.message} (HTTP {exc.status} {exc.error})") from None
-        except KeyError as exc:
-            raise StepError(str(exc.args[0])) from None
-
-    def _download(self, step: DownloadPackage) -> None:
-        world = self.world
-        admin = step.admin or next(iter(sorted(world.intune.admins)), "")
-        name, data = world.console.download_connector(admin, world.clock.now())
-        host = world.host(step.host)
-        path = f"{step.to.rstrip(chr(92))}\\{name}"
-        host.write_file(path, data)
-        world.trace.emit(
-            "package.downloaded", host=host.name, path=path, admin=admin, bytes=len(data)
-        )
-
-    def _install(self, step: Install) -> None:
-        world = self.world
-        host = world.host(step.host)
-        if not host.is_dir(step.folder):
-            zips = [p for p, _ in host.files.values() if p.lower().endswith(PACKAGE_NAME.lower())]
-            if not zips:
-                raise StepError(
-                    f"{step.folder} does not exist and no {PACKAGE_NAME} was downloaded to {host.name}"
-                )
-            for name, data in sorted(read_package(host.read_file(zips[-1])).items()):
-                host.write_file(f"{step.folder}\\{name}", data)
-            world.trace.emit("package.extracted", host=host.name, zip=zips[-1], folder=step.folder)
-        rt = self.connector(host.name)
-        result = run_setup(rt.platform, step.folder, self.scenario.profile)
-        world.trace.emit(
-            "connector.installed",
-            host=host.name,
-            folder=step.folder,
-            tenant=result.tenant,
-            warnings=result.warnings,
-            findings=[f.describe() for f in result.findings if f.severity != "ok"],
-        )
-
-    def _configure(self, step: Configure) -> None:
-        world = self.world
-        rt = self.connector(step.host or world.host(None).name)
-        for secret in (
-            step.account.password,
-            step.proxy and step.proxy.password,
-            step.notification and step.notification.password,
-        ):
-            world.trace.add_secret(secret or None)
-        request = ConfigurationRequest(
-            server_type=step.exchange.type,
-            server=step.exchange.server,
-            service_account=Credential(step.account.user, step.account.password),
-            notification_account=Credential(step.notification.user, step.notification.password)
-            if step.notification
-            else None,
-            proxy=ProxySettings(
-                step.proxy.address, step.proxy.port, step.proxy.user, step.proxy.password
-            )
-            if step.proxy
-            else None,
-            replace=step.replace,
-        )
-        wizard = ConfigurationWizard(rt.platform, rt.shell, ConnectorLog(rt.platform))
-        result = wizard.connect(request)
-        world.trace.emit(
-            "connector.configured",
-            host=rt.platform.host.name,
-            connector_id=result.connector_id,
-            status=result.status,
-            replaced=result.replaced,
-            server=step.exchange.server,
-        )
-        if rt.service is None:
-            rt.service = ConnectorService(rt.platform, rt.shell)
-        else:
-            rt.service.reload()
-        self._notify(rt)
+            STEPS[step.do].handler(step, self)
+        except WORLD_REFUSALS as exc:
+            raise wrap(exc) from None
 
     # -- observation and expectations ---------------------------------------------------------------
     def observe_root(self, root: str) -> Any:
@@ -364,7 +303,28 @@ class Runner:
                 "log": {
                     "records": len(records),
                     "errors": sum(1 for r in records if r["level"] == "Error"),
+                    "events": dict(sorted(Counter(str(r["event"]) for r in records).items())),
+                    "codes": dict(
+                        sorted(Counter(str(r["code"]) for r in records if r.get("code")).items())
+                    ),
+                    "error_messages": [r["message"] for r in records if r["level"] == "Error"],
                 },
+                "findings": [
+                    {
+                        "requirement": f.requirement,
+                        "title": f.title,
+                        "severity": f.severity,
+                        "found": f.found,
+                        "needed": f.needed,
+                    }
+                    for f in rt.findings
+                ],
+                "blockers": _requirements(rt.findings, "blocker"),
+                "warnings": _requirements(rt.findings, "warning"),
+                "checked": sorted({f.requirement for f in rt.findings}, key=_spec_order),
+                "security_findings": [
+                    f.describe() for f in (lingering_certificate(rt.platform),) if f is not None
+                ],
             }
         return out
 
@@ -584,6 +544,23 @@ class Runner:
             events=len(world.trace.events),
             wall_seconds=time.perf_counter() - wall,  # wall-clock-ok
         )
+
+
+def _label(step: Any) -> str:
+    """How a step is named in failures: its action, or the clock step it is."""
+    if isinstance(step, Advance):
+        return f"advance {step.advance}"
+    if isinstance(step, At):
+        return "at"
+    return str(step.do)
+
+
+def _spec_order(requirement: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", requirement)]
+
+
+def _requirements(findings: list[Finding], severity: str) -> list[str]:
+    return sorted({f.requirement for f in findings if f.severity == severity}, key=_spec_order)
 
 
 class _Late(simpy.Event):

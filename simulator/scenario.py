@@ -11,6 +11,8 @@ names.
 from __future__ import annotations
 
 import difflib
+import functools
+import operator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +20,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -36,8 +40,10 @@ from simulator.specs import (
     NetworkSpec,
     Strict,
     TenantSpec,
+    TimePoint,
     seconds_from_start,
 )
+from simulator.steps import STEPS
 
 # -- world ---------------------------------------------------------------------------------------
 # The tenant, hosts, network and fault schema are in simulator.specs.
@@ -229,6 +235,11 @@ class ExchangeSpec(Strict):
     organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
     servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
     cas_arrays: list[str] = Field(default_factory=list)
+    hosted_address: str | None = Field(
+        None,
+        description="a hosted Exchange's external address (e.g. mail.hoster.net): an Internet "
+        "name pointing at the first Client Access server, reached directly or through a proxy",
+    )
     settings: OrgSettingsSpec = Field(default_factory=OrgSettingsSpec)
     rules: list[RuleSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)
@@ -300,53 +311,11 @@ class WorldSpec(Strict):
 
 
 # -- steps ----------------------------------------------------------------------------------------
-class StepBase(Strict):
-    expect_error: str | None = Field(
-        None, description="the step must fail with an error containing this text"
-    )
-
-
-class DownloadPackage(StepBase):
-    do: Literal["download_package"]
-    host: str | None = None
-    admin: str | None = None
-    to: str = r"C:\Users\Administrator\Downloads"
-
-
-class Install(StepBase):
-    do: Literal["install"]
-    host: str | None = None
-    folder: str = r"C:\Users\Administrator\Downloads\Exchange_Connector_Setup"
-
-
-class ExchangeTargetSpec(Strict):
-    type: Literal["on_premises", "hosted"] = "on_premises"
-    server: str
-
-
-class CredentialSpec(Strict):
-    user: str
-    password: str
-
-
-class ConfigureProxySpec(Strict):
-    address: str
-    port: int = 8080
-    user: str | None = None
-    password: str | None = None
-
-
-class Configure(StepBase):
-    do: Literal["configure"]
-    host: str | None = None
-    exchange: ExchangeTargetSpec
-    account: CredentialSpec
-    notification: CredentialSpec | None = None
-    proxy: ConfigureProxySpec | None = None
-    replace: bool = False
-
-
+# The actions (`do: <name>`) are registered by family in simulator/steps/; the clock steps
+# (`advance`, `at`) are here, because the runner waits them out instead of running a job.
 class Advance(Strict):
+    """Let simulated time pass (the connector services and the world run meanwhile)."""
+
     advance: str
 
     @field_validator("advance")
@@ -360,8 +329,39 @@ class Advance(Strict):
         return parse_duration(self.advance)
 
 
-Action = Annotated[DownloadPackage | Install | Configure, Field(discriminator="do")]
-ACTIONS = ("download_package", "install", "configure")
+class At(Strict):
+    """Wait until a moment: a duration from the scenario's start (`2h`) or an aware time.
+    A moment the run has already passed fails the step."""
+
+    at: TimePoint
+
+    def seconds(self, start: datetime) -> float:
+        return seconds_from_start(self.at, start)
+
+
+ACTIONS = tuple(sorted(STEPS))
+CLOCK_STEPS = {"advance": Advance, "at": At}
+
+
+def _step_tag(v: Any) -> str | None:
+    """Which model a step entry is: its `do:`, or the clock step its key names."""
+    if isinstance(v, dict):
+        if "do" in v:
+            return str(v["do"])
+        return next((k for k in CLOCK_STEPS if k in v), None)
+    if isinstance(v, Advance | At):
+        return "advance" if isinstance(v, Advance) else "at"
+    return getattr(v, "do", None)
+
+
+Step = Annotated[
+    functools.reduce(  # type: ignore[arg-type]
+        operator.or_,
+        [Annotated[m, Tag(name)] for name, m in CLOCK_STEPS.items()]
+        + [Annotated[kind.model, Tag(name)] for name, kind in sorted(STEPS.items())],
+    ),
+    Discriminator(_step_tag),
+]
 
 
 # -- expectations -------------------------------------------------------------------------------
@@ -495,7 +495,7 @@ class Scenario(Strict):
         default_factory=list,
         description="the fault timeline: [{kind, at, until, ...parameters of the kind}]",
     )
-    steps: list[Advance | Action] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
 
     path: str | None = Field(None, exclude=True, description="set by the loader")
@@ -528,16 +528,48 @@ class Scenario(Strict):
     @field_validator("steps", mode="before")
     @classmethod
     def _step_shape(cls, steps: Any) -> Any:
+        """Name the actions (and the closest one) instead of pydantic's tag error; accept the
+        shell shorthand `exchange: "<cmdlet line>"` for `do: exchange, command: ...`."""
         if not isinstance(steps, list):
             return steps
+        out = []
         for i, step in enumerate(steps):
-            if isinstance(step, dict) and "advance" not in step and "do" not in step:
-                raise ValueError(f"step {i + 1} needs 'do: <action>' or 'advance: <duration>'")
-            if isinstance(step, dict) and "do" in step and step["do"] not in ACTIONS:
+            if (
+                isinstance(step, dict)
+                and "do" not in step
+                and isinstance(step.get("exchange"), str)
+            ):
+                step = {"do": "exchange", "command": step["exchange"]} | {
+                    k: v for k, v in step.items() if k != "exchange"
+                }
+            if (
+                isinstance(step, dict)
+                and "do" not in step
+                and not any(k in step for k in CLOCK_STEPS)
+            ):
+                raise ValueError(
+                    f"step {i + 1} needs 'do: <action>', 'advance: <duration>', 'at: <moment>' "
+                    "or 'exchange: <cmdlet line>'"
+                )
+            if isinstance(step, dict) and "do" in step and step["do"] not in STEPS:
                 close = difflib.get_close_matches(str(step["do"]), ACTIONS, n=3)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
                 raise ValueError(
                     f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
+                )
+            out.append(step)
+        return out
+
+    @field_validator("steps")
+    @classmethod
+    def _moments_in_order(cls, steps: list[Any], info: ValidationInfo) -> list[Any]:
+        """An `at:` step before the start can never be reached; say so before the run."""
+        start = info.data.get("start")
+        for i, step in enumerate(steps):
+            if start is not None and isinstance(step, At) and step.seconds(start) < 0:
+                raise ValueError(
+                    f"step {i + 1}: at {_moment_text(step.at)} is before the scenario's start "
+                    f"{format_time(start)}"
                 )
         return steps
 
@@ -591,10 +623,10 @@ def _extra_key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
 def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that owns the field at `loc` (to suggest close key names)."""
     model: Any = Scenario
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             continue
-        if part in _STEP_MODELS:
+        if _is_tag(loc, i):
             model = _STEP_MODELS[part]
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
@@ -618,22 +650,32 @@ def _inner_model(annotation: Any) -> Any:
 
 
 _STEP_MODELS: dict[str, type[BaseModel]] = {
-    "download_package": DownloadPackage,
-    "install": Install,
-    "configure": Configure,
-    "Advance": Advance,
+    **{name: kind.model for name, kind in STEPS.items()},
+    **CLOCK_STEPS,
     **FAULT_MODELS,  # fault entries are tagged by kind the way steps are by action
 }
 
 
+def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
+    """Is `loc[i]` a union tag — the action of a step, the kind of a fault — rather than a
+    field? Tags follow the entry's index in `steps` or `faults` (and may share a field's name:
+    the `exchange` step, the `at` step)."""
+    return (
+        i >= 2
+        and isinstance(loc[i - 1], int)
+        and loc[i - 2] in ("steps", "faults")
+        and loc[i] in _STEP_MODELS
+    )
+
+
 def _describe(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the field a person wrote: `steps[2].account.user`
+    (union tags — an action name, a fault kind — are not fields and are left out)."""
     parts = []
-    for p in loc:
+    for i, p in enumerate(loc):
         if isinstance(p, int):
             parts.append(f"[{p}]")
-        elif p in _STEP_MODELS or p in (
-            "function-after[_step_shape(), list[union[Advance,tagged-union[DownloadPackage,Install,Configure]]]]",
-        ):
+        elif _is_tag(loc, i) or str(p).startswith(("function-", "tagged-union[")):
             continue
         else:
             parts.append(("." if parts else "") + str(p))
@@ -644,8 +686,8 @@ def _error_from_validation(
     file: str, root: yaml.Node | None, exc: ValidationError
 ) -> ScenarioError:
     errors = exc.errors()
-    # prefer errors that are not the "wrong union branch" noise of an `advance` step
-    errors.sort(key=lambda e: ("Advance" in e["loc"] and len(errors) > 1, len(e["loc"])))
+    # a misspelled key is the cause of the "missing" error of the key it meant: report it
+    errors.sort(key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     node, _ = _node_at(root, loc[:-1] if err["type"] == "extra_forbidden" else loc)

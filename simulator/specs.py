@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import operator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -150,6 +150,11 @@ class TenantSpec(Strict):
     )
     exchange_online_connector: bool = False
     certificate_lifetime: Duration = "180d"
+    end_of_support: datetime = Field(
+        default_factory=lambda: datetime(2024, 2, 19, tzinfo=UTC),
+        description="after this date Intune accepts nothing from an on-premises connector "
+        "(announced as 2024-01-15, later 2024-02-19; C31)",
+    )
     conditional_access: ConditionalAccessSpec | None = None
     enrolment: EnrolmentSpec | None = None
 
@@ -296,9 +301,7 @@ def _fault_model(kind: type[FaultKind]) -> type[BaseModel]:
     model = create_model(  # type: ignore[call-overload]
         "Fault_" + kind.name, __base__=Strict, __doc__=kind.description, **fields
     )
-    # a module attribute under its own name, so that pickle finds the class: scenarios with
-    # faults go to `--workers` processes by pickling
-    model.__module__ = __name__
+    # importable by name, so that a scenario with faults pickles into `--workers` processes
     globals()[model.__name__] = model
     return model
 

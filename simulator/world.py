@@ -23,7 +23,7 @@ from simulator.exchange.observe import observe_exchange
 from simulator.exchange.population import gc_paused
 from simulator.faults import FaultTimeline
 from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
-from simulator.intune.access import ConditionalAccess, PlatformException
+from simulator.intune.access import ConditionalAccess, PlatformException, platform_of
 from simulator.intune.api import IntuneApi
 from simulator.intune.console import AdminConsole
 from simulator.intune.errors import Forbidden
@@ -180,6 +180,7 @@ class World:
         tenant.directory_sync_interval = parse_duration(t.directory_sync_interval)
         tenant.admin_sign_in = t.admin_sign_in
         tenant.exchange_online_connector = t.exchange_online_connector
+        self.intune.end_of_support = t.end_of_support
         for a in t.admins:
             tenant.add_admin(
                 Administrator(a.upn, a.password, tuple(a.roles), tuple(a.licences), a.mfa)
@@ -244,6 +245,9 @@ class World:
             smtp = {mb.primary_smtp.split("@")[-1].lower() for mb in self.org.mailboxes}
             for domain in sorted(smtp | {self.domain}):
                 network.add_record(f"autodiscover.{domain}", cas.fqdn)
+        hosted = self.spec.exchange.hosted_address
+        if hosted and cas is not None:
+            network.add_record(hosted, cas.fqdn, public=True)
         for record in net.dns:
             network.add_record(record.name, record.target)
 
@@ -341,6 +345,8 @@ class World:
         for at, edge, fault in self.faults.edges():
             if at > env.now:
                 yield env.timeout(at - env.now)
+            if edge == "end" and fault.end != at:
+                continue  # a step ended it earlier (server_up), and traced that
             self.trace.emit(
                 f"fault.{edge}", fault=fault.kind, index=fault.index, params=fault.params
             )
@@ -404,7 +410,7 @@ class World:
             for _, device_id, upn, device_type in due:
                 try:
                     intune.enrol(
-                        upn, device_id, _platform(device_type), now, compliant[device_id], False
+                        upn, device_id, platform_of(device_type), now, compliant[device_id], False
                     )
                     enrolled += 1
                 except Forbidden:  # the user lost the licence before enrolling
@@ -499,13 +505,3 @@ def build_world(scenario: Scenario, seed: int | None = None) -> World:
         scenario.profile,
         scenario.faults,
     )
-
-
-def _platform(device_type: str) -> str:
-    """The Intune platform of an EAS device type."""
-    kind = device_type.lower()
-    if kind.startswith(("iphone", "ipad", "ipod")):
-        return "iOS"
-    if kind.startswith(("wp", "windows")):
-        return "Windows"
-    return "Android"

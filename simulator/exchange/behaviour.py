@@ -39,6 +39,16 @@ from simulator.exchange.population import PopulationBuilder
 DAY = 86400.0
 
 
+def first_contact(org: Organization, device: Device, now: float) -> None:
+    """A new handset's first contact: Exchange creates its partnership, in Device Discovery
+    for the organisation's discovery time, and serves it (a still organisation's new devices
+    get no further life than this)."""
+    device.discovery_until = now + org.discovery_seconds
+    device.last_sync_attempt = now
+    serve(org, device, now)
+    org.add_device(device)
+
+
 @dataclass(frozen=True)
 class BehaviourSpec:
     """Rates of the fleet's life. Defaults are those of a 2016 enterprise fleet."""
@@ -218,6 +228,49 @@ class Fleet:
         whole = int(expected)
         return whole + (1 if self.rng.random() < expected - whole else 0)
 
+    def new_partnership(self, mailbox: Mailbox, now: float, device: Device | None = None) -> Device:
+        """A user sets up a new device (a random one of the mix, or `device` as a scenario step
+        describes it): its first contact creates the partnership (in Device Discovery at
+        first) and it then syncs on its own schedule."""
+        if device is None:
+            device = self.builder.device(
+                mailbox, first_sync=now, modern=self._modern.get(mailbox.server, True)
+            )
+        first_contact(self.org, device, now)
+        self.devices.append(device)
+        device.next_sync = now + device.interval
+        self._schedule(device)
+        self.stats["new"] += 1
+        self.emit(
+            "exchange.device.new_partnership",
+            device_id=device.device_id,
+            mailbox=mailbox.primary_smtp,
+            device_type=device.device_type,
+        )
+        return device
+
+    def go_offline(self, device: Device, now: float, back_at: float | None = None) -> None:
+        """The handset loses its connection (flight mode, a dead battery) until `back_at`, or
+        until `come_back` when None; it syncs again when it is back."""
+        if device.state not in ("active", "offline"):
+            raise ValueError(f"device {device.device_id} is {device.state}; it cannot go offline")
+        device.state = "offline"
+        if back_at is None:
+            device.slot = -1  # out of the wheel until it comes back
+        else:
+            device.back_at = device.next_sync = back_at
+            self._schedule(device)
+        self.stats["offline"] += 1
+        self.emit("exchange.device.offline", device_id=device.device_id, back_at=back_at)
+
+    def come_back(self, device: Device, now: float) -> None:
+        """An offline handset is back: it syncs at the next tick."""
+        if device.state != "offline":
+            raise ValueError(f"device {device.device_id} is {device.state}, not offline")
+        device.back_at = device.next_sync = now
+        self._schedule(device)
+        self.emit("exchange.device.online", device_id=device.device_id)
+
     def _fleet_events(self, now: float) -> None:
         spec, rng, devices = self.spec, self.rng, self.devices
         if devices:
@@ -238,22 +291,4 @@ class Fleet:
         mailboxes = self.user_mailboxes
         if mailboxes:
             for _ in range(self._count(spec.new_partnerships_per_day, len(mailboxes))):
-                mailbox = mailboxes[rng.randrange(len(mailboxes))]
-                first = now
-                device = self.builder.device(
-                    mailbox, first_sync=first, modern=self._modern.get(mailbox.server, True)
-                )
-                device.discovery_until = first + self.org.discovery_seconds
-                device.last_sync_attempt = first
-                serve(self.org, device, first)
-                self.org.add_device(device)
-                devices.append(device)
-                device.next_sync = first + device.interval
-                self._schedule(device)
-                self.stats["new"] += 1
-                self.emit(
-                    "exchange.device.new_partnership",
-                    device_id=device.device_id,
-                    mailbox=mailbox.primary_smtp,
-                    device_type=device.device_type,
-                )
+                self.new_partnership(mailboxes[rng.randrange(len(mailboxes))], now)

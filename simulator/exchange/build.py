@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from faker import Faker
 
 from simulator.clock import SimClock, parse_duration
-from simulator.directory import Directory
+from simulator.directory import Directory, DirectoryUser
 from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
@@ -54,6 +54,26 @@ def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
         max_cmdlets=spec.max_cmdlets,
         cmdlets_period=parse_duration(spec.cmdlets_period),
         idle_timeout=parse_duration(spec.idle_timeout),
+    )
+
+
+def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
+    """A mailbox for a named directory account (the scenario's own accounts, and users a step
+    creates): its alias is the account name and its address the UPN."""
+    return Mailbox(
+        guid=guid_bits(ids),
+        exchange_guid=guid_bits(ids),
+        name=user.sam,
+        alias=user.sam.lower(),
+        display_name=user.display_name,
+        upn=user.upn,
+        primary_smtp=user.upn,
+        sam=user.sam,
+        domain=user.domain,
+        server=server,
+        database="DB01",
+        when_created=now,
+        when_changed=now,
     )
 
 
@@ -177,21 +197,7 @@ def build_exchange(
             continue
         if acc.mailbox:
             org.add_mailbox(
-                Mailbox(
-                    guid=guid_bits(ids),
-                    exchange_guid=guid_bits(ids),
-                    name=user.sam,
-                    alias=user.sam.lower(),
-                    display_name=user.display_name,
-                    upn=user.upn,
-                    primary_smtp=user.upn,
-                    sam=user.sam,
-                    domain=user.domain,
-                    server=mailbox_servers[i % len(mailbox_servers)],
-                    database="DB01",
-                    when_created=now,
-                    when_changed=now,
-                )
+                account_mailbox(user, mailbox_servers[i % len(mailbox_servers)], ids, now)
             )
         if acc.licensed:
             licensed.append(user.upn)

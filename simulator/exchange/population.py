@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Any
 
 from faker import Faker
 
@@ -493,3 +494,25 @@ class PopulationBuilder:
                     ("SharedMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox")[j % 4],
                 )
             return out
+
+
+def kind_variant(name: str) -> dict[str, Any]:
+    """The fields of a device of kind `name` (a kind of `DEVICE_MIX`, or its EAS device type:
+    iPhone, iPad, Samsung, Android, WindowsPhone or WP8, Outlook, Legacy...), its first model
+    and OS — for a scenario that sets up one particular device."""
+    wanted = name.lower()
+    for kind in DEVICE_MIX:
+        if wanted in (kind.family.lower(), kind.device_type.lower()):
+            v = _variants(kind)[0]
+            return {
+                "device_type": v.device_type,
+                "model": v.model,
+                "friendly_name": v.friendly,
+                "os": v.os,
+                "user_agent": v.user_agent,
+                "eas_version": kind.eas_version,
+                "client_type": kind.client_type,
+                "provisionable": kind.provisionable,
+            }
+    known = sorted({k.family for k in DEVICE_MIX} | {k.device_type for k in DEVICE_MIX})
+    raise KeyError(f"unknown device kind {name!r} (kinds: {', '.join(known)})")

@@ -47,6 +47,18 @@ if TYPE_CHECKING:
 
 CMDLET_BASE_COST = 0.08  # seconds of simulated time per cmdlet round trip
 CMDLET_PER_OBJECT_COST = 0.0004
+# Objects that cost Exchange more to produce (model): a device partnership is an AD object
+# plus its mailbox sync state, so listing thousands of them takes minutes, as it does on a
+# real server ("this can take a while for a large organisation", SPEC R5.1) — and is what
+# makes parallel runspaces pay off at about 5,000 devices (R5.6).
+PER_OBJECT_COST = {
+    "ActiveSyncDevice": 0.02,
+    "MobileDevice": 0.02,
+    "ActiveSyncDeviceStatistics": 0.05,
+    "MobileDeviceStatistics": 0.05,
+    "CASMailbox": 0.004,
+    "Recipient": 0.002,
+}
 SESSION_OPEN_COST = 1.5
 
 _LOGON_MESSAGES = {
@@ -200,7 +212,7 @@ class RemoteSession:
         self.messages = ctx.messages
         self._audit(ctx, bound, succeeded=True)
         out = list(result or [])
-        clock.spend(CMDLET_PER_OBJECT_COST * len(out))
+        clock.spend(PER_OBJECT_COST.get(spec.noun, CMDLET_PER_OBJECT_COST) * len(out))
         return out
 
     def _audit(self, ctx: Invocation, bound: Bound, succeeded: bool, error: str = "") -> None:

@@ -18,6 +18,11 @@ The decision, for a device of a **targeted** user that the connector has reporte
 
 Devices of users the policy does not target get no decision from Intune: Exchange's default
 access level and device rules, which the full sync applies from `policy()`, govern them.
+
+Outlook for iOS and Android (EAS device type `Outlook` / `OutlookService`) reaches the
+mailbox through the Office 365 service, not as a device Intune can map to an enrolment: the
+on-premises connector cannot govern it (customer issue C30; hybrid modern authentication is
+the answer), so Intune makes no decision for it either.
 """
 
 from __future__ import annotations
@@ -134,3 +139,21 @@ def decide(
         return Decision(exception.access, "exchangeDeviceRule")
     reason = "notEnrolled" if managed is None else "notCompliant"
     return Decision("quarantine" if ca.unmanaged_access == "quarantine" else "block", reason)
+
+
+UNGOVERNED_DEVICE_TYPES = ("outlook", "outlookservice")
+
+
+def governable(record: dict[str, Any]) -> bool:
+    """Can conditional access for Exchange on-premises decide this device at all? (C30)"""
+    return str(record.get("deviceType") or "").lower() not in UNGOVERNED_DEVICE_TYPES
+
+
+def platform_of(device_type: str) -> str:
+    """The Intune platform of an EAS device type (iOS, Windows or Android)."""
+    kind = device_type.lower()
+    if kind.startswith(("iphone", "ipad", "ipod")):
+        return "iOS"
+    if kind.startswith(("wp", "windows")):
+        return "Windows"
+    return "Android"

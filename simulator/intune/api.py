@@ -60,6 +60,11 @@ def register_connector(svc: IntuneService, req: Request, _: dict[str, str]) -> t
     return 201, svc.register(req.body, req.now)
 
 
+@route("POST", "/readiness")
+def readiness(svc: IntuneService, req: Request, _: dict[str, str]) -> tuple[int, Any]:
+    return 200, svc.readiness(req.body, req.now)
+
+
 @route("GET", "/connectors/{cid}")
 def connector_status(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     rec = svc.authenticate(p["cid"], req.authorization, req.now)

@@ -3,7 +3,8 @@
 Status is derived at the moment it is read, never stored stale: `replaced` and `deleted`
 are final; otherwise a connector not heard from for three heartbeat intervals is
 `disconnected`; so is one whose last sync failed (until a sync succeeds) or whose last
-heartbeat reported it unhealthy (until one reports it healthy); otherwise it is `connected`
+heartbeat reported it unhealthy (until a healthy heartbeat or a successful sync); otherwise
+it is `connected`
 once a sync has succeeded and `connectionPending` before.
 
 The *scope* of a connection is what the one-connection rule counts in: the subscription in

@@ -98,6 +98,23 @@ class ConnectorCertificateExpired(IntuneError):
     error = "connectorCertificateExpired"
 
 
+class CertificateEnrollmentFailed(IntuneError):
+    """Profile 2016: the connector's certificate is enrolled on behalf of the signing-in
+    account, which must then be a Global Administrator; for any other account the enrolment
+    fails the way setup reports it (customer issue C03, error 0x0000000b)."""
+
+    status = 400
+    error = "certificateEnrollmentFailed"
+
+
+class EndOfSupport(IntuneError):
+    """The on-premises connector is past its end of support: Intune accepts nothing from it
+    (customer issue C31)."""
+
+    status = 403
+    error = "connectorEndOfSupport"
+
+
 class SignInRequired(IntuneError):
     """The tenant requires an administrator to sign in to register."""
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from simulator.intune.api import IntuneApi
 
 LOOPBACK = "127.0.0.1"
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 
 def wall_now() -> datetime:
@@ -52,6 +56,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
         """Quiet by default: a lab prints its own summary line per request if it wants one."""
+
+
+def on_wall_clock(world: World) -> datetime:
+    """Switch a built world's Intune service to the wall clock for a lab; returns the start.
+
+    Like the fault timeline, which starts with the server, the connector's end of support
+    keeps its distance from the scenario's start: a lab of a 2016 organisation still has its
+    years of support ahead of it on today's date."""
+    started = wall_now()
+    world.intune.clock = wall_now
+    world.faults.origin = started
+    if world.intune.end_of_support is not None:
+        world.intune.end_of_support += started - world.clock.start
+    return started
 
 
 def make_server(api: IntuneApi, port: int = 0) -> HTTPServer:

@@ -33,7 +33,7 @@ from typing import Any
 
 from simulator.directory import Directory
 from simulator.faults import FaultTimeline
-from simulator.intune.access import ConditionalAccess, ManagedDevice, decide
+from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
 from simulator.intune.connections import (
     COMMAND_POLL_INTERVAL,
@@ -48,6 +48,7 @@ from simulator.intune.errors import (
     ConnectorCertificateExpired,
     ConnectorReplaced,
     DirectorySyncNotConfigured,
+    EndOfSupport,
     ExchangeOnlineConnectorExists,
     Forbidden,
     IntuneError,
@@ -90,6 +91,7 @@ class IntuneService:
         self.faults = faults or FaultTimeline()
         self.clock = clock
         self.certificate_lifetime = CERT_LIFETIME
+        self.end_of_support: datetime | None = None  # C31: nothing accepted from then on
         self.connectors: dict[str, ConnectorRecord] = {}
         self.syncs: dict[str, SyncSession] = {}
         self.inventory = Inventory()
@@ -167,6 +169,7 @@ class IntuneService:
     # -- registration ---------------------------------------------------------------------
     def register(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
         info = _registration_fields(body)
+        self._check_support(now)
         self.verify_certificate(info["accountCertificate"], now)
         tenant = self.tenant
         if tenant.mdm_authority != "intune":
@@ -225,6 +228,21 @@ class IntuneService:
             "commandPollIntervalSeconds": int(COMMAND_POLL_INTERVAL.total_seconds()),
         }
 
+    def readiness(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """What a connector's prerequisite check may learn before registering (SPEC R1.5,
+        R1.6, R3.2): the tenant's state, for the holder of a valid account certificate."""
+        certificate = body.get("accountCertificate")
+        if not isinstance(certificate, str) or not certificate:
+            raise InvalidBody("accountCertificate is required")
+        self.verify_certificate(certificate, now)
+        tenant = self.tenant
+        return {
+            "mdmAuthority": tenant.mdm_authority,
+            "directorySynchronization": tenant.directory_sync,
+            "exchangeOnlineConnector": tenant.exchange_online_connector,
+            "administratorSignInRequired": tenant.sign_in_required(),
+        }
+
     def _sign_in(self, administrator: Any) -> str | None:
         if administrator is None:
             if self.tenant.sign_in_required():
@@ -253,9 +271,18 @@ class IntuneService:
         active = self.active_connectors()
         return active[-1] if active else None
 
+    def _check_support(self, now: datetime) -> None:
+        if self.end_of_support is not None and now >= self.end_of_support:
+            raise EndOfSupport(
+                "The Exchange on-premises connector is no longer supported since "
+                f"{self.end_of_support.date().isoformat()}; move to Exchange Online or hybrid "
+                "modern authentication"
+            )
+
     def authenticate(
         self, connector_id: str, authorization: str | None, now: datetime
     ) -> ConnectorRecord:
+        self._check_support(now)
         record = self.connectors.get(connector_id)
         token = (authorization or "").removeprefix("Bearer ").strip()
         if record is None or not hmac.compare_digest(token, record.token):
@@ -364,6 +391,7 @@ class IntuneService:
             if isinstance(body.get("powerShellExchangeServer"), str):
                 record.power_shell_server = body["powerShellExchangeServer"]
             record.last_sync_failed = False
+            record.healthy = True  # a sync that just succeeded is newer news than any heartbeat
             record.last_error = None
             record.last_error_code = None
             record.last_successful_sync = now
@@ -445,7 +473,7 @@ class IntuneService:
                 self.commands.supersede(gone["scope"], key, ACCESS_COMMANDS)
         for key, record in present.items():
             upn = str(record.get("userPrincipalName") or "").lower()
-            if upn not in targeted:
+            if upn not in targeted or not governable(record):
                 self.decisions.pop(key, None)
                 continue
             decision = decide(self.access, record, self.enrolled.get(key))
@@ -561,6 +589,8 @@ class IntuneService:
                 "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
             },
             "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
+            "decided_device_ids": sorted(self.decisions),
+            "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
             "commands": {
                 "pending": sum(1 for c in self.commands.commands.values() if c.state == "pending"),
                 "states": self.commands.counts(),

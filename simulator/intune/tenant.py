@@ -22,7 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from simulator.directory import Directory, directory_changes
-from simulator.intune.errors import BadRequest, Conflict, Forbidden, SignInFailed
+from simulator.intune.errors import (
+    BadRequest,
+    CertificateEnrollmentFailed,
+    Conflict,
+    Forbidden,
+    SignInFailed,
+)
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"
@@ -127,7 +133,10 @@ class Tenant:
         return self.admin_sign_in == "required"
 
     def sign_in(self, upn: str, password: str) -> Administrator:
-        """The administrator's sign-in during Connect (SPEC R1, customer issues C04, C05, C27)."""
+        """The administrator's sign-in during Connect (SPEC R1, customer issues C03, C04, C05,
+        C27): profile 2016 documents a Global Administrator (else the certificate enrolment
+        fails, C03); later, an Intune Service Administrator suffices (else "(400) Bad
+        Request", C04)."""
         admin = self.admins.get(upn.lower())
         if admin is None or admin.password is None or admin.password != password:
             raise SignInFailed(f"Sign-in failed for {upn}: the user name or password is incorrect")
@@ -135,6 +144,12 @@ class Tenant:
             raise SignInFailed(
                 f"Sign-in failed for {upn}: an unexpected error occurred (multi-factor "
                 "authentication is required and the connector cannot complete it)"
+            )
+        if self.profile == "2016" and GLOBAL_ADMIN not in admin.roles:
+            raise CertificateEnrollmentFailed(
+                "CertEnroll::CX509Enrollment::_CreateRequest: The system cannot find the file "
+                f"specified. 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND): {upn} is not a Global "
+                "Administrator"
             )
         if not admin.manages_intune:
             raise BadRequest(

@@ -165,7 +165,7 @@ class FakeShell:
     def on(self, cmdlet: str, handler: Handler) -> None:
         self.handlers[cmdlet.lower()] = handler
 
-    def open(self, server: str, credential: Credential) -> FakeTransport:
+    def open(self, server: str, credential: Credential, proxy: str | None = None) -> FakeTransport:
         if self.open_errors:
             raise self.open_errors.pop(0)
         if server.lower() in self.down:

@@ -76,11 +76,11 @@ def test_parallel_map_uses_several_runspaces_up_to_the_budget():
     original_open = shell.open
     opened = []
 
-    def limited(server, credential):
+    def limited(server, credential, proxy=None):
         if len(opened) >= 3:
             raise Throttled("runspace budget", retry_after=60)
         opened.append(server)
-        return original_open(server, credential)
+        return original_open(server, credential, proxy)
 
     shell.open = limited  # type: ignore[method-assign]
     results = p.map([("Get-ActiveSyncDevice", {"Mailbox": f"u{i}"}) for i in range(10)])

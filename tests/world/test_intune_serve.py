@@ -13,14 +13,13 @@ import requests
 from simulator.cli import main
 from simulator.intune.api import IntuneApi
 from simulator.intune.package import ACCOUNT_CERT, read_package
-from simulator.intune.server import make_server, wall_now
+from simulator.intune.server import make_server, on_wall_clock, wall_now
 from tests.world.conftest import ADMIN, small_world
 
 
 def test_the_lab_server_serves_the_connector_api_on_loopback():
     world = small_world()
-    world.intune.clock = wall_now
-    world.faults.origin = wall_now()
+    on_wall_clock(world)
     server = make_server(IntuneApi(world.intune), 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

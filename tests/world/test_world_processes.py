@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from simulator import load_scenario, run_scenario
+from simulator import load_scenario
 from simulator.runner import Runner
 from tests.world.conftest import ADMIN, small_world
 
@@ -53,7 +51,7 @@ def test_without_directory_sync_there_is_no_cycle():
 
 
 def test_enrolment_over_time_turns_blocks_into_allows():
-    runner = Runner(load_scenario(ROOT / "scenarios/tenant/conditional-access-enrolment.yaml"))
+    runner = Runner(load_scenario(ROOT / "scenarios/access/conditional-access-enrolment.yaml"))
     result = runner.run()
     assert result.passed, result.failures
     intune = runner.world.intune
@@ -66,16 +64,3 @@ def test_enrolment_over_time_turns_blocks_into_allows():
             assert access == ("allow" if enrolled and enrolled.compliant else "block")
     licensed = set(intune.tenant.licensed_users())
     assert intune.enrolled and all(d.upn in licensed for d in intune.enrolled.values())
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted(
-        str(p.relative_to(ROOT))
-        for folder in ("network", "tenant", "faults")
-        for p in (ROOT / "scenarios" / folder).glob("*.yaml")
-    ),
-)
-def test_library_scenarios_of_the_world_pass(path):
-    result = run_scenario(load_scenario(ROOT / path))
-    assert result.passed, result.failures
