@@ -53,10 +53,13 @@ def run(size: str) -> list[Record]:
         command = [str(cli), "run", *paths, "--workers", str(workers), "--json", str(report)]
         progress(" ".join(["exchange-twin", *command[1:]]))
         done, seconds = timed(
-            lambda: subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+            lambda: subprocess.run(
+                command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+            )
         )
         if done.returncode != 0:
-            raise RuntimeError(f"the scenario library failed (exit {done.returncode})")
+            detail = done.stderr.decode(errors="replace")[-2000:]
+            raise RuntimeError(f"the scenario library failed (exit {done.returncode}):\n{detail}")
         results = json.loads(report.read_text())
     entries = results["results"] if isinstance(results, dict) else results
     events = [int(r["events"]) for r in entries]

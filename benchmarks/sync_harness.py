@@ -139,9 +139,18 @@ def measure(
         service = runner.connectors["CONN01"].service
         assert service is not None
         progress("twin: the daily full sync")
-        result, seconds = timed(
-            lambda: env.run(until=env.process(runner.job(lambda: full_sync(service))))
-        )
+        # the job's own wall time: afterwards the clock waits out the simulated time the sync
+        # took, and the world's processes (the fleet) catch up; that is time passing, which
+        # the soak measures, not the sync
+        measured: list[float] = []
+
+        def job() -> SyncResult:
+            result, seconds = timed(lambda: full_sync(service))
+            measured.append(seconds)
+            return result
+
+        result = env.run(until=env.process(runner.job(job)))
+        seconds = measured[0]
     assert isinstance(result, SyncResult) and result.devices > 0
     peak = peak_rss_mib()
     progress(f"{result.devices} devices of {result.users} users in {seconds:.2f} s")

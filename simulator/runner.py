@@ -34,6 +34,7 @@ from connector.service import ConnectorService
 from simulator.adapters import HttpMount, SimPlatform, SimRemoteShell
 from simulator.clock import format_span, format_time
 from simulator.directory import LogonError
+from simulator.exchange.population import gc_paused
 from simulator.intune.service import IntuneError
 from simulator.scenario import Advance, At, Expectation, Scenario
 from simulator.steps import STEPS, StepError
@@ -116,6 +117,7 @@ class Runner:
         self.connectors: dict[str, HostConnector] = {}
         self.failures: list[str] = []
         self._frozen: Any = None
+        self._gc_frozen = False  # live: the collector skips what existed before (see `live`)
         self._started = False
         self._last_sample: dict[str, Any] | None = None
         self._checked: set[int] = set()
@@ -135,6 +137,7 @@ class Runner:
         # it out of the cyclic collector's scans while live, or each full collection walks it
         # again (at a million devices, most of a full sync's time).
         gc.freeze()
+        self._gc_frozen = True
         try:
             with HttpMount(self.world):
                 if not self._started:
@@ -144,6 +147,7 @@ class Runner:
                 yield
         finally:
             gc.unfreeze()
+            self._gc_frozen = False
             if freezer is not None:
                 freezer.stop()
             self._frozen = None
@@ -152,7 +156,18 @@ class Runner:
         """Run `fn` as a job on the clock, with the frozen wall clock moved to simulated now."""
         if self._frozen is not None:
             self._frozen.move_to(self.world.clock.now())
-        return (yield from self.world.clock.job(fn))
+        if not self._gc_frozen:
+            return (yield from self.world.clock.job(fn))
+        # What the run holds so far (an inventory...) is not this job's garbage, and a job (a
+        # full sync of a million devices) makes its objects far faster than any of them dies:
+        # the collector waits for the job's end instead of scanning them again and again.
+        gc.freeze()
+
+        def paused() -> T:
+            with gc_paused():
+                return fn()
+
+        return (yield from self.world.clock.job(paused))
 
     def connector(self, host_name: str) -> HostConnector:
         host = self.world.host(host_name)

@@ -165,7 +165,10 @@ class Mailbox:
 
     @property
     def email_addresses(self) -> list[str]:
-        return [f"SMTP:{self.primary_smtp}", *(f"smtp:{a}" for a in self.proxy_addresses)]
+        primary = f"SMTP:{self.primary_smtp}"
+        if not self.proxy_addresses:
+            return [primary]
+        return [primary, *(f"smtp:{a}" for a in self.proxy_addresses)]
 
     @property
     def guid_text(self) -> str:
@@ -362,7 +365,8 @@ class Organization:
     # -- time ----------------------------------------------------------------------------------
     def dt(self, seconds: float | None) -> datetime | None:
         """Simulated seconds → the aware UTC datetime an output object shows."""
-        return None if seconds is None else self.epoch + timedelta(seconds=seconds)
+        # positional: the same timedelta, built faster than with `seconds=` (once per shown time)
+        return None if seconds is None else self.epoch + timedelta(0, seconds)
 
     # -- configuration names --------------------------------------------------------------------
     @property

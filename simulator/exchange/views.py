@@ -134,6 +134,10 @@ def cas_mailbox_view(
     quick sync (every two hours), so an unchanged mailbox's object is copied from the last
     one built rather than built again: a copy with fresh lists, so that a caller changing it
     changes nothing else."""
+    cache = org.view_cache
+    cached = cache.get(mb)
+    if cached is None and len(cache) >= VIEW_CACHE_SIZE:
+        return _cas_mailbox_view(org, mb, version, debug_logging)  # not cached, no room left
     key = (
         _CAS_FIELDS(mb),
         tuple(mb.allowed_device_ids),
@@ -144,8 +148,6 @@ def cas_mailbox_view(
         debug_logging,
         org.epoch,
     )
-    cache = org.view_cache
-    cached = cache.get(mb)
     if cached is not None and cached[0] == key:
         kept = cached[1]
         view = Record("CASMailbox", kept)

@@ -63,9 +63,10 @@ class SyncSession:
                 staged.append((device_id.lower(), None))
             else:
                 kept = {**record, "lastReportedDateTime": reported}
+                get = kept.get
                 for name in _SHARED_FIELDS:
-                    value = kept.get(name)
-                    if type(value) is str:
+                    value = get(name)
+                    if value.__class__ is str:
                         kept[name] = intern(value)
                 staged.append((device_id.lower(), kept))
         for key, record in staged:  # all or nothing: a bad page changes nothing

@@ -464,6 +464,8 @@ class IntuneService:
         """Decide every reported device of a targeted user again and queue a command for
         each decision that changed."""
         issued: list[Command] = []
+        if not self.access.enabled and not self.decisions:
+            return issued  # nobody is targeted and nothing was decided: nothing to undo either
         targeted = set(self.targeted()) if self.access.enabled else set()
         present = self.inventory.present()
         for key in [k for k in self.decisions if k not in present]:
