@@ -364,6 +364,9 @@ class HttpMount:
         return proxies.get(scheme) or proxies.get("all")
 
     def _callback(self, request: requests.PreparedRequest) -> Any:
+        # `responses` keeps every call it served (request body included) until the mount is
+        # reset; nothing reads them here, and a million-device sync uploads gigabytes of pages
+        self.mock.calls.reset()
         world = self.world
         url = request.url or ""
         parts = urlsplit(url)

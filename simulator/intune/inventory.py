@@ -129,6 +129,10 @@ class Inventory:
             if not r["removed"] and (scope is None or r["scope"] == scope)
         }
 
+    def count(self, scope: str) -> int:
+        """How many devices of `scope` Intune holds (`len(present(scope))`, without the dict)."""
+        return sum(1 for r in self.devices.values() if not r["removed"] and r["scope"] == scope)
+
     def removed(self) -> list[str]:
         return sorted(k for k, r in self.devices.items() if r["removed"])
 

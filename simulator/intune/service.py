@@ -400,7 +400,7 @@ class IntuneService:
         return {
             "status": record.status_at(now),
             "lastSyncDateTime": _iso(record.last_successful_sync),
-            "devices": len(self.inventory.present(record.scope)),
+            "devices": self.inventory.count(record.scope),
         }
 
     def poll_commands(self, record: ConnectorRecord) -> list[Command]:
