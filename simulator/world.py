@@ -146,9 +146,11 @@ class World:
         """Group nesting and membership, once the population's users exist."""
         directory = self.directory
         accounts = {a.name.lower() for a in self.spec.directory.accounts}
-        population = [
-            u for u in directory.users() if directory.account_name(u).lower() not in accounts
-        ]
+        population = (  # listed only when a group draws members from it
+            [u for u in directory.users() if directory.account_name(u).lower() not in accounts]
+            if any(group.population for group in self.spec.directory.groups)
+            else []
+        )
         rng = self.rng("groups")
         for group in self.spec.directory.groups:
             for parent in group.member_of:
