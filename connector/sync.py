@@ -117,8 +117,11 @@ class SyncEngine:
             if filter_text:
                 params["Filter"] = filter_text
             devices = self.pool.invoke("Get-ActiveSyncDevice", **params)
+        # each device object is let go as soon as its record exists: at a million devices the
+        # objects and the records would not fit in memory together
         records = []
-        for device in devices:
+        for index, device in enumerate(devices):
+            devices[index] = None  # type: ignore[call-overload]
             upn = owners.get(mailbox_of(str(device.get("Identity", ""))))
             if upn is not None:
                 records.append(device_record(device, upn))

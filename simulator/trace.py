@@ -24,6 +24,18 @@ SECRET_FIELDS = ("password", "secret", "token", "accountcertificate", "authoriza
 REDACTED = "***"
 
 
+_SECRET_FIELD: dict[str, bool] = {}  # field name → whether it names a secret (few names recur)
+
+
+def _secret_field(key: str) -> bool:
+    known = _SECRET_FIELD.get(key)
+    if known is None:
+        known = any(s in key.lower() for s in SECRET_FIELDS)
+        if len(_SECRET_FIELD) < 4096:  # names come from code and scenarios: bounded anyway
+            _SECRET_FIELD[key] = known
+    return known
+
+
 class Trace:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
@@ -37,7 +49,7 @@ class Trace:
             self._secrets.add(value)
 
     def _redact(self, value: Any, key: str = "") -> Any:
-        if key and any(s in key.lower() for s in SECRET_FIELDS) and value not in (None, "", [], {}):
+        if key and _secret_field(key) and value not in (None, "", [], {}):
             return REDACTED
         if isinstance(value, dict):
             return {str(k): self._redact(v, str(k)) for k, v in value.items()}

@@ -73,6 +73,8 @@ def resolve_mailbox(ctx: Invocation, identity: str, *, as_recipient: bool = Fals
 
 
 def visible_mailboxes(ctx: Invocation) -> Iterator[Mailbox]:
+    if ctx.session.sees_everything:  # the connector's forest-wide view: no test per mailbox
+        return iter(ctx.org.mailboxes)
     visible = ctx.session.visible
     return (mb for mb in ctx.org.mailboxes if visible(mb))
 
@@ -85,6 +87,11 @@ def device_filter(ctx: Invocation, eas_only: bool) -> Callable[[Device], bool]:
     old_session = ctx.major < 15
     modern_servers = {s.name.lower() for s in ctx.org.servers if s.version.major >= 15}
     eas = eas_only and not old_session
+    if not old_session and session.sees_everything:
+        # the connector's forest-wide view of a 2013+ server: one test, or none, per device
+        if eas:
+            return _eas_device
+        return _any_device
 
     def visible(device: Device) -> bool:
         mb = device.mailbox
@@ -97,7 +104,19 @@ def device_filter(ctx: Invocation, eas_only: bool) -> Callable[[Device], bool]:
     return visible
 
 
+def _eas_device(device: Device) -> bool:
+    return device.client_type == "EAS"
+
+
+def _any_device(device: Device) -> bool:
+    return True
+
+
 def devices_of(mailboxes: Iterable[Mailbox], visible: Callable[[Device], bool]) -> Iterator[Device]:
+    if visible is _any_device:
+        return (d for mb in mailboxes for d in mb.devices)
+    if visible is _eas_device:
+        return (d for mb in mailboxes for d in mb.devices if d.client_type == "EAS")
     return (d for mb in mailboxes for d in mb.devices if visible(d))
 
 

@@ -108,6 +108,11 @@ class RemoteSession:
         return [text for kind, text in self.messages if kind == "warning"]
 
     # -- what the caller may see and run -----------------------------------------------------------
+    @property
+    def sees_everything(self) -> bool:
+        """True when the read scope is the whole forest (no mailbox needs testing)."""
+        return self.view_entire_forest or self.recipient_view_root is None
+
     def visible(self, mailbox: Mailbox) -> bool:
         """Recipient read scope: the session's root unless ViewEntireForest (Set-ADServerSettings)."""
         root = self.recipient_view_root
