@@ -34,6 +34,23 @@ _SHARED_FIELDS = (
 )
 
 
+# What Intune adds to a reported record; everything else is what the connector reported
+_MANAGED_FIELDS = ("lastReportedDateTime", "scope", "removed")
+
+
+class Unchanged:
+    """A reported record equal to what the inventory already holds for the device: staged
+    as a reference to that record and the time it was reported, not as a copy (a daily full
+    sync reports a million devices, nearly all unchanged; copies would hold two inventories
+    at once). Applying it touches the held record; a failed sync leaves it as it was."""
+
+    __slots__ = ("record", "reported")
+
+    def __init__(self, record: dict[str, Any], reported: str) -> None:
+        self.record = record
+        self.reported = reported
+
+
 @dataclass
 class SyncSession:
     sync_id: str
@@ -41,13 +58,15 @@ class SyncSession:
     scope: str
     sync_type: str
     started: datetime
-    devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower id -> record
+    devices: dict[str, dict[str, Any] | Unchanged] = field(default_factory=dict)  # lower id ->
     removed: set[str] = field(default_factory=set)  # lower ids (delta only)
+    held: dict[str, dict[str, Any]] = field(default_factory=dict)  # the inventory's records
 
     def add(self, records: list[Any], now: datetime) -> int:
         """Validate and keep one page; return how many distinct devices the sync holds."""
-        staged: list[tuple[str, dict[str, Any] | None]] = []
+        staged: list[tuple[str, dict[str, Any] | Unchanged | None]] = []
         reported = now.isoformat()
+        held, scope = self.held, self.scope
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise InvalidDevice(f"devices[{index}] is not an object")
@@ -62,13 +81,24 @@ class SyncSession:
                     )
                 staged.append((device_id.lower(), None))
             else:
+                key = device_id.lower()
+                current = held.get(key)
+                if (
+                    current is not None
+                    and current["scope"] == scope
+                    and not current["removed"]
+                    and len(current) == len(record) + len(_MANAGED_FIELDS)
+                    and all(current.get(name) == value for name, value in record.items())
+                ):
+                    staged.append((key, Unchanged(current, reported)))
+                    continue
                 kept = {**record, "lastReportedDateTime": reported}
                 get = kept.get
                 for name in _SHARED_FIELDS:
                     value = get(name)
                     if value.__class__ is str:
                         kept[name] = intern(value)
-                staged.append((device_id.lower(), kept))
+                staged.append((key, kept))
         for key, record in staged:  # all or nothing: a bad page changes nothing
             if record is None:
                 self.removed.add(key)
@@ -97,10 +127,16 @@ class Inventory:
                     self._mark_removed(record, now)
         devices = self.devices
         added = 0
-        for key, record in session.devices.items():
+        for key, staged in session.devices.items():
             previous = devices.get(key)
             if previous is None or previous["removed"]:
                 added += 1
+            if isinstance(staged, Unchanged):
+                record = staged.record
+                record["lastReportedDateTime"] = staged.reported
+                record.pop("removedDateTime", None)  # as a fresh record would have it
+            else:
+                record = staged
             # the session's own record becomes the inventory's (the session ends here): at a
             # million devices a copy would hold two inventories at once
             record["scope"] = scope

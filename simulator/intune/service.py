@@ -357,7 +357,14 @@ class IntuneService:
     def start_sync(self, record: ConnectorRecord, sync_type: str, now: datetime) -> SyncSession:
         if sync_type not in SYNC_TYPES:
             raise InvalidSyncType("syncType must be fullSync or deltaSync")
-        session = SyncSession(self.new_guid(), record.connector_id, record.scope, sync_type, now)
+        session = SyncSession(
+            self.new_guid(),
+            record.connector_id,
+            record.scope,
+            sync_type,
+            now,
+            held=self.inventory.devices,
+        )
         self.syncs[session.sync_id] = session
         record.last_sync_attempt = now
         return session

@@ -48,6 +48,33 @@ def test_a_full_snapshot_marks_devices_it_no_longer_contains_as_removed(client, 
     assert world.intune.inventory.devices["a1"]["removedDateTime"] == world.clock.now().isoformat()
 
 
+def test_an_unchanged_device_keeps_its_record_and_is_reported_again(client, world):
+    """A re-reported device equal to the held record is applied to that record (no copy);
+    a failed sync leaves it as it was, a changed one gets a record of its own."""
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    held = world.intune.inventory.devices["a1"]
+    first = held["lastReportedDateTime"]
+    advance(world, hours=1)
+    client.sync("fullSync", [[device("A1"), device("B2")]], outcome="failure")
+    assert world.intune.inventory.devices["a1"]["lastReportedDateTime"] == first
+    advance(world, hours=1)
+    client.sync("fullSync", [[device("A1"), device("B2", deviceModel="iPhone8C2")]])
+    inventory = world.intune.inventory
+    assert inventory.devices["a1"] is held
+    assert held["lastReportedDateTime"] == world.clock.now().isoformat() != first
+    assert inventory.devices["b2"]["deviceModel"] == "iPhone8C2"
+    assert inventory.devices["b2"]["lastReportedDateTime"] == world.clock.now().isoformat()
+
+
+def test_a_device_back_after_its_removal_is_present_again(client, world):
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    client.sync("fullSync", [[device("B2")]])
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    assert ids(world) == ["a1", "b2"]
+    assert "removedDateTime" not in world.intune.inventory.devices["a1"]
+    assert len(world.intune.inventory) == 2
+
+
 def test_deltas_add_update_and_remove(client, world):
     client.sync("fullSync", [[device("A1"), device("B2")]])
     client.sync("deltaSync", [[device("C3"), {"exchangeDeviceId": "a1", "removed": True}]])
