@@ -95,11 +95,12 @@ class SyncEngine:
             ResultSize="Unlimited",
             Filter="HasActiveSyncDevicePartnership -eq $true",
         )
-        return {
-            str(mb["Identity"]): str(mb["PrimarySmtpAddress"]).lower()
-            for mb in mailboxes
-            if str(mb.get("PrimarySmtpAddress", "")).lower() in targeted
-        }
+        owners = {}
+        for mb in mailboxes:
+            upn = str(mb.get("PrimarySmtpAddress", "")).lower()
+            if upn in targeted:
+                owners[str(mb["Identity"])] = upn
+        return owners
 
     def _devices(
         self, owners: dict[str, str], filter_text: str | None = None

@@ -277,16 +277,16 @@ class SimHost:
 
     # -- secrets -----------------------------------------------------------------------------
     def _keystream(self, nonce: bytes, length: int) -> bytes:
-        out, counter = b"", 0
-        while len(out) < length:
-            out += hashlib.sha256(self.machine_key + nonce + counter.to_bytes(4, "big")).digest()
-            counter += 1
-        return out[:length]
+        blocks = [
+            hashlib.sha256(self.machine_key + nonce + counter.to_bytes(4, "big")).digest()
+            for counter in range((length + 31) // 32)
+        ]
+        return b"".join(blocks)[:length]
 
     def protect(self, data: bytes) -> bytes:
         """DPAPI-like: machine-bound, authenticated, not clear text (model, not real DPAPI)."""
         nonce = hashlib.sha256(self.machine_key + data).digest()[:12]
-        body = bytes(a ^ b for a, b in zip(data, self._keystream(nonce, len(data)), strict=True))
+        body = _xor(data, self._keystream(nonce, len(data)))
         tag = hmac.new(self.machine_key, nonce + body, hashlib.sha256).digest()[:16]
         return b"DPAPI1" + nonce + tag + body
 
@@ -300,7 +300,7 @@ class SimHost:
             raise ValueError(
                 "Key not valid for use in specified state (protected on another machine)"
             )
-        return bytes(a ^ b for a, b in zip(body, self._keystream(nonce, len(body)), strict=True))
+        return _xor(body, self._keystream(nonce, len(body)))
 
     # -- user rights and Group Policy ----------------------------------------------------------
     def has_logon_as_service(self, account: str) -> bool:
@@ -363,3 +363,12 @@ class SimHost:
             return False, 7000, msg_7000
         svc.state = "Running"
         return True, None, ""
+
+
+def _xor(data: bytes, key: bytes) -> bytes:
+    """`data` XOR `key` (equal lengths) as one big-integer operation, not a loop per byte: the
+    connector reads its protected configuration at every job, thousands of times a month."""
+    if len(data) != len(key):
+        raise ValueError("the key stream must be as long as the data")
+    mixed = int.from_bytes(data, "big") ^ int.from_bytes(key, "big")
+    return mixed.to_bytes(len(data), "big")

@@ -45,6 +45,10 @@ class Record(dict[str, Any]):
         self.type_name = type_name
 
 
+_new_record = dict.__new__
+_fill = dict.update
+
+
 def policy_name(org: Organization, mailbox: Mailbox) -> str | None:
     policy = org.policy_of(mailbox)
     return policy.name if policy else None
@@ -138,19 +142,22 @@ def cas_mailbox_view(
     cached = cache.get(mb)
     if cached is None and len(cache) >= VIEW_CACHE_SIZE:
         return _cas_mailbox_view(org, mb, version, debug_logging)  # not cached, no room left
+    policy = mb.policy
     key = (
         _CAS_FIELDS(mb),
         tuple(mb.allowed_device_ids),
         tuple(mb.blocked_device_ids),
         bool(mb.devices),
-        policy_name(org, mb),
+        policy.name if policy is not None else policy_name(org, mb),
         version,
         debug_logging,
         org.epoch,
     )
     if cached is not None and cached[0] == key:
         kept = cached[1]
-        view = Record("CASMailbox", kept)
+        view = _new_record(Record)  # Record("CASMailbox", kept) without a Python-level __init__
+        _fill(view, kept)
+        view.type_name = "CASMailbox"
         view["ActiveSyncAllowedDeviceIDs"] = list(key[1])
         view["ActiveSyncBlockedDeviceIDs"] = list(key[2])
         view["EmailAddresses"] = list(kept["EmailAddresses"])
