@@ -375,6 +375,50 @@ def _resolve_name(
     raise ParameterNotFound(spec.name, given.lstrip("-"))
 
 
+class _Shape:
+    """What binding needs of one cmdlet for one version and one grant, worked out once: the
+    parameters the caller can name, the parameter sets, and each set's mandatory parameters
+    (a session binds the same few cmdlets thousands of times)."""
+
+    __slots__ = ("spec", "version", "visible", "sets", "_mandatory")
+
+    def __init__(self, spec: CmdletSpec, granted: frozenset[str], version: ExchangeVersion) -> None:
+        every = "*" in granted
+        self.spec = spec  # kept so the key's id() cannot be reused while this entry lives
+        self.version = version
+        self.visible = {
+            key: p
+            for key, p in spec.params.items()
+            if p.available(version) and (every or p.name in granted)
+        }
+        self.sets = spec.parameter_sets()
+        self._mandatory: dict[str, list[str]] = {}
+
+    def mandatory(self, parameter_set: str) -> list[str]:
+        """The set's mandatory parameters available on the version, in declaration order."""
+        names = self._mandatory.get(parameter_set)
+        if names is None:
+            names = self._mandatory[parameter_set] = [
+                p.name
+                for p in self.spec.params.values()
+                if p.available(self.version) and p.mandatory_for(parameter_set)
+            ]
+        return names
+
+
+_SHAPES: dict[tuple[int, ExchangeVersion, frozenset[str]], _Shape] = {}
+
+
+def _shape(spec: CmdletSpec, granted: frozenset[str], version: ExchangeVersion) -> _Shape:
+    key = (id(spec), version, granted)
+    shape = _SHAPES.get(key)
+    if shape is None or shape.spec is not spec:
+        if len(_SHAPES) >= 4096:  # specs, versions and grants are few; never grow without end
+            _SHAPES.clear()
+        shape = _SHAPES[key] = _Shape(spec, granted, version)
+    return shape
+
+
 def bind(
     spec: CmdletSpec,
     named: dict[str, Any] | Iterable[tuple[str, Any]],
@@ -383,12 +427,8 @@ def bind(
     positional: list[Any] | None = None,
 ) -> Bound:
     """Bind arguments as PowerShell does; raise its binding errors."""
-    every = "*" in granted
-    visible = {
-        key: p
-        for key, p in spec.params.items()
-        if p.available(version) and (every or p.name in granted)
-    }
+    shape = _shape(spec, granted, version)
+    visible = shape.visible
     values: dict[str, Any] = {}
     common: dict[str, Any] = {}
     pairs = named.items() if isinstance(named, dict) else named
@@ -405,8 +445,7 @@ def bind(
                 'syntax. For example, "-parameter value1,value2,value3".'
             )
         values[param.name] = convert(param, value)
-    all_sets = spec.parameter_sets()
-    candidates = [s for s in all_sets if all(spec.params[n.lower()].in_set(s) for n in values)]
+    candidates = [s for s in shape.sets if all(spec.params[n.lower()].in_set(s) for n in values)]
     if not candidates:
         raise AmbiguousParameterSet()
     for arg in positional or ():
@@ -425,11 +464,7 @@ def bind(
         values[slot.name] = convert(slot, arg)
         candidates = [s for s in candidates if slot.in_set(s)]
     chosen = _choose_set(spec, candidates, values)
-    missing = [
-        p.name
-        for p in spec.params.values()
-        if p.available(version) and p.mandatory_for(chosen) and p.name not in values
-    ]
+    missing = [name for name in shape.mandatory(chosen) if name not in values]
     if missing:
         raise MissingMandatoryParameter(missing)
     return Bound(chosen, values, common)
