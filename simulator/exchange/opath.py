@@ -14,6 +14,7 @@ Deviations: `-like` supports the `*` wildcard only (as OPATH does), not `?` or `
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -269,12 +270,7 @@ class TimeProperty:
         return self.to_datetime(self.seconds(obj))
 
 
-_ORDER = {
-    "-gt": lambda a, b: a > b,
-    "-lt": lambda a, b: a < b,
-    "-ge": lambda a, b: a >= b,
-    "-le": lambda a, b: a <= b,
-}
+_ORDER = {"-gt": operator.gt, "-lt": operator.lt, "-ge": operator.ge, "-le": operator.le}
 
 
 def _time_predicate(op: str, prop: TimeProperty, literal: str) -> Predicate | None:

@@ -58,8 +58,7 @@ def filtered(items: Iterable[T], text: str | None, getters: dict[str, Getter]) -
     """Objects matching the OPATH `-Filter` (compiled once, evaluated lazily per object)."""
     if not text:
         return iter(items)
-    predicate = compile_filter(text, getters)
-    return (item for item in items if predicate(item))
+    return filter(compile_filter(text, getters), items)
 
 
 def sort_by(
