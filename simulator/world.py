@@ -64,7 +64,9 @@ class World:
         self.hosts: dict[str, SimHost] = {}
         self.http_services: dict[str, Any] = {}
         self._processes: list[Generator[Any, Any, None]] = []
-        with gc_paused():  # everything built here lives as long as the world (population.py)
+        # everything built here lives as long as the world: no collector scans while it is
+        # built, nor right after (population.gc_paused)
+        with gc_paused(freeze=True):
             self._schedule_faults(faults or [])
             self._build_directory()
             self._build_exchange()
