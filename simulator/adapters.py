@@ -22,7 +22,9 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 
+from connector import SERVICE_NAME
 from connector import exchange as port
+from connector.config import ConfigurationRequest, ProxySettings
 from connector.platform import DotNetInstall, HostFacts, ServiceStartResult
 from simulator.exchange import errors as ex
 from simulator.exchange.session import RemoteSession, open_session
@@ -30,6 +32,34 @@ from simulator.host import SimHost
 
 if TYPE_CHECKING:
     from simulator.world import World
+
+CONNECTOR_SERVICE = SERVICE_NAME  # the connector's Windows service, for the steps that name it
+Account = tuple[str, str]  # DOMAIN\\user (or user@tenant) and password
+WizardRequest = ConfigurationRequest  # what the wizard's fields become (steps name it so)
+
+
+def configuration_request(
+    server_type: str,
+    server: str,
+    account: Account,
+    *,
+    notification: Account | None = None,
+    proxy: tuple[str, int, str | None, str | None] | None = None,
+    replace: bool = False,
+    administrator: Account | None = None,
+) -> ConfigurationRequest:
+    """What an administrator types into the connector's configuration wizard, as the
+    connector's own request (the scenario steps speak plain values, never connector types)."""
+    return ConfigurationRequest(
+        server_type=server_type,
+        server=server,
+        service_account=port.Credential(*account),
+        notification_account=port.Credential(*notification) if notification else None,
+        proxy=ProxySettings(*proxy) if proxy else None,
+        replace=replace,
+        administrator=port.Credential(*administrator) if administrator else None,
+    )
+
 
 _ERROR_MAP: list[tuple[type[ex.ExchangeError], type[port.ExchangeError]]] = [
     (ex.CommandNotFound, port.CommandNotFound),

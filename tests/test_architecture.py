@@ -45,11 +45,11 @@ def test_importing_every_connector_module_loads_no_simulator_module():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_world_models_import_the_connector_only_in_adapters_runner_and_connector_steps():
-    """Only the adapters (ports over the world), the runner (drives the service on the clock)
-    and the connector's scenario steps (setup, wizard, service configuration) know both
-    sides; every world model stays connector-free."""
-    allowed = {"simulator/adapters.py", "simulator/runner.py", "simulator/steps/connector.py"}
+def test_only_the_adapters_and_the_runner_import_the_connector():
+    """DESIGN: the adapters (ports over the world) and the runner (drives the product: its
+    service on the clock, and setup, wizard and configuration for the connector's steps) are
+    the only modules that know both sides; world models and steps stay connector-free."""
+    allowed = {"simulator/adapters.py", "simulator/runner.py"}
     offenders = {
         f
         for f, names in imported_modules(ROOT / "simulator").items()

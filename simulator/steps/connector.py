@@ -1,9 +1,10 @@
 """Steps of the connector's life on a host: the package, setup, the wizard, the service.
 
-This module drives the connector product itself (its setup, configuration wizard, stored
-configuration and service), so it is one of the few places of the simulator allowed to
-import `connector` (tests/test_architecture.py; docs/architecture.md explains why). It talks
-to the world only through the runner's per-host adapters (`Runner.connector(host)`).
+The connector product itself (its setup, configuration wizard, stored configuration and
+service) is handled through the runner's per-host `HostConnector` (`run.connector(host)`),
+and the wizard's fields become the connector's request in `adapters.configuration_request`:
+this module never imports `connector` (DESIGN: the runner and the adapters are the only
+modules that know both sides; tests/test_architecture.py checks it).
 
 Steps: `download_package`, `extract_package` (optionally tampering one file: SPEC R2.3),
 `install`, `uninstall` (R3.4), `configure` and `reconfigure` (R4; the proxy snapshot is taken
@@ -15,19 +16,11 @@ certificate left in an insecure folder, R2.4).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from connector import SERVICE_NAME
-from connector.config import ConfigStore, ConfigurationRequest, ProxySettings
-from connector.configure import ConfigurationWizard
-from connector.errors import Finding, PrerequisiteNotMet
-from connector.exchange import Credential
-from connector.install import install as run_setup
-from connector.install import uninstall as run_uninstall
-from connector.log import ConnectorLog
-from connector.service import ConnectorService
+from simulator.adapters import CONNECTOR_SERVICE, WizardRequest, configuration_request
 from simulator.intune.package import PACKAGE_NAME, read_package
 from simulator.specs import Strict
 from simulator.steps.base import CredentialSpec, StepBase, StepError, StepRunner, step
@@ -126,10 +119,6 @@ class Install(StepBase):
     folder: str = SETUP_FOLDER
 
 
-def _record_findings(rt: Any, findings: list[Finding]) -> None:
-    rt.findings = list(findings)
-
-
 @step(Install, FAMILY)
 def install(s: Install, run: StepRunner) -> None:
     world = run.world
@@ -137,12 +126,7 @@ def install(s: Install, run: StepRunner) -> None:
     if not host.is_dir(s.folder):
         _extract(run, host.name, s.folder)
     rt = run.connector(host.name)
-    try:
-        result = run_setup(rt.platform, s.folder, run.profile)
-    except PrerequisiteNotMet as exc:
-        _record_findings(rt, exc.findings)
-        raise
-    _record_findings(rt, result.findings)
+    result = rt.install(s.folder, run.profile)
     world.trace.emit(
         "connector.installed",
         host=host.name,
@@ -165,11 +149,9 @@ def uninstall(s: Uninstall, run: StepRunner) -> None:
     world = run.world
     host = world.host(s.host)
     rt = run.connector(host.name)
-    if rt.platform.service_state(SERVICE_NAME) is None:
+    if not rt.installed:
         raise StepError(f"the connector is not installed on {host.name}")
-    run_uninstall(rt.platform)
-    rt.service = None
-    rt.findings = []
+    rt.uninstall()
     run.notify(rt)
     world.trace.emit("connector.uninstalled", host=host.name)
 
@@ -202,7 +184,7 @@ class WizardFields(StepBase):
     )
     replace: bool = Field(False, description="confirm Replace when a connector already exists")
 
-    def request(self, run: StepRunner) -> ConfigurationRequest:
+    def request(self, run: StepRunner) -> WizardRequest:
         trace = run.world.trace
         for secret in (
             self.account.password,
@@ -211,22 +193,15 @@ class WizardFields(StepBase):
             self.administrator and self.administrator.password,
         ):
             trace.add_secret(secret or None)
-        return ConfigurationRequest(
-            server_type=self.exchange.type,
-            server=self.exchange.server,
-            service_account=Credential(self.account.user, self.account.password),
-            notification_account=Credential(self.notification.user, self.notification.password)
-            if self.notification
-            else None,
-            proxy=ProxySettings(
-                self.proxy.address, self.proxy.port, self.proxy.user, self.proxy.password
-            )
-            if self.proxy
-            else None,
+        proxy, notification, administrator = self.proxy, self.notification, self.administrator
+        return configuration_request(
+            self.exchange.type,
+            self.exchange.server,
+            (self.account.user, self.account.password),
+            notification=(notification.user, notification.password) if notification else None,
+            proxy=(proxy.address, proxy.port, proxy.user, proxy.password) if proxy else None,
             replace=self.replace,
-            administrator=Credential(self.administrator.user, self.administrator.password)
-            if self.administrator
-            else None,
+            administrator=(administrator.user, administrator.password) if administrator else None,
         )
 
 
@@ -247,8 +222,7 @@ class Reconfigure(WizardFields):
 def _connect(s: WizardFields, run: StepRunner, event: str) -> None:
     world = run.world
     rt = run.connector(world.host(s.host).name)
-    wizard = ConfigurationWizard(rt.platform, rt.shell, ConnectorLog(rt.platform))
-    result = wizard.connect(s.request(run))
+    result = rt.connect(s.request(run))
     world.trace.emit(
         event,
         host=rt.platform.host.name,
@@ -258,10 +232,6 @@ def _connect(s: WizardFields, run: StepRunner, event: str) -> None:
         server=s.exchange.server,
         warnings=result.warnings,
     )
-    if rt.service is None:
-        rt.service = ConnectorService(rt.platform, rt.shell)
-    else:
-        rt.service.reload()
     run.notify(rt)
 
 
@@ -273,7 +243,7 @@ def configure(s: Configure, run: StepRunner) -> None:
 @step(Reconfigure, FAMILY)
 def reconfigure(s: Reconfigure, run: StepRunner) -> None:
     rt = run.connector(run.world.host(s.host).name)
-    if ConfigStore(rt.platform).load() is None:
+    if not rt.configured:
         raise StepError(
             f"the connector on {rt.platform.host.name} has no configuration to change; "
             "use configure"
@@ -292,9 +262,7 @@ class CheckPrerequisites(WizardFields):
 def check_prerequisites(s: CheckPrerequisites, run: StepRunner) -> None:
     world = run.world
     rt = run.connector(world.host(s.host).name)
-    wizard = ConfigurationWizard(rt.platform, rt.shell, ConnectorLog(rt.platform))
-    findings = wizard.preflight(s.request(run))
-    _record_findings(rt, findings)
+    findings = rt.preflight(s.request(run))
     world.trace.emit(
         "connector.findings",
         host=rt.platform.host.name,
@@ -328,7 +296,7 @@ class SetServiceConfig(StepBase):
 def set_service_config(s: SetServiceConfig, run: StepRunner) -> None:
     world = run.world
     rt = run.connector(world.host(s.host).name)
-    settings = ConfigStore(rt.platform).set_keys(
+    settings = rt.set_service_keys(
         {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in s.keys.items()}
     )
     world.trace.emit(
@@ -346,7 +314,7 @@ class RestartService(StepBase):
 
     do: Literal["restart_service"]
     host: str | None = None
-    service: str = SERVICE_NAME
+    service: str = CONNECTOR_SERVICE
 
 
 @step(RestartService, FAMILY)
@@ -356,13 +324,8 @@ def restart_service(s: RestartService, run: StepRunner) -> None:
     rt = run.connector(host.name)
     if rt.platform.service_state(s.service) is None:
         raise StepError(f"no service {s.service} is installed on {host.name}")
-    rt.platform.stop_service(s.service)
-    started = rt.platform.start_service(s.service)
-    if s.service.upper() == SERVICE_NAME:
-        if rt.service is not None:
-            rt.service.reload()
-        elif started.started and ConfigStore(rt.platform).load() is not None:
-            rt.service = ConnectorService(rt.platform, rt.shell)
+    started = rt.restart(s.service)
+    if s.service.upper() == CONNECTOR_SERVICE:
         run.notify(rt)
     if not started.started:
         raise StepError(
@@ -377,7 +340,7 @@ class StopService(StepBase):
 
     do: Literal["stop_service"]
     host: str | None = None
-    service: str = SERVICE_NAME
+    service: str = CONNECTOR_SERVICE
 
 
 @step(StopService, FAMILY)
