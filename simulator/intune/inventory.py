@@ -133,6 +133,8 @@ class Inventory:
                 added += 1
             if isinstance(staged, Unchanged):
                 record = staged.record
+                if previous is not record:  # replaced since it was reported: a record of its own
+                    record = dict(record)
                 record["lastReportedDateTime"] = staged.reported
                 record.pop("removedDateTime", None)  # as a fresh record would have it
             else:
