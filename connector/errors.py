@@ -53,6 +53,22 @@ class Finding:
     needed: str
     remedy: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        requirement: str,
+        title: str,
+        met: bool,
+        found: str,
+        needed: str,
+        remedy: str,
+        severity: str = "blocker",
+    ) -> Finding:
+        """A check's result: `ok` when `met`, else `severity` with its remedy."""
+        return cls(
+            requirement, title, "ok" if met else severity, found, needed, "" if met else remedy
+        )
+
     def describe(self) -> str:
         text = f"[{self.requirement}] {self.title}: found {self.found}; needed {self.needed}"
         return f"{text}. {self.remedy}" if self.remedy else text

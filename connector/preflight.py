@@ -200,33 +200,33 @@ def intune_findings(
             )
         ]
     authority = str(ready.get("mdmAuthority"))
+    synchronised = bool(ready.get("directorySynchronization"))
+    online = bool(ready.get("exchangeOnlineConnector"))
     return [
         _ok("R1.8", "Intune reachable", f"{endpoint} answers", INTUNE_NEEDED),
-        Finding(
+        Finding.of(
             "R1.5",
             "Mobile device management authority",
-            "ok" if authority == "intune" else "blocker",
+            authority == "intune",
             f"MDM authority: {authority}",
             "Intune",
-            ""
-            if authority == "intune"
-            else "Set the MDM authority to Intune in the admin console.",
+            "Set the MDM authority to Intune in the admin console.",
         ),
-        Finding(
+        Finding.of(
             "R1.6",
             "Directory synchronization",
-            "ok" if ready.get("directorySynchronization") else "blocker",
-            "configured" if ready.get("directorySynchronization") else "not configured",
+            synchronised,
+            "configured" if synchronised else "not configured",
             "directory synchronization from Active Directory to Azure AD",
-            "" if ready.get("directorySynchronization") else "Configure directory synchronization.",
+            "Configure directory synchronization.",
         ),
-        Finding(
+        Finding.of(
             "R3.2",
             "Exchange Online connector",
-            "blocker" if ready.get("exchangeOnlineConnector") else "ok",
-            "configured in the tenant" if ready.get("exchangeOnlineConnector") else "none",
+            not online,
+            "configured in the tenant" if online else "none",
             "no Exchange Online connector (they cannot coexist)",
-            "Remove the Exchange Online connector." if ready.get("exchangeOnlineConnector") else "",
+            "Remove the Exchange Online connector.",
         ),
     ]
 

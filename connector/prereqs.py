@@ -60,12 +60,14 @@ def check_os(facts: HostFacts, profile: str) -> Finding:
         and not facts.server_core
         and not (facts.os_name == "Windows Server 2008" and facts.service_pack < 2)
     )
-    remedy = (
-        ""
-        if ok
-        else "Install the connector on a supported 64-bit Windows Server with the full GUI."
+    return Finding.of(
+        "R1.1",
+        "Operating system",
+        ok,
+        found,
+        needed,
+        "Install the connector on a supported 64-bit Windows Server with the full GUI.",
     )
-    return Finding("R1.1", "Operating system", "ok" if ok else "blocker", found, needed, remedy)
 
 
 def check_hardware(facts: HostFacts) -> list[Finding]:
@@ -75,15 +77,15 @@ def check_hardware(facts: HostFacts) -> list[Finding]:
         ("Memory", facts.ram_gb, 2.0, "GB RAM"),
         ("Free disk space", facts.free_disk_gb, 10.0, "GB free"),
     ):
-        ok = value >= minimum
         out.append(
-            Finding(
+            Finding.of(
                 "R1.3",
                 title,
-                "ok" if ok else "warning",
+                value >= minimum,
                 f"{value:g} {unit}",
                 f"{minimum:g} {unit}",
-                "" if ok else "The connector may be slow or fail under load on this hardware.",
+                "The connector may be slow or fail under load on this hardware.",
+                severity="warning",
             )
         )
     return out
@@ -98,37 +100,31 @@ def check_dotnet(facts: HostFacts, profile: str) -> Finding:
     )
     ok = best is not None and best >= minimum
     needed = f"the full .NET Framework {'.'.join(map(str, minimum))} (the Client Profile alone is not enough)"
-    return Finding(
-        "R1.4",
-        ".NET Framework",
-        "ok" if ok else "blocker",
-        found,
-        needed,
-        "" if ok else "Install the full .NET Framework.",
+    return Finding.of(
+        "R1.4", ".NET Framework", ok, found, needed, "Install the full .NET Framework."
     )
 
 
 def check_powershell(facts: HostFacts) -> Finding:
-    ok = _version_tuple(facts.powershell_version or "0") >= (2, 0)
-    return Finding(
+    return Finding.of(
         "R1.4",
         "Windows PowerShell",
-        "ok" if ok else "blocker",
+        _version_tuple(facts.powershell_version or "0") >= (2, 0),
         f"PowerShell {facts.powershell_version or 'not installed'}",
         "Windows PowerShell 2.0 or later",
-        "" if ok else "Install Windows Management Framework.",
+        "Install Windows Management Framework.",
     )
 
 
 def check_domain(facts: HostFacts) -> Finding:
     ok = bool(facts.domain)
-    return Finding(
+    return Finding.of(
         "R1.7",
         "Domain membership",
-        "ok" if ok else "blocker",
+        ok,
         f"member of {facts.domain}" if ok else "a workgroup computer",
         "a computer in a domain that trusts the Exchange domain",
-        "" if ok else "Join the computer to the domain.",
+        "Join the computer to the domain.",
     )
 
 
@@ -153,15 +149,13 @@ def check_exchange_version(
     found = f"{server_name}: {admin_display_version or 'unknown version'}"
     version = parse_admin_display_version(admin_display_version)
     ok = version is not None and version[:2] >= MIN_EXCHANGE[profile]
-    return Finding(
+    return Finding.of(
         "R1.2",
         "Exchange version",
-        "ok" if ok else "blocker",
+        ok,
         found,
         MIN_EXCHANGE_TEXT[profile],
-        ""
-        if ok
-        else "Point the connector at a Client Access server running a supported Exchange version.",
+        "Point the connector at a Client Access server running a supported Exchange version.",
     )
 
 
