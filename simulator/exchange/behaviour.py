@@ -189,7 +189,7 @@ class Fleet:
             device.wipe_sent = when
             device.wipe_ack = when
             device.state = "wiped"
-            device.when_changed = when
+            self.org.device_changed(device, when)
             self.stats["wipes"] += 1
             self.emit(
                 "exchange.device.wiped",

@@ -140,6 +140,10 @@ class Mailbox:
     mapi_enabled: bool = True
     ews_enabled: bool = True
     devices: list[Device] = field(default_factory=list)
+    # An index for "devices changed since" filters (every quick sync's): never below the
+    # WhenChanged of any of its devices (`Organization.add_device`, `.device_changed`), so a
+    # mailbox below a filter's date holds no device that could match it.
+    devices_changed: float = float("-inf")
 
     @property
     def identity(self) -> str:
@@ -469,7 +473,10 @@ class Organization:
     def add_device(self, device: Device) -> None:
         """Create the partnership (a new device, or a removed one syncing again)."""
         device.partnered = True
-        device.mailbox.devices.append(device)
+        mailbox = device.mailbox
+        mailbox.devices.append(device)
+        if device.when_changed > mailbox.devices_changed:
+            mailbox.devices_changed = device.when_changed
         self._device_guids[device.guid] = device
         key = device.device_id.lower()
         ids = self._device_ids
@@ -481,6 +488,14 @@ class Organization:
         else:
             ids[key] = [bucket, device]
         self.touch_device_class(device, device.first_sync)
+
+    def device_changed(self, device: Device, when: float) -> None:
+        """The partnership object changed at `when` (its WhenChanged): the only way to set it
+        once the device is in the organisation, so that its mailbox's index follows."""
+        device.when_changed = when
+        mailbox = device.mailbox
+        if when > mailbox.devices_changed:
+            mailbox.devices_changed = when
 
     def remove_device(self, device: Device) -> None:
         """Delete the partnership; the handset itself lives on (see `Device`)."""

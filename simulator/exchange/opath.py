@@ -308,3 +308,31 @@ def _flag_predicate(eq: bool, getter: Getter, literal: bool, memo: dict[type, An
 def compile_filter(text: str, getters: dict[str, Getter]) -> Predicate:
     """Compile `text` into a predicate over objects whose filterable properties are `getters`."""
     return _Parser(text, getters).parse()
+
+
+def time_floor(text: str, prop: TimeProperty, name: str) -> float | None:
+    """Seconds that the time property `name` (`prop`) of every object matching the filter
+    `text` exceeds, or None when the filter sets no such floor.
+
+    Lets a cmdlet skip, through an index, the objects that cannot match a filter such as
+    the quick sync's `WhenChanged -gt '…'` before evaluating it on the rest. Only a filter
+    without `-or` and `-not` has its `-gt`/`-ge` terms as necessary conditions; the floor
+    allows for the millisecond within which the predicate compares datetimes instead. Call
+    it on a filter that compiled: a filter that does not parse has no floor."""
+    try:
+        toks = _tokens(text)
+    except FilterError:
+        return None
+    if any(kind == "op" and value in ("-or", "-not") for kind, value, _ in toks):
+        return None
+    floor = None
+    name = name.lower()
+    for i in range(len(toks) - 2):
+        (kind, value, _), (op_kind, op, _), (lit_kind, literal, _) = toks[i : i + 3]
+        if kind != "word" or value.lower() != name or op_kind != "op" or op not in ("-gt", "-ge"):
+            continue
+        when = parse_date(literal) if lit_kind in ("str", "word") else None
+        if when is not None:
+            bound = (when - prop.epoch).total_seconds() - 0.001
+            floor = bound if floor is None else max(floor, bound)
+    return floor

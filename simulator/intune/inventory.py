@@ -113,6 +113,7 @@ class Inventory:
     def __init__(self) -> None:
         self.devices: dict[str, dict[str, Any]] = {}  # lower id -> record (with scope, removed)
         self._present = 0  # how many records are not removed (asked after every connector job)
+        self._by_scope: dict[str, int] = {}  # the same, per scope (asked after every sync)
 
     def apply(self, session: SyncSession, now: datetime) -> None:
         """Apply a successfully completed sync."""
@@ -126,11 +127,15 @@ class Inventory:
                 ):
                     self._mark_removed(record, now)
         devices = self.devices
+        by_scope = self._by_scope
         added = 0
         for key, staged in session.devices.items():
             previous = devices.get(key)
             if previous is None or previous["removed"]:
                 added += 1
+            else:  # held already: it may move from another scope
+                by_scope[previous["scope"]] -= 1
+            by_scope[scope] = by_scope.get(scope, 0) + 1
             if isinstance(staged, Unchanged):
                 record = staged.record
                 if previous is not record:  # replaced since it was reported: a record of its own
@@ -154,6 +159,7 @@ class Inventory:
         record["removed"] = True
         record["removedDateTime"] = now.isoformat()
         self._present -= 1
+        self._by_scope[record["scope"]] -= 1
 
     def __len__(self) -> int:
         """How many devices Intune holds (not removed)."""
@@ -168,8 +174,9 @@ class Inventory:
         }
 
     def count(self, scope: str) -> int:
-        """How many devices of `scope` Intune holds (`len(present(scope))`, without the dict)."""
-        return sum(1 for r in self.devices.values() if not r["removed"] and r["scope"] == scope)
+        """How many devices of `scope` Intune holds (`len(present(scope))`, kept as records
+        come and go: it is asked at the end of every sync)."""
+        return self._by_scope.get(scope, 0)
 
     def removed(self) -> list[str]:
         return sorted(k for k, r in self.devices.items() if r["removed"])

@@ -175,6 +175,10 @@ class IntuneRules(RuleBasedStateMachine):
     def inventory_is_the_last_snapshot_plus_deltas(self) -> None:
         present = self.service.inventory.present()
         assert {k: r["scope"].removeprefix("org:") for k, r in present.items()} == self.inventory
+        inventory = self.service.inventory
+        for scope in {r["scope"] for r in inventory.devices.values()} | {"org:Contoso"}:
+            assert inventory.count(scope) == len(inventory.present(scope)), scope
+        assert len(inventory) == len(present)
 
 
 class Profile2018Rules(IntuneRules):

@@ -26,6 +26,7 @@ from simulator.exchange.identity import (
     visible_mailboxes,
 )
 from simulator.exchange.model import Device, Mailbox
+from simulator.exchange.opath import time_floor
 from simulator.exchange.registry import Param, cmdlet
 from simulator.exchange.views import (
     Record,
@@ -154,11 +155,14 @@ def _get(
             mailboxes = (
                 m for m in mailboxes if f"{m.domain}/{m.ou}".lower() == root or m.domain == root
             )
+    getters = device_filter_getters(ctx.org, ctx.now)
+    floor = time_floor(Filter, getters["WhenChanged"], "WhenChanged") if Filter else None
+    if floor is not None:  # a mailbox's index is its devices' latest WhenChanged, or more
+        mailboxes = [m for m in mailboxes if m.devices_changed > floor]
     devices: Iterable[Device] = devices_of(mailboxes, visible)
     wanted = {t for name, types in _CLIENT_SWITCHES.items() if switches.get(name) for t in types}
     if wanted:
         devices = (d for d in devices if d.client_type in wanted)
-    getters = device_filter_getters(ctx.org, ctx.now)
     selected = sort_by(filtered(devices, Filter, getters), SortBy, getters)
     return [device_view(ctx.org, d, ctx.version, ctx.now) for d in limit(ctx, selected, ResultSize)]
 
@@ -279,7 +283,7 @@ def _clear(
         device.wipe_requested = None
         device.wipe_requestor = None
         device.wipe_account_only = False
-        device.when_changed = ctx.now
+        ctx.org.device_changed(device, ctx.now)
         ctx.changed(device.identity)
         return None
     scope = "the email account on" if AccountOnly else "all data on"
@@ -294,7 +298,7 @@ def _clear(
     device.wipe_requestor = ctx.session.user.upn
     device.wipe_account_only = AccountOnly
     device.wipe_notify = tuple(NotificationEmailAddresses or ())
-    device.when_changed = ctx.now
+    ctx.org.device_changed(device, ctx.now)
     ctx.changed(device.identity)
     return None
 
