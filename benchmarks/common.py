@@ -91,6 +91,27 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     return result, clock() - start  # wall-clock-ok
 
 
+def best_of(
+    repeats: int,
+    fn: Callable[[], T],
+    keep: Callable[[T], Any] = lambda _: None,
+    release: Callable[[], None] = lambda: None,
+) -> tuple[Any, float]:
+    """(`keep` of the last result, least wall seconds of `repeats` runs of `fn`).
+
+    The least, as `timeit` advises: on a shared machine a slower run measures what else the
+    machine was doing, never a faster code path. Each result is let go (and `release` run,
+    untimed) before the next run starts, so the peak memory stays that of one run."""
+    best, kept = float("inf"), None
+    for _ in range(repeats):
+        result, seconds = timed(fn)
+        best = min(best, seconds)
+        kept = keep(result)
+        del result
+        release()
+    return kept, best
+
+
 def peak_rss_mib() -> float:
     """The process's peak resident set size so far, MiB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
