@@ -56,12 +56,14 @@ class ConnectorService:
         self.run_errors: dict[str, str] = {}  # job -> "message (error code)" for the last wakeup
         self.notification_error: str | None = None
         self.pool: RunspacePool | None = None
+        self._client: IntuneClient | None = None  # kept from job to job, as an HTTP client is
         self.reload()
 
     # -- configuration --------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the stored configuration again (after the wizard ran, or at service start)."""
         self.config = self.store.load()
+        self._client = None  # its proxy, token and connection id came from the old configuration
         self.state = ConnectorState.load(self.platform)
         self.due = {}
         if self.config is None:
@@ -205,14 +207,19 @@ class ConnectorService:
     # -- the jobs -------------------------------------------------------------------------------------
     def _intune(self) -> IntuneClient:
         assert self.config is not None and self.config.registration is not None
-        cert = stored_certificate(self.platform)
-        return IntuneClient(
-            self.platform,
-            cert.service_endpoint,
-            self.config.proxy,
-            token=self.config.registration.token,
-            connector_id=self.config.registration.connector_id,
-        )
+        cert = stored_certificate(
+            self.platform
+        )  # each job: a connector uninstalled meanwhile fails
+        client = self._client
+        if client is None or client.endpoint != cert.service_endpoint.rstrip("/"):
+            client = self._client = IntuneClient(
+                self.platform,
+                cert.service_endpoint,
+                self.config.proxy,
+                token=self.config.registration.token,
+                connector_id=self.config.registration.connector_id,
+            )
+        return client
 
     def _notifier(self) -> Notifier | None:
         assert self.config is not None
