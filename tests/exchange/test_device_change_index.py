@@ -6,7 +6,7 @@ partnerships recreated, new devices)."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -93,8 +93,9 @@ def test_a_changed_since_filter_finds_what_a_full_scan_finds(seed, monkeypatch) 
 
 
 def test_the_floor_is_a_necessary_condition_only() -> None:
-    prop = opath.TimeProperty(lambda d: d, world_epoch := make_world().org.epoch, lambda s: s)
-    at = (world_epoch + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    epoch = datetime(2016, 5, 2, 8, 0, tzinfo=UTC)
+    prop = opath.TimeProperty(lambda d: d, epoch, lambda s: s)
+    at = (epoch + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
     floor = opath.time_floor(f"WhenChanged -gt '{at}'", prop, "WhenChanged")
     assert floor == pytest.approx(7200 - 0.001)
     both = f"WhenChanged -ge '{at}' -and (WhenChanged -gt '2016-05-02T08:00:00')"
