@@ -207,9 +207,8 @@ class ConnectorService:
     # -- the jobs -------------------------------------------------------------------------------------
     def _intune(self) -> IntuneClient:
         assert self.config is not None and self.config.registration is not None
-        cert = stored_certificate(
-            self.platform
-        )  # each job: a connector uninstalled meanwhile fails
+        # read at each job: a connector uninstalled meanwhile fails here, as it did
+        cert = stored_certificate(self.platform)
         client = self._client
         if client is None or client.endpoint != cert.service_endpoint.rstrip("/"):
             client = self._client = IntuneClient(

@@ -333,6 +333,12 @@ _CHARACTERISTIC_FIELD = {
 }
 
 
+def _changed_since_index(mailbox: Mailbox, when: float) -> None:
+    """Keep `Mailbox.devices_changed` at or above the WhenChanged of each of its devices."""
+    if when > mailbox.devices_changed:
+        mailbox.devices_changed = when
+
+
 class Organization:
     """One Exchange organisation: its configuration objects, recipients and partnerships."""
 
@@ -473,10 +479,8 @@ class Organization:
     def add_device(self, device: Device) -> None:
         """Create the partnership (a new device, or a removed one syncing again)."""
         device.partnered = True
-        mailbox = device.mailbox
-        mailbox.devices.append(device)
-        if device.when_changed > mailbox.devices_changed:
-            mailbox.devices_changed = device.when_changed
+        device.mailbox.devices.append(device)
+        _changed_since_index(device.mailbox, device.when_changed)
         self._device_guids[device.guid] = device
         key = device.device_id.lower()
         ids = self._device_ids
@@ -493,9 +497,7 @@ class Organization:
         """The partnership object changed at `when` (its WhenChanged): the only way to set it
         once the device is in the organisation, so that its mailbox's index follows."""
         device.when_changed = when
-        mailbox = device.mailbox
-        if when > mailbox.devices_changed:
-            mailbox.devices_changed = when
+        _changed_since_index(device.mailbox, when)
 
     def remove_device(self, device: Device) -> None:
         """Delete the partnership; the handset itself lives on (see `Device`)."""
