@@ -3,7 +3,6 @@ block, remote wipe and removal, and policy re-application (SPEC R4.4, R5.2, R7).
 
 from __future__ import annotations
 
-from connector.config import ConfigStore
 from tests.connector.conftest import (
     NOTIFY_PASSWORD,
     NOTIFY_USER,
@@ -103,12 +102,9 @@ def test_missing_autodiscover_is_logged_and_visible_and_the_sync_goes_on():
 
 def test_exchange_web_service_url_bypasses_autodiscover():
     twin, driver = installed(ca_world(network={"autodiscover": False}))
-    platform = twin.runner.connectors["CONN01"].platform
-    twin.call(
-        lambda: ConfigStore(platform).set_keys(
-            {"ExchangeWebServiceURL": "https://ex01.contoso.local/EWS/Exchange.asmx"}
-        )
-    )
+    connector = twin.runner.connectors["CONN01"]
+    keys = {"ExchangeWebServiceURL": "https://ex01.contoso.local/EWS/Exchange.asmx"}
+    twin.call(lambda: connector.set_service_keys(keys))
     configure_with_notifications(driver)
     driver.advance("30m")
     assert twin.observe("exchange.notifications")

@@ -200,14 +200,11 @@ def test_exchange_traffic_bypasses_the_proxy_and_intune_traffic_uses_it():
 def test_reconfiguring_keeps_the_hand_edited_service_keys():
     twin, driver = installed()
     driver.configure()
-    platform = twin.runner.connectors["CONN01"].platform
-    twin.call(
-        lambda: ConfigStore(platform).set_keys(
-            {"QuickSyncIntervalMinutes": "30", "IsCasFailoverEnabled": "false"}
-        )
-    )
+    connector = twin.runner.connectors["CONN01"]
+    keys = {"QuickSyncIntervalMinutes": "30", "IsCasFailoverEnabled": "false"}
+    twin.call(lambda: connector.set_service_keys(keys))
     driver.configure()
-    settings = ConfigStore(platform).load().settings
+    settings = ConfigStore(connector.platform).load().settings
     assert settings.quick_sync_interval_minutes == 30 and settings.is_cas_failover_enabled is False
 
 

@@ -45,31 +45,18 @@ def test_operating_system(os_name, sp, arch, core, profile, expected):
     assert severity(check_host(facts, profile), "R1.1") == expected
 
 
-def test_dotnet_full_is_needed_and_2018_needs_4_5():
-    assert (
-        severity(
-            check_host(host(dotnet=(DotNetInstall("4.0", "Client"),)), "2016"),
-            "R1.4",
-            ".NET Framework",
-        )
-        == "blocker"
-    )
-    assert (
-        severity(
-            check_host(host(dotnet=(DotNetInstall("4.0", "Full"),)), "2016"),
-            "R1.4",
-            ".NET Framework",
-        )
-        == "ok"
-    )
-    assert (
-        severity(
-            check_host(host(dotnet=(DotNetInstall("4.0", "Full"),)), "2018"),
-            "R1.4",
-            ".NET Framework",
-        )
-        == "blocker"
-    )
+@pytest.mark.parametrize(
+    ("version", "profile", "expected"),
+    [
+        ("4.0 Client", "2016", "blocker"),  # the Client Profile is not enough
+        ("4.0 Full", "2016", "ok"),
+        ("4.0 Full", "2018", "blocker"),  # the 2018 connector needs 4.5
+    ],
+)
+def test_dotnet_full_is_needed_and_2018_needs_4_5(version, profile, expected):
+    install = DotNetInstall(*version.split())
+    findings = check_host(host(dotnet=(install,)), profile)
+    assert severity(findings, "R1.4", ".NET Framework") == expected
 
 
 def test_hardware_below_the_recommendation_only_warns():

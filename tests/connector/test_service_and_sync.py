@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from connector.config import ConfigStore
 from tests.connector.conftest import build, events, installed, log_records, world
 
 
@@ -30,12 +29,9 @@ def test_default_schedule_full_daily_quick_every_two_hours_poll_and_heartbeat(co
 def test_intervals_are_configurable():
     twin, driver = installed()
     driver.configure()
-    platform = twin.runner.connectors["CONN01"].platform
-    twin.call(
-        lambda: ConfigStore(platform).set_keys(
-            {"QuickSyncIntervalMinutes": "30", "FullSyncIntervalMinutes": "360"}
-        )
-    )
+    connector = twin.runner.connectors["CONN01"]
+    keys = {"QuickSyncIntervalMinutes": "30", "FullSyncIntervalMinutes": "360"}
+    twin.call(lambda: connector.set_service_keys(keys))
     twin.call(driver.service.reload)
     driver.advance("12h")
     ran = jobs(twin)
@@ -131,8 +127,8 @@ def test_no_failover_when_the_key_is_off():
     spec = world(exchange={"servers": [{"name": "EX01"}, {"name": "EX02"}]})
     twin, driver = installed(spec)
     driver.configure(server="ex01.contoso.local")
-    platform = twin.runner.connectors["CONN01"].platform
-    twin.call(lambda: ConfigStore(platform).set_keys({"IsCasFailoverEnabled": "false"}))
+    connector = twin.runner.connectors["CONN01"]
+    twin.call(lambda: connector.set_service_keys({"IsCasFailoverEnabled": "false"}))
     twin.call(driver.service.reload)
     driver.advance("10m")
     start = twin.world.clock.seconds
@@ -170,12 +166,9 @@ def test_parallel_runspaces_shorten_a_large_full_sync_within_the_budget():
         )
         driver.download()
         driver.install()
-        platform = twin.runner.connector("CONN01").platform
-        twin.call(
-            lambda platform=platform, parallel=parallel: ConfigStore(platform).set_keys(
-                {"EnableParallelCommandSupport": str(parallel).lower()}
-            )
-        )
+        connector = twin.runner.connector("CONN01")
+        keys = {"EnableParallelCommandSupport": str(parallel).lower()}
+        twin.call(lambda connector=connector, keys=keys: connector.set_service_keys(keys))
         driver.configure()
         driver.advance("5h")
         done = [
