@@ -33,6 +33,19 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class BadInput:
+    """One entry of the bad-input catalogue (docs/bad-input.md, generated from these).
+
+    ``kind`` says in words what is wrong ("duplicated key"); ``value`` is the input;
+    ``expect`` is a substring the clean error's message must contain (tests check it).
+    """
+
+    kind: str
+    value: Any
+    expect: str
+
+
+@dataclass(frozen=True)
 class FuzzTarget:
     """One front door: inputs to try and how to judge what it did with each."""
 
@@ -44,6 +57,8 @@ class FuzzTarget:
     #: How to write an input into the corpus (text), and read it back.
     dump: Callable[[Any], str] = repr
     load: Callable[[str], Any] = lambda s: s
+    #: Named bad inputs with the message each must get (a clean error's ``detail``).
+    catalogue: tuple[BadInput, ...] = ()
 
 
 @dataclass
@@ -108,7 +123,8 @@ def run_target(target: FuzzTarget, examples: int, seed: int = 0) -> Tally:
     so a run is repeatable); ``judge`` never raises, so hypothesis never shrinks here — the
     corpus keeps failing inputs instead.
     """
-    from hypothesis import HealthCheck, given, seed as hseed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
 
     tally = Tally(target.name)
 
