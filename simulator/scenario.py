@@ -232,7 +232,12 @@ class ThrottlingSpec(BudgetSpec):
 
 class ExchangeSpec(Strict):
     version: str = "2013 CU12"
-    organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
+    organization: str | None = Field(
+        None,
+        description="the Exchange organisation's name (chosen at setup; 'First Organization' when "
+        "unset): Get-OrganizationConfig, every legacyExchangeDN (/o=<name>/...), the "
+        "configuration DNs, and what the connector reports to Intune as its organisation",
+    )
     servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
     cas_arrays: list[str] = Field(default_factory=list)
     hosted_address: str | None = Field(

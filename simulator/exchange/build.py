@@ -22,6 +22,7 @@ from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
 from simulator.exchange.model import (
+    DEFAULT_ORGANIZATION,
     DeviceAccessRule,
     ExchangeServer,
     Mailbox,
@@ -88,7 +89,7 @@ def build_exchange(
 ) -> ExchangeWorld:
     ex = spec.exchange
     now = clock.seconds
-    org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
+    org = Organization(ex.organization or DEFAULT_ORGANIZATION, domain, clock.start)
     org.rng = rng("exchange.objects")
     installed = now - INSTALLED_DAYS_AGO * 86400.0
     ids = rng("exchange")

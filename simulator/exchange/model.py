@@ -31,7 +31,8 @@ from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
-ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+DEFAULT_ORGANIZATION = "First Organization"  # what Exchange setup names an organisation
+ADMIN_GROUP_NAME = "Exchange Administrative Group (FYDIBOHF23SPDLT)"
 ROLE_ORDER = ("Mailbox", "ClientAccess", "UnifiedMessaging", "HubTransport", "Edge")
 
 
@@ -63,6 +64,13 @@ def dc_path(domain: str) -> str:
     return ",".join(f"DC={p}" for p in domain.split("."))
 
 
+@lru_cache(maxsize=64)
+def admin_group(organization: str) -> str:
+    """The legacyExchangeDN prefix of everything in an organisation's (2007+) administrative
+    group: `/o=<organisation>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)`."""
+    return f"/o={organization}/ou={ADMIN_GROUP_NAME}"
+
+
 @dataclass(slots=True, eq=False)
 class ExchangeServer:
     name: str
@@ -73,6 +81,7 @@ class ExchangeServer:
     guid: int
     site: str = "Default-First-Site-Name"
     edition: str = "Standard"
+    organization: str = DEFAULT_ORGANIZATION  # set by `Organization.add_server`
 
     @property
     def is_client_access(self) -> bool:
@@ -99,14 +108,14 @@ class ExchangeServer:
     @property
     def distinguished_name(self) -> str:
         return (
-            f"CN={self.name},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),"
-            "CN=Administrative Groups,CN=First Organization,CN=Microsoft Exchange,CN=Services,"
+            f"CN={self.name},CN=Servers,CN={ADMIN_GROUP_NAME},CN=Administrative Groups,"
+            f"CN={self.organization},CN=Microsoft Exchange,CN=Services,"
             f"CN=Configuration,{dc_path(self.domain)}"
         )
 
     @property
     def legacy_dn(self) -> str:
-        return f"{ADMIN_GROUP}/cn=Configuration/cn=Servers/cn={self.name}"
+        return f"{admin_group(self.organization)}/cn=Configuration/cn=Servers/cn={self.name}"
 
 
 @dataclass(slots=True, eq=False)
@@ -125,6 +134,7 @@ class Mailbox:
     when_created: float
     when_changed: float
     ou: str = "Users"
+    organization: str = DEFAULT_ORGANIZATION  # set by `Organization.add_mailbox`
     recipient_type_details: str = "UserMailbox"
     proxy_addresses: tuple[str, ...] = ()  # secondary SMTP addresses
     activesync_enabled: bool = True
@@ -161,7 +171,7 @@ class Mailbox:
 
     @property
     def legacy_dn(self) -> str:
-        return f"{ADMIN_GROUP}/cn=Recipients/cn={self.alias}"
+        return f"{admin_group(self.organization)}/cn=Recipients/cn={self.alias}"
 
     @property
     def netbios(self) -> str:
@@ -380,6 +390,23 @@ class Organization:
 
     # -- configuration names --------------------------------------------------------------------
     @property
+    def admin_group(self) -> str:
+        """`/o=<name>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)`: the legacyExchangeDN
+        prefix of the organisation's servers and recipients."""
+        return admin_group(self.name)
+
+    @property
+    def legacy_dn(self) -> str:
+        return f"/o={self.name}"
+
+    @property
+    def guid(self) -> int:
+        """The organisation container's objectGUID: derived from its ActiveSync settings' GUID
+        (drawn when the organisation is built) rather than drawn itself, so that adding it left
+        every other object's GUID as it was."""
+        return self.settings.guid ^ (1 << 125)
+
+    @property
     def config_dn(self) -> str:
         return f"CN={self.name},CN=Microsoft Exchange,CN=Services,CN=Configuration,{dc_path(self.domain)}"
 
@@ -398,6 +425,7 @@ class Organization:
 
     # -- servers -----------------------------------------------------------------------------
     def add_server(self, server: ExchangeServer) -> None:
+        server.organization = self.name
         self.servers.append(server)
 
     def server(self, name: str) -> ExchangeServer | None:
@@ -408,6 +436,7 @@ class Organization:
 
     # -- mailboxes ------------------------------------------------------------------------------
     def add_mailbox(self, mailbox: Mailbox) -> None:
+        mailbox.organization = self.name  # its legacyExchangeDN names the organisation
         self.mailboxes.append(mailbox)
         self._mailbox_guids[mailbox.guid] = mailbox
         self._mailbox_guids[mailbox.exchange_guid] = mailbox

@@ -52,7 +52,7 @@ _SET_CAS_OCA = _COMMON | {"ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDevice
 _SET_CAS_EVD = _COMMON | {"ResetAutoBlockedDevices"}
 _SET_CAS_USER_OPTIONS = _COMMON | {"ActiveSyncDebugLogging"}
 
-_READ_CONFIG = {"Get-ExchangeServer": ALL}
+_READ_CONFIG = {"Get-ExchangeServer": ALL, "Get-OrganizationConfig": ALL}
 _READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
 
 

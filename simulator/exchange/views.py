@@ -29,6 +29,7 @@ from simulator.exchange.model import (
     Mailbox,
     MailboxPolicy,
     Organization,
+    admin_group,
     format_guid,
 )
 from simulator.exchange.opath import TimeProperty
@@ -199,8 +200,7 @@ def _cas_mailbox_view(
         "SamAccountName": mb.sam,
         "LegacyExchangeDN": mb.legacy_dn,
         "ServerName": mb.server.lower(),
-        "ServerLegacyDN": f"/o=First Organization/ou=Exchange Administrative Group "
-        f"(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn={mb.server}",
+        "ServerLegacyDN": f"{admin_group(mb.organization)}/cn=Configuration/cn=Servers/cn={mb.server}",
         "ExternalDirectoryObjectId": "",
         "Identity": mb.identity,
         "Guid": mb.guid_text,
@@ -363,6 +363,27 @@ def device_statistics_view(
 
 
 # -- configuration objects ------------------------------------------------------------------------
+def organization_config_view(org: Organization, version: ExchangeVersion) -> Record:
+    """The organisation object (Get-OrganizationConfig): its name, the Identity, DN and
+    legacyExchangeDN that carry it, and when setup created it."""
+    created = org.dt(org.settings.when_created)
+    view: dict[str, Any] = {
+        "Name": org.name,
+        "LegacyExchangeDN": org.legacy_dn,
+        "ExchangeVersion": version.exchange_version,
+        "DistinguishedName": org.config_dn,
+        "Identity": org.name,
+        "Guid": _guid(org.guid),
+        "WhenChanged": created,
+        "WhenCreated": created,
+        "WhenChangedUTC": created,
+        "WhenCreatedUTC": created,
+        "OriginatingServer": org.domain_controller,
+        "IsValid": True,
+    }
+    return Record("OrganizationConfig", view)
+
+
 def org_settings_view(org: Organization, version: ExchangeVersion) -> Record:
     s = org.settings
     view: dict[str, Any] = {

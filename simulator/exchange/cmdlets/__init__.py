@@ -12,6 +12,7 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     device_classes,
     devices,
     organization,
+    orgconfig,
     policies,
     recipients,
     rules,
