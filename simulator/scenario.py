@@ -306,13 +306,70 @@ class PopulationModel(Strict):
         return {"enabled": v} if isinstance(v, bool) else v
 
 
+class OrganizationSpec(ExchangeSpec):
+    """Another Exchange organisation, in its own Active Directory forest (`world.exchange` is
+    the organisation of the directory's own forest): its name, servers, settings, policies,
+    rules, RBAC and throttling as in `world.exchange`, and its own seeded population. The
+    directory's accounts of its forest get their mailboxes and direct role assignments here."""
+
+    organization: str = Field(
+        description="the organisation's name (Get-OrganizationConfig, /o=<name>/... DNs); "
+        "unique among the world's organisations"
+    )
+    forest: str = Field(
+        description="root domain of the forest it is installed in: a world.directory.extra_domains "
+        "forest other than the directory's own"
+    )
+    population: PopulationModel = Field(default_factory=PopulationModel)
+
+
 class WorldSpec(Strict):
     tenant: TenantSpec = Field(default_factory=TenantSpec)
     directory: DirectorySpec = Field(default_factory=DirectorySpec)
     exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
     population: PopulationModel = Field(default_factory=PopulationModel)
+    organizations: list[OrganizationSpec] = Field(
+        default_factory=list,
+        description="more Exchange organisations, one per further AD forest; world.exchange and "
+        "world.population stay the first one's (the directory's own forest); a host joins a "
+        "forest through its domain, and its connector reaches the organisation whose server it "
+        "names",
+    )
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     hosts: list[HostSpec] = Field(default_factory=lambda: [HostSpec(name="CONN01")])
+
+    @model_validator(mode="after")
+    def _one_organisation_per_forest(self) -> WorldSpec:
+        """Each further organisation sits in a forest of the directory that has no other one,
+        under a name no other one has (the connector tells Intune its organisation by name)."""
+        if not self.organizations:
+            return self
+        d = self.directory
+        forests = {d.domain.lower()} | {(e.forest or e.name).lower() for e in d.extra_domains}
+        taken_forests = {d.domain.lower()}
+        taken_names = {(self.exchange.organization or "First Organization").lower()}
+        for i, org in enumerate(self.organizations):
+            where = f"world.organizations.{i}"
+            forest = org.forest.lower()
+            if forest not in forests:
+                raise ValueError(
+                    f"{where}.forest: {org.forest!r} is not a forest of world.directory "
+                    f"(forests: {', '.join(sorted(forests))}); declare its root domain in "
+                    "world.directory.extra_domains"
+                )
+            if forest in taken_forests:
+                raise ValueError(
+                    f"{where}.forest: forest {org.forest!r} already holds an Exchange "
+                    "organisation (one organisation per forest)"
+                )
+            if org.organization.lower() in taken_names:
+                raise ValueError(
+                    f"{where}.organization: another organisation of the world is named "
+                    f"{org.organization!r}; the twin tells organisations apart by name"
+                )
+            taken_forests.add(forest)
+            taken_names.add(org.organization.lower())
+        return self
 
 
 # -- steps ----------------------------------------------------------------------------------------

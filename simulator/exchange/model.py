@@ -373,6 +373,9 @@ class Organization:
         self.access_cache_seconds = 6 * 3600.0  # SPEC R5.9
         self.discovery_seconds = 14 * 60.0  # the Device Discovery transient
         self.rbac = RbacModel()
+        # forests holding another organisation of the world: their accounts' role groups are
+        # that organisation's, not this one's (simulator/exchange/organizations.py)
+        self.other_forests: frozenset[str] = frozenset()
         self.throttling = Throttling(ThrottlingPolicy())
         # objects created by cmdlets draw their GUIDs here; the world gives it a seeded generator
         self.rng = random.Random(f"{name}:{domain}")
