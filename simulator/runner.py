@@ -349,7 +349,10 @@ class Runner:
             ids = world.expected_inventory()
             return {"inventory": {"count": len(ids), "device_ids": ids}}
         if root == "console":
-            return {"exchange_connection": world.console.exchange_connection()}
+            return {
+                "exchange_connection": world.console.exchange_connection(),
+                "exchange_connections": world.console.exchange_connections(),
+            }
         if root == "hosts":
             return {name: self._observe_host(name) for name in world.hosts}
         raise KeyError(f"unknown root {root!r}; roots: intune, exchange, expected, console, hosts")
