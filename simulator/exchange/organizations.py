@@ -15,12 +15,15 @@ forest through its `domain:`; reaching another forest's Exchange needs the trust
 
 Deviations: the role groups an account is in count only in the organisation of its own forest
 (a forest with Exchange has its own role groups; membership across forests — linked role
-groups, foreign security principals — is not modelled); organisations are told apart by name,
-so the world refuses two with the same name (real forests may both keep "First Organization",
-which Intune, given only the name, could not tell apart); scenario steps that name a user, a
-device or a server (partnerships, syncs, a server going down, a shell line) look in the first
-organisation and then the others by that name, and the Exchange Management Shell lab opens on
-the first organisation's servers.
+groups, foreign security principals — is not modelled). Intune tells organisations apart by
+the name the connector reports (from the server's ExchangeLegacyDN): profile 2018's one
+connection per organisation, its Replace, and the console's list of connections key on it, so
+the world refuses two organisations with the same name (real forests may both keep "First
+Organization"; given only the name, Intune could not tell them apart either). Scenario steps
+that name a user, a device or a server (partnerships, device syncs, a server going down, a
+shell line on a named server) find it in whichever organisation holds it, the first one
+searched first; a user that `create_user` makes, `add_role_group_member` and a shell line on
+no named server concern the first organisation, and so does the interactive shell lab.
 """
 
 from __future__ import annotations
