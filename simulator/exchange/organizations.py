@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 
-from simulator.clock import SimClock
-from simulator.directory import Directory
 from simulator.exchange.build import ExchangeWorld, account_forest, build_organization
 from simulator.exchange.model import ExchangeServer, Mailbox, Organization
+from simulator.world.clock import SimClock
+from simulator.world.directory import Directory
 
 if TYPE_CHECKING:
-    from simulator.scenario import WorldSpec
+    from simulator.world.config.world import WorldSpec
 
 
 @dataclass

@@ -95,8 +95,11 @@ class ConnectorConvergence(RuleBasedStateMachine):
             return
         if self.now < self.fault_end:
             self.driver.advance(f"{int(self.fault_end - self.now) + 60}s")
+        # whatever is due now first (a just-configured service's first poll may carry the
+        # console's sync), then the full sync alone: one job, nothing else moving meanwhile
+        self.driver.run_due()
         self.driver.service.due["fullSync"] = self.twin.world.clock.now()
-        ran = self.driver.run_due()  # one job: nothing else in the world moves meanwhile
+        ran = self.driver.run_due()
         assert "fullSync" in ran
         assert self.driver.service.last_error is None, self.driver.service.last_error
         assert self.twin.observe("intune.inventory.device_ids") == self.twin.observe(

@@ -9,7 +9,7 @@ import pytest
 
 from connector.errors import ReplaceRequired
 from connector.exchange import Credential
-from simulator.pytest_plugin import ConnectorDriver
+from simulator.plugin import ConnectorDriver
 from tests.connector.conftest import SVC_PASSWORD, SVC_USER, installed, world
 from tests.connector.test_configure import request, wizard
 

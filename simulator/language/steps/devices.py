@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulator.clock import parse_duration
 from simulator.exchange.behaviour import Fleet, first_contact
 from simulator.exchange.model import Device, Organization
 from simulator.exchange.population import kind_variant
 from simulator.intune.access import platform_of
-from simulator.steps.base import StepBase, StepError, StepRunner, duration_field, step
-from simulator.steps.refs import DeviceRef, find_device, mailbox_of
+from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
+from simulator.language.steps.refs import DeviceRef, find_device, mailbox_of
+from simulator.world.clock import parse_duration
 
 if TYPE_CHECKING:
-    from simulator.scenario import PopulationModel
-    from simulator.world import World
+    from simulator.world.config.exchange import PopulationModel
+    from simulator.world.world import World
 
 FAMILY = "devices"
 
