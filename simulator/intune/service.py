@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.directory import Directory
+from simulator.exchange.observe import LazyMap
 from simulator.faults import FaultTimeline
 from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
@@ -63,6 +64,7 @@ from simulator.intune.errors import (
     Unauthorized,
 )
 from simulator.intune.inventory import SYNC_TYPES, Inventory, SyncSession
+from simulator.intune.observe import device_entry, device_ids
 from simulator.intune.package import account_certificate, build_package, sign
 from simulator.intune.tenant import SyncChange, Tenant, authority_name
 
@@ -99,6 +101,8 @@ class IntuneService:
         self.enrolled: dict[str, ManagedDevice] = {}  # lower EAS device id -> enrolment
         self.commands = CommandQueue(self.new_guid)
         self.decisions: dict[str, str] = {}  # lower EAS device id -> access last commanded
+        # lower EAS device id -> (when, what Exchange showed): the connector's last read-back
+        self.readback: dict[str, tuple[datetime, dict[str, Any]]] = {}
         self.notified: set[str] = set()  # devices whose user was told before a block
         self.issued_serials: set[str] = set()
         self._targeted: tuple[Any, ...] | None = None  # see `targeted`
@@ -416,10 +420,17 @@ class IntuneService:
     def report_command(
         self, record: ConnectorRecord, command_id: str, body: dict[str, Any], now: datetime
     ) -> Command:
+        """A command's result as the connector read it back from Exchange (commands.py)."""
         command = self.commands.complete(record.scope, command_id, body, now)
         device = command.device
         if command.state == "failed" and device and self.decisions.get(device) == command.type:
             del self.decisions[device]  # decided again, and so re-issued, at the next evaluation
+        if device and command.updated_at == now and command.exchange:
+            self.readback[device] = (now, command.exchange)
+        if command.type == "cancelWipe" and command.state == "succeeded" and device:
+            for wipe in self.commands.pending(command.scope):
+                if wipe.device == device and wipe.type == "wipe":
+                    self.commands.end(wipe, "cancelled", now)
         return command
 
     # -- directory synchronisation, enrolment, decisions ------------------------------------
@@ -530,8 +541,12 @@ class IntuneService:
             "userPrincipalName": str(record.get("userPrincipalName") or "").lower(),
             "exchangeDeviceId": record["exchangeDeviceId"],
         }
-        if action == "cancelWipe":
-            self.commands.supersede(record["scope"], eas_device_id.lower(), ("wipe",))
+        if action == "cancelWipe":  # a wipe not carried out yet is cancelled at once; one
+            # pending in Exchange is cancelled when the cancelWipe succeeds there
+            for wipe in self.commands.pending(record["scope"]):
+                if wipe.device == eas_device_id.lower() and wipe.type == "wipe":
+                    if wipe.state == "issued":
+                        self.commands.end(wipe, "cancelled", now)
         return self.commands.issue(record["scope"], action, now, target)
 
     def set_conditional_access(self, settings: ConditionalAccess, now: datetime) -> None:
@@ -597,11 +612,12 @@ class IntuneService:
                 "compliant": sum(1 for d in self.enrolled.values() if d.compliant),
                 "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
             },
+            "devices": {"by_id": LazyMap(device_ids(self), lambda key: device_entry(self, key))},
             "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
             "decided_device_ids": sorted(self.decisions),
             "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
             "commands": {
-                "pending": sum(1 for c in self.commands.commands.values() if c.state == "pending"),
+                "pending": sum(1 for c in self.commands.commands.values() if c.open),
                 "states": self.commands.counts(),
                 "issued": dict(sorted(issued.items())),
             },
