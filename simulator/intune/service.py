@@ -106,6 +106,10 @@ class IntuneService:
         self.notified: set[str] = set()  # devices whose user was told before a block
         self.issued_serials: set[str] = set()
         self._targeted: tuple[Any, ...] | None = None  # see `targeted`
+        # who is targeted as last noted, and when each user's targeting last changed
+        # (licensed or targeted, or no longer): what a quick sync asks for (`targeting_changes`)
+        self._targeting_seen: tuple[str, ...] | None = None
+        self.targeting_changed: dict[str, datetime] = {}
 
     # -- identity and time ----------------------------------------------------------------
     def new_guid(self) -> str:
@@ -355,6 +359,35 @@ class IntuneService:
         self._targeted = (licensed, users, key, value)
         return value
 
+    def note_targeting(self, now: datetime) -> None:
+        """Record the users whose targeting changed since the last look, stamped `now`.
+
+        Called at every evaluation — after a licence change, a directory synchronisation that
+        changed something, a change of conditional access, a sync — so each change is stamped
+        with the time Intune learnt it. The first look only takes the baseline: a connector's
+        first sync is a full one, which reports everybody."""
+        current = self.targeted()
+        seen = self._targeting_seen
+        if seen is current:
+            return
+        if seen is not None and seen != current:
+            for upn in sorted(set(seen).symmetric_difference(current)):
+                self.targeting_changed[upn] = now
+        self._targeting_seen = current
+
+    def targeting_changes(self, since: datetime, now: datetime) -> list[tuple[str, bool]]:
+        """(UPN, targeted now) for each user whose targeting changed at or after `since`,
+        sorted by UPN."""
+        self.note_targeting(now)
+        if not self.targeting_changed:
+            return []
+        targeted = set(self.targeted())
+        return [
+            (upn, upn in targeted)
+            for upn, when in sorted(self.targeting_changed.items())
+            if when >= since
+        ]
+
     def policy(self) -> dict[str, Any]:
         return self.access.policy()
 
@@ -482,6 +515,7 @@ class IntuneService:
         """Decide every reported device of a targeted user again and queue a command for
         each decision that changed."""
         issued: list[Command] = []
+        self.note_targeting(now)
         if not self.access.enabled and not self.decisions:
             return issued  # nobody is targeted and nothing was decided: nothing to undo either
         targeted = set(self.targeted()) if self.access.enabled else set()
@@ -544,9 +578,12 @@ class IntuneService:
         if action == "cancelWipe":  # a wipe not carried out yet is cancelled at once; one
             # pending in Exchange is cancelled when the cancelWipe succeeds there
             for wipe in self.commands.pending(record["scope"]):
-                if wipe.device == eas_device_id.lower() and wipe.type == "wipe":
-                    if wipe.state == "issued":
-                        self.commands.end(wipe, "cancelled", now)
+                if (
+                    wipe.device == eas_device_id.lower()
+                    and wipe.type == "wipe"
+                    and wipe.state == "issued"
+                ):
+                    self.commands.end(wipe, "cancelled", now)
         return self.commands.issue(record["scope"], action, now, target)
 
     def set_conditional_access(self, settings: ConditionalAccess, now: datetime) -> None:
