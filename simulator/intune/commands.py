@@ -13,9 +13,15 @@ does not show its effect yet: a wipe requested that the phone has not acknowledg
 device still in Device Discovery) → **succeeded**, **failed** or **cancelled** (a wipe whose
 request Exchange no longer holds: cancelled, or the partnership removed first). A pending
 command is still returned by every poll, with its state, so that the connector reads it back
-again; a wipe of a phone that never comes back stays pending (model: Intune documents no
-expiry for an Exchange ActiveSync wipe; its device actions show "Pending" until the device
-checks in — Graph's `actionState` `pending`, `managementState` `wipePending`).
+again.
+
+Deviations: a wipe of a phone that never contacts Exchange again stays pending for ever
+(model: Intune documents no expiry for an Exchange ActiveSync wipe; its device actions show
+pending until the device checks in — Graph's `actionState` `pending`, `managementState`
+`wipePending`); the twin's phones always acknowledge a wipe as done, so a wipe fails only on
+a status the connector does not recognise or a refused cmdlet, never on the phone's own
+failure report (MS-ASPROV status 2); a pending command is read back at every poll (every
+five minutes) — the real protocol, and how often the real connector looks, are not public.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ decision, the state of its latest wipe (`issued`, `pending`, `succeeded`, `faile
 `cancelled` — Graph's `wipeIssued`, `wipePending`, done, `wipeFailed`, `wipeCanceled`) and
 when a connector sync last reported it. Entries are computed only when a path reaches them,
 so observing a large inventory stays cheap.
+
+Deviations: `last_sync` is when a connector sync last reported the device, not Exchange's
+`LastSuccessSync` (the connector reads Get-ActiveSyncDevice, which does not carry it, and
+reads statistics only for wipes); the access state is Exchange's as the connector last read
+it, not live — for hours the phone itself may still get the cached access (SPEC R5.9).
 """
 
 from __future__ import annotations

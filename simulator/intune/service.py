@@ -18,6 +18,15 @@ an administrator signs in (`tenant.py`). Then the scope's active connection, if 
 replaced — silently in profile 2016, only with `replace: true` in 2018 (otherwise 409
 `replaceRequired`). A replaced or deleted connector gets 410 on every call, and nothing it
 sends is accepted: its open syncs are discarded.
+
+Targeting (SPEC R5.2, R5.4): who is targeted is Intune's to know, so Intune stamps each
+user's change — licensed or targeted, or no longer — at the evaluation that saw it, and a
+quick sync asks for the changes since its watermark (`GET /users/changes`).
+
+Deviations: the connector–Intune protocol is not public; the targeting changes a quick sync
+asks for are the twin's model of how the quick sync learns them, and a change reverted
+between two quick syncs is reported as the user's state now (reported again, or withdrawn
+again: both idempotent).
 """
 
 from __future__ import annotations
