@@ -24,7 +24,7 @@ user's change — licensed or targeted, or no longer — at the evaluation that 
 quick sync asks for the changes since its watermark (`GET /users/changes`).
 
 Deviations: the connector–Intune protocol is not public; the targeting changes a quick sync
-asks for are the twin's model of how the quick sync learns them, and a change reverted
+asks for (`GET /users/changes`) are the twin's model of how it learns them, and a change reverted
 between two quick syncs is reported as the user's state now (reported again, or withdrawn
 again: both idempotent).
 """
