@@ -40,9 +40,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.directory import Directory
 from simulator.exchange.observe import LazyMap
-from simulator.faults import FaultTimeline
 from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
 from simulator.intune.connections import (
@@ -76,6 +74,8 @@ from simulator.intune.inventory import SYNC_TYPES, Inventory, SyncSession
 from simulator.intune.observe import device_entry, device_ids
 from simulator.intune.package import account_certificate, build_package, sign
 from simulator.intune.tenant import SyncChange, Tenant, authority_name
+from simulator.world.directory import Directory
+from simulator.world.faults import FaultTimeline
 
 __all__ = ["ENDPOINT", "IntuneError", "IntuneService"]
 
