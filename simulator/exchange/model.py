@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from simulator.directory import Directory, DirectoryUser
+from simulator.world.directory import Directory, DirectoryUser
 from simulator.exchange.rbac import RbacModel
 from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from simulator.directory import Directory, directory_changes
 from simulator.intune.errors import (
     BadRequest,
     CertificateEnrollmentFailed,
@@ -32,6 +31,7 @@ from simulator.intune.errors import (
     Forbidden,
     SignInFailed,
 )
+from simulator.world.directory import Directory, directory_changes
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"

@@ -23,7 +23,7 @@ from simulator.exchange.views import (
 )
 
 if TYPE_CHECKING:
-    from simulator.directory import Directory
+    from simulator.world.directory import Directory
     from simulator.exchange.invocation import Invocation
 
 _MAILBOX_DETAILS = (

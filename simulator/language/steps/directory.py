@@ -19,10 +19,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
 from simulator.exchange.build import account_mailbox
-from simulator.steps.base import StepBase, StepError, StepRunner, step
+from simulator.language.steps.base import StepBase, StepError, StepRunner, step
+from simulator.world.directory import Directory, DirectoryUser
 
 FAMILY = "directory"
 
