@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from simulator.world.directory import Directory, DirectoryUser
 from simulator.exchange.rbac import RbacModel
 from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
+from simulator.world.directory import Directory, DirectoryUser
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
 ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"

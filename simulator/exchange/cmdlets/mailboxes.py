@@ -23,8 +23,8 @@ from simulator.exchange.views import (
 )
 
 if TYPE_CHECKING:
-    from simulator.world.directory import Directory
     from simulator.exchange.invocation import Invocation
+    from simulator.world.directory import Directory
 
 _MAILBOX_DETAILS = (
     "UserMailbox",
