@@ -68,7 +68,12 @@ def account_forest(directory: Directory, account: str) -> str | None:
 
 def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
     """A mailbox for a named directory account (the scenario's own accounts, and users a step
-    creates): its alias is the account name and its address the UPN."""
+    creates): its alias is the account name; its primary SMTP address is the account's `mail`
+    (the UPN when it has none), and Exchange writes that address back to `mail`, as it does
+    for every mailbox it creates."""
+    mail = user.mail or user.upn
+    if user.mail != mail:
+        user.mail = mail
     return Mailbox(
         guid=guid_bits(ids),
         exchange_guid=guid_bits(ids),
@@ -76,7 +81,7 @@ def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: f
         alias=user.sam.lower(),
         display_name=user.display_name,
         upn=user.upn,
-        primary_smtp=user.upn,
+        primary_smtp=mail,
         sam=user.sam,
         domain=user.domain,
         server=server,
@@ -123,6 +128,8 @@ def build_organization(
     now = clock.seconds
     org = Organization(ex.organization or DEFAULT_ORGANIZATION, domain, clock.start)
     org.rng = rng("exchange.objects")
+    org.directory = directory
+    directory.watchers.append(org.directory_changed)
     installed = now - INSTALLED_DAYS_AGO * 86400.0
     ids = rng("exchange")
     for s in ex.servers:

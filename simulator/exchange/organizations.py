@@ -10,7 +10,8 @@ organisation, as they did when a world had only one.
 What ties a connector to an organisation is the server it names: DNS resolves that name to one
 organisation's server, and a session opened there sees that organisation alone — its
 Get-OrganizationConfig, its servers' ExchangeLegacyDN (`/o=<name>/...`, which the connector
-reports to Intune as its organisation), its recipients and its partnerships. A host joins a
+reports to Intune as its organisation), its recipients and its partnerships; Get-User lists
+the directory's users except those of another organisation's forest. A host joins a
 forest through its `domain:`; reaching another forest's Exchange needs the trust as ever.
 
 Deviations: the role groups an account is in count only in the organisation of its own forest

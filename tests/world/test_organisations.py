@@ -105,6 +105,8 @@ def test_a_session_sees_the_organisation_whose_server_it_names():
     assert servers[0]["ExchangeLegacyDN"].startswith("/o=Fabrikam/")
     mailboxes = fabrikam.invoke("Get-CASMailbox", {})
     assert len(mailboxes) == 4
+    users = fabrikam.invoke("Get-User", {"ResultSize": "Unlimited"})
+    assert {u["Identity"].split("/")[0] for u in users} == {"fabrikam.local"}
     contoso = session(world, "ex01.contoso.local", CONTOSO_ADMIN)
     assert contoso.invoke("Get-OrganizationConfig", {})[0]["Name"] == "Contoso"
 
