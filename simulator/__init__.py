@@ -8,10 +8,11 @@ Layers (docs/architecture.md): `world/` < `language/` < `run/` < `reports/` < `c
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from simulator.language.schema import Scenario, ScenarioError, load_scenario
     from simulator.run.runner import RunResult, run_many, run_scenario
 
@@ -31,4 +32,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(module), name)

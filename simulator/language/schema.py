@@ -31,10 +31,10 @@ from pydantic import (
 )
 
 from simulator.language.steps import STEPS
-from simulator.world.clock import DEFAULT_START, format_time, parse_duration
 from simulator.world.config.base import Strict, TimePoint, seconds_from_start
 from simulator.world.config.faults import FAULT_MODELS, FaultSpec
 from simulator.world.config.world import WorldSpec
+from simulator.world.durations import DEFAULT_START, format_time, parse_duration
 from simulator.world.faults import FAULT_KINDS
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.run.trace import parse_events, write_atomic
-from simulator.world.clock import format_span
+from simulator.world.durations import format_span
 
 if TYPE_CHECKING:
     from simulator.language.schema import Scenario

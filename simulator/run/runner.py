@@ -52,8 +52,8 @@ from simulator.language.steps import STEPS, StepError
 from simulator.language.steps.base import WizardRequest, wrap
 from simulator.run.adapters import HttpMount, SimPlatform, SimRemoteShell, configuration_request
 from simulator.run.trace import write_atomic
-from simulator.world.clock import format_span, format_time
 from simulator.world.directory import LogonError
+from simulator.world.durations import format_span, format_time
 from simulator.world.world import World, build_world
 
 T = TypeVar("T")
