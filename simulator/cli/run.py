@@ -84,7 +84,10 @@ class _Progress:
 
 
 def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Console) -> bool:
-    from simulator.reports.html import html_report, json_report, junit_report, runs_from_results
+    from simulator.reports.html import html_report
+    from simulator.reports.json_report import json_report
+    from simulator.reports.junit import junit_report
+    from simulator.reports.runs import runs_from_results
     from simulator.run.trace import write_atomic
 
     outputs = [

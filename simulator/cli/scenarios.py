@@ -29,7 +29,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if scenarios is None:
         return EXIT_INVALID
     if args.markdown:
-        from simulator.reports.html import catalogue_markdown
+        from simulator.reports.catalogue import catalogue_markdown
 
         base = Path(args.output).parent if args.output else Path.cwd()
         text = catalogue_markdown(scenarios, relative_to=base)

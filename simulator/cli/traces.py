@@ -38,7 +38,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Build the HTML report from saved traces (files, or folders of *.jsonl)."""
     from pathlib import Path
 
-    from simulator.reports.html import TraceRun, html_report
+    from simulator.reports.html import html_report
+    from simulator.reports.runs import TraceRun
     from simulator.run.trace import TraceFileError, read_trace, write_atomic
 
     err = console(stderr=True)
