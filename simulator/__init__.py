@@ -13,7 +13,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start
 if TYPE_CHECKING:
     from typing import Any
 
-    from simulator.language.schema import Scenario, ScenarioError, load_scenario
+    from simulator.language.loader import ScenarioError, load_scenario
+    from simulator.language.schema import Scenario
     from simulator.run.runner import RunResult, run_many, run_scenario
 
 _LAZY = {
@@ -21,8 +22,8 @@ _LAZY = {
     "run_many": "simulator.run.runner",
     "run_scenario": "simulator.run.runner",
     "Scenario": "simulator.language.schema",
-    "ScenarioError": "simulator.language.schema",
-    "load_scenario": "simulator.language.schema",
+    "ScenarioError": "simulator.language.loader",
+    "load_scenario": "simulator.language.loader",
 }
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "load_scenario", "run_many", "run_scenario"]

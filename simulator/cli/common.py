@@ -41,7 +41,7 @@ def load_all(paths: list[str], err: Console) -> list[Scenario] | None:
     path is missing, none is found, one is invalid or two share a name."""
     from pathlib import Path
 
-    from simulator.language.schema import ScenarioError, find_scenarios, load_scenario
+    from simulator.language.loader import ScenarioError, find_scenarios, load_scenario
 
     files = find_scenarios(paths)
     missing = [p for p in paths if not Path(p).exists()]

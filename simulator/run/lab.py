@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from simulator.exchange.shell.interpreter import ExchangeShell
 from simulator.exchange.shell.lab import DEFAULT_ADMIN, DEFAULT_PASSWORD, LabError, open_shell
-from simulator.language.schema import Scenario, ScenarioError, load_scenario, parse_scenario
+from simulator.language.loader import ScenarioError, load_scenario, parse_scenario
+from simulator.language.schema import Scenario
 from simulator.world.world import World, build_world
 
 __all__ = ["Lab", "LabError", "ScenarioError", "default_scenario", "open_lab"]

@@ -38,16 +38,14 @@ from connector.platform import ServiceStartResult
 from connector.service import ConnectorService
 from simulator.exchange.population import gc_paused
 from simulator.intune.service import IntuneError
-from simulator.language.schema import (
-    Advance,
-    At,
+from simulator.language.expectations import (
     Check,
     Expectation,
-    Scenario,
     is_where_operator,
     moment_seconds,
     where_matches,
 )
+from simulator.language.schema import Advance, At, Scenario
 from simulator.language.steps import STEPS, StepError
 from simulator.language.steps.base import WizardRequest, wrap
 from simulator.run.adapters import HttpMount, SimPlatform, SimRemoteShell, configuration_request
