@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
     from simulator.language.loader import ScenarioError, load_scenario
     from simulator.language.schema import Scenario
-    from simulator.run.runner import RunResult, run_many, run_scenario
+    from simulator.run.batch import run_many, run_scenario
+    from simulator.run.results import RunResult
 
 _LAZY = {
-    "RunResult": "simulator.run.runner",
-    "run_many": "simulator.run.runner",
-    "run_scenario": "simulator.run.runner",
+    "RunResult": "simulator.run.results",
+    "run_many": "simulator.run.batch",
+    "run_scenario": "simulator.run.batch",
     "Scenario": "simulator.language.schema",
     "ScenarioError": "simulator.language.loader",
     "load_scenario": "simulator.language.loader",

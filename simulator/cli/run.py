@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from simulator.language.schema import Scenario
-    from simulator.run.runner import RunResult
+    from simulator.run.results import RunResult
 
 
 class _Progress:
@@ -110,7 +110,7 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Cons
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from simulator.run.runner import run_many
+    from simulator.run.batch import run_many
 
     out, err = wide(), console(stderr=True)
     loaded = load_all(args.paths, err)

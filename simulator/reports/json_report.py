@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from simulator.run.runner import RunResult
+    from simulator.run.results import RunResult
 
 
 REPORT_VERSION = 1

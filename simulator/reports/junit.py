@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from simulator.run.runner import RunResult
+    from simulator.run.results import RunResult
 
 
 def _classname(path: str | None) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.run.trace import parse_events
 
 if TYPE_CHECKING:
-    from simulator.run.runner import RunResult
+    from simulator.run.results import RunResult
 
 
 def parse_time(text: str) -> datetime:
