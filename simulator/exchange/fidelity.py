@@ -19,6 +19,7 @@ from simulator.exchange.versions import version
 
 MODEL_MODULES = (
     "model",
+    "addresses",
     "access",
     "behaviour",
     "policy_settings",

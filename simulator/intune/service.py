@@ -635,7 +635,10 @@ class IntuneService:
                 "last_sync": tenant.last_directory_sync,
                 "users": len(tenant.users),
             },
-            "licensed_users": {"count": len(tenant.licensed("intune"))},
+            "licensed_users": {
+                "count": len(tenant.licensed("intune")),
+                "upns": list(tenant.licensed("intune")),
+            },
             "targeted_users": {"count": len(self.targeted())},
             "connectors": len(self.connectors),
             "active_connectors": len(self.active_connectors()),
