@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulator.exchange.behaviour import Fleet, first_contact
-from simulator.exchange.model import Device, Organization
-from simulator.exchange.population import kind_variant
 from simulator.intune.access import platform_of
 from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
 from simulator.language.steps.refs import DeviceRef, find_device, mailbox_of
-from simulator.world.clock import parse_duration
+from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
+    from simulator.exchange.behaviour import Fleet
+    from simulator.exchange.model import Device, Organization
     from simulator.world.config.exchange import PopulationModel
     from simulator.world.world import World
 
@@ -67,6 +66,11 @@ class NewPartnership(StepBase):
 
 @step(NewPartnership, FAMILY)
 def new_partnership(s: NewPartnership, run: StepRunner) -> None:
+    # the organisation's models, loaded when a step runs (reading a scenario needs none)
+    from simulator.exchange.behaviour import first_contact
+    from simulator.exchange.model import Device
+    from simulator.exchange.population import kind_variant
+
     world = run.world
     mailbox = mailbox_of(world, s.user)
     org = world.organizations.of_mailbox(mailbox)
