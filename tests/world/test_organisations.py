@@ -11,7 +11,7 @@ import yaml
 
 from simulator.exchange import errors as ex
 from simulator.exchange.session import open_session
-from simulator.language.schema import ScenarioError, parse_scenario
+from simulator.language.loader import ScenarioError, parse_scenario
 from simulator.world.world import World, build_world
 
 CONTOSO_ADMIN, FABRIKAM_ADMIN, PASSWORD = "CONTOSO\\admin", "FABRIKAM\\admin", "P@ssw0rd!"
