@@ -99,6 +99,11 @@ class SessionRefused(ExchangeError):
     """The target refuses remote PowerShell (not a Client Access server, a CAS array name)."""
 
 
+class RemotePowerShellMissing(SessionRefused):
+    """The server has no remote PowerShell endpoint (Exchange 2007: the WinRM client gets
+    HTTP 404 for /PowerShell) — the server is older than Exchange 2010."""
+
+
 class ExchangeTransport(Protocol):
     """One open remote PowerShell session on a Client Access server."""
 

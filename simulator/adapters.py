@@ -91,6 +91,8 @@ def to_port_error(exc: ex.ExchangeError) -> port.ExchangeError:
             return port.AuthenticationFailed(
                 exc.message, exc.error_id, exc.category, reason="no_trust"
             )
+        if exc.kind == "no_remote_powershell":
+            return port.RemotePowerShellMissing(exc.message, exc.error_id, exc.category)
         if exc.kind == "not_cas":
             return port.SessionRefused(exc.message, exc.error_id, exc.category)
         return port.ServerUnavailable(exc.message, exc.error_id, exc.category)

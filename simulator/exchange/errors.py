@@ -355,4 +355,4 @@ class RemoteConnectError(ExchangeError):
             "For more information, see the about_Remote_Troubleshooting Help topic."
         )
         self.server = server
-        self.kind = kind  # unreachable, dns, not_cas, auth:<reason>, trust
+        self.kind = kind  # unreachable, dns, not_cas, no_remote_powershell, auth:<reason>, trust

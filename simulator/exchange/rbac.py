@@ -13,8 +13,7 @@ Deviations: only the roles that contain one of the connector's cmdlets carry ent
 built-in roles exist, with no entries, so that role groups list them); the parameter-restricted
 `Get-ActiveSyncDevice` entries of Recipient Policies and Organization Client Access grant every
 parameter; management scopes are recipient-root (OU or domain) scopes only — no recipient
-filters, configuration scopes or exclusive scopes; Exchange 2007 has no RBAC (it used ACLs)
-and the twin applies RBAC to it anyway.
+filters, configuration scopes or exclusive scopes.
 """
 
 from __future__ import annotations
