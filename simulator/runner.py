@@ -376,6 +376,9 @@ class Runner:
                     "type": svc.last_result.sync_type,
                     "devices": svc.last_result.devices,
                     "users": svc.last_result.users,
+                    "seconds": round(
+                        (svc.last_result.finished - svc.last_result.started).total_seconds(), 3
+                    ),
                 },
                 "log": {
                     "records": len(records),

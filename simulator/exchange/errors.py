@@ -340,6 +340,7 @@ class ConcurrencyExceeded(Throttled):
             "for this user. For more information, see the about_Remote_Troubleshooting Help topic.",
             retry_after,
         )
+        self.limit = limit
 
 
 class RemoteConnectError(ExchangeError):

@@ -17,6 +17,12 @@ cannot be found"); then PowerShell binding, the cmdlet itself, and for every Set
 or Clear that ran (not -WhatIf) an admin audit log entry, successful or not. Each call spends
 its simulated cost on the clock.
 
+Runspaces a client opens side by side (its parallel threads, e.g. the connector with
+EnableParallelCommandSupport) each spend their opening and their cmdlets on a simulated-clock
+lane of their own, so k runspaces working at once take about 1/k of the time one would;
+throttling still admits them one at a time, so the account's PowerShellMaxConcurrency holds
+and the opens beyond it are refused.
+
 The recipient scope of a new session is the domain of its Exchange server (the classic
 Exchange Management Shell default); `Set-ADServerSettings -ViewEntireForest $true` widens it
 to the forest for this session only.
