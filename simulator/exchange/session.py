@@ -95,8 +95,10 @@ class RemoteSession:
         grants: dict[str, Grant],
         clock: SimClock,
         is_up: Callable[[str], bool] | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.org = org
+        self.directory = directory  # the forest's accounts (role group members, role assignees)
         self.server = server
         self.user = user
         self.account = account
@@ -318,6 +320,6 @@ def open_session(
     key = f"{directory.netbios_of(user)}\\{user.sam}"
     org.throttling.admit_session(key, server_name, clock.seconds, server.name)
     grants = org.rbac.grants(key, list(user.groups))
-    session = RemoteSession(org, server, user, key, grants, clock, is_up)
+    session = RemoteSession(org, server, user, key, grants, clock, is_up, directory)
     org.throttling.register(key, session)
     return session
