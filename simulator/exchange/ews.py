@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.directory import Directory, DirectoryUser, LogonError
 from simulator.exchange.model import ExchangeServer, Mailbox, Organization
 from simulator.exchange.versions import ExchangeVersion
+from simulator.world.directory import Directory, DirectoryUser, LogonError
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
 EWS_PATH = "/ews/exchange.asmx"

@@ -34,8 +34,8 @@ from simulator.exchange.registry import ALL, Param, cmdlet, lookup
 from simulator.exchange.views import Record
 
 if TYPE_CHECKING:
-    from simulator.directory import DirectoryUser
     from simulator.exchange.invocation import Invocation
+    from simulator.world.directory import DirectoryUser
 
 SNAPIN = "Microsoft.Exchange.Management.PowerShell.E2010"
 
