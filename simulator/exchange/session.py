@@ -41,7 +41,7 @@ from simulator.exchange.errors import (
     SessionBroken,
 )
 from simulator.exchange.invocation import Invocation, Prompter
-from simulator.exchange.model import AuditEntry, ExchangeServer, Mailbox, Organization
+from simulator.exchange.model import AuditEntry, ExchangeServer, Organization, Scoped
 from simulator.exchange.rbac import Grant
 from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
 from simulator.world.directory import Directory, DirectoryUser, LogonError
@@ -95,10 +95,8 @@ class RemoteSession:
         grants: dict[str, Grant],
         clock: SimClock,
         is_up: Callable[[str], bool] | None = None,
-        directory: Directory | None = None,
     ) -> None:
         self.org = org
-        self.directory = directory  # the forest's accounts (role group members, role assignees)
         self.server = server
         self.user = user
         self.account = account
@@ -123,7 +121,7 @@ class RemoteSession:
         """True when the read scope is the whole forest (no mailbox needs testing)."""
         return self.view_entire_forest or self.recipient_view_root is None
 
-    def visible(self, mailbox: Mailbox) -> bool:
+    def visible(self, mailbox: Scoped) -> bool:
         """Recipient read scope: the session's root unless ViewEntireForest (Set-ADServerSettings)."""
         root = self.recipient_view_root
         if self.view_entire_forest or root is None:
@@ -320,6 +318,6 @@ def open_session(
     key = f"{directory.netbios_of(user)}\\{user.sam}"
     org.throttling.admit_session(key, server_name, clock.seconds, server.name)
     grants = org.rbac.grants(key, list(user.groups))
-    session = RemoteSession(org, server, user, key, grants, clock, is_up, directory)
+    session = RemoteSession(org, server, user, key, grants, clock, is_up)
     org.throttling.register(key, session)
     return session

@@ -94,7 +94,7 @@ def _group(ctx: Invocation, identity: str) -> RoleGroup:
 
 def _user(ctx: Invocation, identity: str) -> tuple[str, DirectoryUser]:
     """An account by DOMAIN\\user, UPN or sAMAccountName → (DOMAIN\\user, the user)."""
-    directory = ctx.session.directory
+    directory = ctx.org.directory
     user = directory.find(identity) if directory is not None else None
     if user is None or directory is None:
         raise ObjectNotFound.for_identity(identity, ctx.org.domain_controller)
@@ -233,7 +233,7 @@ def assignment_view(ctx: Invocation, a: RoleAssignment, method: str = "Direct") 
 
 def _members(ctx: Invocation, group: RoleGroup) -> list[str]:
     """DOMAIN\\user of every member: AD membership of the group, plus Add-RoleGroupMember's."""
-    directory = ctx.session.directory
+    directory = ctx.org.directory
     rbac = _rbac(ctx)
     out: list[str] = []
     if directory is not None:
