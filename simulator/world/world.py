@@ -282,7 +282,7 @@ class World:
             )
             for server in org.servers:
                 if server.is_client_access:
-                    self.http_services[server.fqdn] = ews
+                    self.http_services[server.fqdn] = ews.at(server)
             for domain in _autodiscover_domains(org):
                 self.http_services.setdefault(f"autodiscover.{domain}", ews)
 

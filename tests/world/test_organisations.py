@@ -126,7 +126,9 @@ def test_dns_and_autodiscover_point_at_each_organisations_servers():
     assert net.resolve("fbex01.fabrikam.local", 0.0) == "fbex01.fabrikam.local"
     assert net.resolve("autodiscover.fabrikam.local", 0.0) == "fbex01.fabrikam.local"
     assert net.resolve("autodiscover.contoso.local", 0.0) == "ex01.contoso.local"
-    assert world.http_services["fbex01.fabrikam.local"].org is world.organizations.named("Fabrikam")
+    assert world.http_services["fbex01.fabrikam.local"].ews.org is world.organizations.named(
+        "Fabrikam"
+    )
     assert world.directory.computers[("fabrikam.local", "fbex02")].name == "FBEX02"
 
 

@@ -15,6 +15,7 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     organization,
     orgconfig,
     policies,
+    rbac,
     recipients,
     rules,
     servers,
