@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
@@ -166,14 +169,11 @@ def _scalar_compare(op: str, left: Any, right: Any, case: bool) -> bool:
     right = convert_like(right, left)
     if op in ("like", "notlike"):
         pattern = _wildcard(to_string(right), case)
-        hit = pattern.match(to_string(left)) is not None
+        hit = pattern.search(to_string(left))
         return hit if op == "like" else not hit
     if op in ("match", "notmatch"):
         try:
-            hit = (
-                re.search(to_string(right), to_string(left), 0 if case else re.IGNORECASE)
-                is not None
-            )
+            hit = _regex(to_string(right), case).search(to_string(left))
         except re.error as exc:
             raise ShellRuntimeError(
                 f"The regular expression pattern {to_string(right)} is not valid: {exc}",
@@ -218,11 +218,42 @@ def compare(op: str, left: Any, right: Any) -> Any:
     return _scalar_compare(op, left, right, case)
 
 
-def _wildcard(pattern: str, case: bool) -> re.Pattern[str]:
+def _wildcard(pattern: str, case: bool) -> _Pattern:
     out = []
-    for ch in pattern:
+    for ch in re.sub(r"\*+", "*", pattern):
         out.append({"*": ".*", "?": "."}.get(ch) or re.escape(ch))
-    return re.compile("".join(out) + r"\Z", 0 if case else re.IGNORECASE | re.DOTALL)
+    return _regex("(?s)^" + "".join(out) + "$", case)
+
+
+class _Pattern:
+    """A compiled pattern that matches in linear time (RE2), whatever the pattern and input:
+    a backtracking engine can take exponential time on patterns such as `(a|a)*c`, which would
+    hang the shell. Patterns RE2 lacks (back-references, look-arounds) and text RE2 cannot
+    encode (lone surrogates) fall back to Python's engine; an invalid pattern raises re.error."""
+
+    def __init__(self, pattern: str, case: bool) -> None:
+        self.pattern, self.flags = pattern, 0 if case else re.IGNORECASE
+        options = re2.Options()
+        options.log_errors = False
+        options.case_sensitive = case
+        try:
+            self.fast: Any = re2.compile(pattern, options)
+        except (re2.error, UnicodeError):
+            self.fast = None
+            re.compile(pattern, self.flags)  # raises re.error when it is no pattern at all
+
+    def search(self, text: str) -> bool:
+        if self.fast is not None:
+            try:
+                return self.fast.search(text) is not None
+            except UnicodeError:
+                pass
+        return re.search(self.pattern, text, self.flags) is not None
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, case: bool) -> _Pattern:
+    return _Pattern(pattern, case)
 
 
 # -- members ------------------------------------------------------------------------------------------
@@ -328,7 +359,7 @@ def call_method(value: Any, name: str, args: list[Any]) -> Any:
         )
     try:
         return method()
-    except (IndexError, ValueError, TypeError):
+    except (IndexError, ValueError, TypeError, OverflowError):
         raise ShellRuntimeError(
             f'Cannot find an overload for "{name}" and the argument count: "{len(args)}".',
             "MethodCountCouldNotFindBest",
@@ -338,10 +369,15 @@ def call_method(value: Any, name: str, args: list[Any]) -> Any:
 def get_index(value: Any, index: Any) -> Any:
     if isinstance(value, dict):
         return get_member(value, to_string(index))
+    if isinstance(index, list):  # $a[0..2], $a[1,3]: the elements at each index that exists
+        picked = [get_index(value, i) for i in index]
+        return [v for v in picked if v is not None]
     if isinstance(value, list | str):
         number = to_number(index)
         if number is None:
             return None
+        if isinstance(number, float) and not number.is_integer():
+            number = round(number) if abs(number) < 2**63 else 0
         i = int(number)
         return value[i] if -len(value) <= i < len(value) else None
     if value is None:
