@@ -45,6 +45,8 @@ def _shell() -> Any:
 
 # -- judging one line -------------------------------------------------------------------------------
 _INTERNAL = ("TwinInternalError", "failed internally")
+#: Characters of an error message kept as an outcome's detail.
+_DETAIL = 2000
 
 
 def _error_message(output: str) -> str:
@@ -68,8 +70,17 @@ def _error_message(output: str) -> str:
                 ),
                 "",
             )
-            return " ".join(message) + (f" ({fqid})" if fqid else "")
+            return _shorten(" ".join(message) + (f" ({fqid})" if fqid else ""))
     return output[:300]
+
+
+def _shorten(text: str) -> str:
+    """At most _DETAIL characters: the start and the end of a long message (which echoes a
+    long token) with an ellipsis between."""
+    if len(text) <= _DETAIL:
+        return text
+    half = _DETAIL // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def check(line: str) -> Outcome:
@@ -371,10 +382,14 @@ CATALOGUE: tuple[BadInput, ...] = (
     BadInput(
         "too deep nesting",
         "(" * 3000 + "1" + ")" * 3000,
-        "The script is too complex",
+        "Processing was stopped because the script is too complex.",
     ),
-    BadInput("line too long", "a" * 100_000, "The term '" + "a" * 100),
-    BadInput("number too large", "9" * 5000, "The number"),
+    BadInput(
+        "a 100,000-character line",
+        "a" * 100_000,
+        "(CommandNotFoundException)",
+    ),
+    BadInput("number beyond [double]", "9" * 5000, "is not valid."),
     BadInput("division by zero", "1 / 0", "Attempted to divide by zero."),
     BadInput(
         "too much work for one line",
@@ -383,9 +398,40 @@ CATALOGUE: tuple[BadInput, ...] = (
     ),
     BadInput(
         "sleep beyond the maximum",
-        "Start-Sleep -Seconds 1e12",
-        "Cannot validate argument on parameter 'Seconds'.",
+        "Start-Sleep -Seconds 3000000",
+        "Cannot validate argument on parameter 'Seconds'. The 3000000 argument is greater than "
+        "the maximum allowed range of 2147483.",
+    ),
+    BadInput(
+        "parameter value not an Int32",
+        "Select-Object -First 1e12",
+        "Cannot bind parameter 'First'. Cannot convert value \"1000000000000\" to type "
+        '"System.Int32".',
+    ),
+    BadInput(
+        "ambiguous parameter set",
+        "Get-ActiveSyncDevice -Identity x -Mailbox ann",
+        "Parameter set cannot be resolved using the specified named parameters.",
+    ),
+    BadInput(
+        "missing mandatory parameter",
+        "Remove-ActiveSyncDevice",
+        "Cannot process command because of one or more missing mandatory parameters",
+    ),
+    BadInput("call depth", "1" + " + 1" * 5000, "The script failed due to call depth overflow."),
+    BadInput(
+        "catastrophic regular expression",
+        "'" + "a" * 50 + "b' -match '(a|a)*c'; 1/0",
+        "Attempted to divide by zero.",
     ),
 )
 
-TARGET = FuzzTarget(name="shell", strategy=LINES, check=check, catalogue=CATALOGUE)
+
+def _as_is(line: str) -> str:
+    """A corpus file holds the line itself (read it back with newline="" to keep \\r)."""
+    return line
+
+
+TARGET = FuzzTarget(
+    name="shell", strategy=LINES, check=check, dump=_as_is, load=_as_is, catalogue=CATALOGUE
+)

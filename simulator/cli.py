@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -408,8 +409,11 @@ def cmd_shell(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.command_text is not None:
         output = shell.execute(args.command_text)
-        if output:
-            print(output)
+        try:
+            if output:
+                print(output, flush=True)
+        except BrokenPipeError:  # `... | head`: the reader has all it wants
+            _stdout_to_devnull()
         return EXIT_OK if shell.last_ok else EXIT_FAILED
     session = shell.session
     banner = (
@@ -419,7 +423,19 @@ def cmd_shell(args: argparse.Namespace) -> int:
         "Get-Command lists what you may run; Get-Help <cmdlet> shows its syntax; "
         "Start-Sleep -Seconds N lets simulated time pass; exit leaves."
     )
-    return run_repl(shell, banner)
+    try:
+        return run_repl(shell, banner)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_OK if shell.last_ok else EXIT_FAILED
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe, point stdout at /dev/null so that the interpreter's final flush
+    does not fail again (and print a traceback) on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:

@@ -23,14 +23,8 @@ _METHOD["%"] = "op_Modulus"
 
 def ps_number(value: Any) -> str:
     """A number as PowerShell prints it in a message (`10000000000`, `1E+30`)."""
-    if isinstance(value, float):
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if math.isnan(value):
-            return "NaN"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.15G}"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return to_string(value)
 
 

@@ -5,6 +5,7 @@ enumeration over arrays, and the handful of .NET methods administrators use
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -88,10 +89,21 @@ def is_true(value: Any) -> bool:
     return True
 
 
+def format_double(value: float) -> str:
+    """A [double] as PowerShell prints it: 15 significant digits, `1E+30`, `Infinity`."""
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.15G}"
+
+
 def to_string(value: Any) -> str:
     """String conversion as in an expandable string (invariant culture)."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return format_double(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, datetime):
@@ -123,7 +135,7 @@ def display(value: Any) -> str:
     if isinstance(value, list):
         return "{" + ", ".join(display(v) for v in value) + "}"
     if isinstance(value, float):
-        return f"{value:.15g}"
+        return format_double(value)
     if isinstance(value, dict) and not getattr(value, "type_name", None):
         return "{" + ", ".join(str(k) for k in value) + "}"
     return to_string(value)
