@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "invocation",
     "opath",
     "population",
+    "shell.limits",
 )
 _RELEASES = {
     (8, 0): "2007",
