@@ -97,6 +97,8 @@ class LocalCommand:
     params: tuple[LocalParam, ...]
     run: Runner
     aliases: tuple[str, ...] = ()
+    #: It lays its input out as text (Format-*, Out-String): counted as printing is.
+    prints: bool = False
 
     def param(self, given: str) -> LocalParam:
         key = given.lower()
@@ -495,12 +497,16 @@ LOCAL_COMMANDS: tuple[LocalCommand, ...] = (
         ),
         format_table_cmd,
         ("ft",),
+        prints=True,
     ),
-    LocalCommand("Format-List", (LocalParam("Property", "list", 0),), format_list_cmd, ("fl",)),
+    LocalCommand(
+        "Format-List", (LocalParam("Property", "list", 0),), format_list_cmd, ("fl",), prints=True
+    ),
     LocalCommand(
         "Out-String",
         (LocalParam("Width", type="int", low=2), LocalParam("Stream", "switch")),
         out_string,
+        prints=True,
     ),
     LocalCommand(
         "Write-Output", (LocalParam("InputObject", "list", 0),), write_output, ("echo", "write")

@@ -177,6 +177,7 @@ class ExchangeShell:
             return
         values = self._pipeline(statement)
         if values:
+            self._step(limits.print_cost(values))
             text = format_default(values, self.width)
             if text:
                 self.write(text)
@@ -253,7 +254,13 @@ class ExchangeShell:
             named, positional = self._collect(cmd, command.is_switch)
             # common parameters (-ErrorAction, -Verbose, ...) change nothing for local commands
             named = [(n, v) for n, v in named if n.lower() not in COMMON_PARAMETERS]
-            return command.run(self, items, command.bind(named, positional))
+            bound = command.bind(named, positional)
+            self._step(len(items or []))
+            if command.prints:
+                self._step(limits.print_cost(items or []))
+            result = command.run(self, items, bound)
+            self._step(len(result))
+            return result
         except _BindingAt as exc:
             self._error(exc.error, cmd.name, exc.pos, exc.length)
         except ExchangeError as exc:
@@ -396,9 +403,13 @@ class ExchangeShell:
             target = self._eval(node.target)
             if node.args is None:
                 return get_member(target, node.name)
-            return self._located(
-                node,
-                lambda: call_method(target, node.name, [self._eval(a) for a in node.args or []]),
+            return self._sized(
+                self._located(
+                    node,
+                    lambda: call_method(
+                        target, node.name, [self._eval(a) for a in node.args or []]
+                    ),
+                )
             )
         if isinstance(node, ast.Index):
             target, index = self._eval(node.target), self._eval(node.index)

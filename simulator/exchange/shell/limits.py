@@ -12,14 +12,18 @@ hang the interactive shell.
 Deviations: the shell twin refuses a range, array or string larger than 1,000,000 elements or
 10,000,000 characters with PowerShell's out-of-memory error (Windows PowerShell goes on until
 the machine's memory is exhausted), and stops a line after 1,000,000 evaluation steps (a remote
-cmdlet call counts 100, each element an operator builds one, each 100 characters one) with "The pipeline has been stopped.", as if the user had pressed
+cmdlet call counts 100, each element an operator builds or a command is given one, every
+20 characters of text built or printed one) with "The pipeline has been stopped.", as if the user had pressed
 Ctrl+C; the step budget is deterministic (it counts operations, not wall-clock time). The
 parser refuses nesting deeper than 100 levels (PowerShell's own limit depends on its stack).
 """
 
 from __future__ import annotations
 
-from simulator.exchange.shell.values import ShellRuntimeError
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.exchange.shell.values import ShellRuntimeError
 
 #: Elements of one range or array (ranges, `,x * n`, `+` of arrays).
 MAX_ELEMENTS = 1_000_000
@@ -27,8 +31,10 @@ MAX_ELEMENTS = 1_000_000
 MAX_STRING = 10_000_000
 #: Evaluation steps of one line (expressions, pipeline items, script block runs).
 MAX_STEPS = 1_000_000
-#: Characters of a string an operator builds that count one step (elements count one each).
-CHARS_PER_STEP = 100
+#: Characters of text built (by an operator, or to print) that count one step.
+CHARS_PER_STEP = 20
+#: The least steps printing one object (a table row, a list entry) counts.
+RECORD_STEP_COST = 20
 #: Steps one remote cmdlet invocation counts (it does far more work than an expression).
 REMOTE_STEP_COST = 100
 #: Lines Get-History keeps ($MaximumHistoryCount's default).
@@ -39,6 +45,8 @@ INT32 = (-(2**31), 2**31 - 1)
 
 def out_of_memory(pos: int | None = None) -> ShellRuntimeError:
     """What PowerShell prints when an allocation fails (the twin's bound, not the machine's)."""
+    from simulator.exchange.shell.values import ShellRuntimeError
+
     error = ShellRuntimeError(
         "Exception of type 'System.OutOfMemoryException' was thrown.",
         "System.OutOfMemoryException",
@@ -51,6 +59,8 @@ def out_of_memory(pos: int | None = None) -> ShellRuntimeError:
 
 def pipeline_stopped(pos: int | None = None) -> ShellRuntimeError:
     """The line used its step budget: stopped as Ctrl+C stops a pipeline."""
+    from simulator.exchange.shell.values import ShellRuntimeError
+
     error = ShellRuntimeError(
         "The pipeline has been stopped.",
         "PipelineStopped",
@@ -63,6 +73,8 @@ def pipeline_stopped(pos: int | None = None) -> ShellRuntimeError:
 
 def call_depth_overflow(pos: int | None = None) -> ShellRuntimeError:
     """Evaluation nested deeper than the interpreter's stack allows."""
+    from simulator.exchange.shell.values import ShellRuntimeError
+
     error = ShellRuntimeError(
         "The script failed due to call depth overflow.",
         "CallDepthOverflow",
@@ -81,3 +93,37 @@ def check_elements(count: int, pos: int | None = None) -> None:
 def check_string(length: int, pos: int | None = None) -> None:
     if length > MAX_STRING:
         raise out_of_memory(pos)
+
+
+def text_size(value: Any) -> int:
+    """About how many characters `value` prints as (to_string / display), counted without
+    building the text — a list may hold the same huge string or list many times over. Past
+    MAX_STRING it is refused as PowerShell refuses an allocation it cannot make."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 1
+        elif isinstance(item, list):
+            total += 2
+            stack.extend(item)
+        elif isinstance(item, dict):
+            total += 24 + sum(len(str(k)) for k in item)
+        else:
+            total += 24
+        if total > MAX_STRING:
+            raise out_of_memory()
+    return total
+
+
+def print_cost(values: list[Any]) -> int:
+    """Steps printing `values` counts: its objects and the size of their text."""
+    cost = 0
+    for value in values:
+        if isinstance(value, dict):
+            size = sum(text_size(v) for v in value.values())
+            cost += max(RECORD_STEP_COST, size // CHARS_PER_STEP)
+        else:
+            cost += 1 + text_size(value) // CHARS_PER_STEP
+    return cost

@@ -15,6 +15,7 @@ import re2
 
 from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
+from simulator.exchange.shell import limits
 from simulator.exchange.shell.parser import COMPARISON
 
 
@@ -111,6 +112,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, timedelta):
         return format_timespan(value)
     if isinstance(value, list):
+        limits.text_size(value)
         return " ".join(to_string(v) for v in value)
     if isinstance(value, dict):
         identity = getattr(value, "type_name", None) and (
@@ -133,6 +135,7 @@ def display(value: Any) -> str:
             f"{'AM' if value.hour < 12 else 'PM'}"
         )
     if isinstance(value, list):
+        limits.text_size(value)
         return "{" + ", ".join(display(v) for v in value) + "}"
     if isinstance(value, float):
         return format_double(value)
