@@ -475,6 +475,13 @@ def bind(
     missing = [name for name in shape.mandatory(chosen) if name not in values]
     if missing:
         raise MissingMandatoryParameter(missing)
+    for name in shape.mandatory(chosen):
+        if values[name] is None:  # `-Identity $null`, or $null piped in
+            error = ParameterBindingError(
+                f"Cannot bind argument to parameter '{name}' because it is null."
+            )
+            error.error_id = "ParameterArgumentValidationErrorNullNotAllowed"
+            raise error
     return Bound(chosen, values, common)
 
 
