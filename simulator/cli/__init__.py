@@ -21,11 +21,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.scenario import Scenario, ScenarioError, find_scenarios, json_schema, load_scenario
-from simulator.trace import write_atomic
+from simulator.language.schema import (
+    Scenario,
+    ScenarioError,
+    find_scenarios,
+    json_schema,
+    load_scenario,
+)
+from simulator.run.trace import write_atomic
 
 if TYPE_CHECKING:
-    from simulator.runner import RunResult
+    from simulator.run.runner import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -234,7 +240,7 @@ class _Progress:
 
 
 def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Console) -> bool:
-    from simulator.report import html_report, json_report, junit_report, runs_from_results
+    from simulator.reports.html import html_report, json_report, junit_report, runs_from_results
 
     outputs = [
         (args.json, lambda: json_report(results)),
@@ -254,7 +260,7 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Cons
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.runner import run_many
+    from simulator.run.runner import run_many
 
     out, err = _wide(), Console(stderr=True)
     loaded = _load_all(args.paths, err)
@@ -308,7 +314,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if scenarios is None:
         return EXIT_INVALID
     if args.markdown:
-        from simulator.report import catalogue_markdown
+        from simulator.reports.html import catalogue_markdown
 
         base = Path(args.output).parent if args.output else Path.cwd()
         text = catalogue_markdown(scenarios, relative_to=base)
@@ -334,8 +340,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_trace_diff(args: argparse.Namespace) -> int:
     """Exit 0 when the traces hold the same events, 1 at the first divergence, 2 unreadable."""
-    from simulator.trace import TraceFileError, read_trace
-    from simulator.tracediff import first_divergence, format_divergence
+    from simulator.reports.tracediff import first_divergence, format_divergence
+    from simulator.run.trace import TraceFileError, read_trace
 
     err = Console(stderr=True)
     try:
@@ -358,8 +364,8 @@ def cmd_trace_diff(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the HTML report from saved traces (files, or folders of *.jsonl)."""
-    from simulator.report import TraceRun, html_report
-    from simulator.trace import TraceFileError, read_trace
+    from simulator.reports.html import TraceRun, html_report
+    from simulator.run.trace import TraceFileError, read_trace
 
     err = Console(stderr=True)
     files: list[Path] = []
@@ -395,9 +401,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     """An Exchange Management Shell over a scenario's world (or a small default one)."""
-    from simulator.exchange.shell.lab import LabError, default_scenario, open_shell
+    from simulator.exchange.shell.lab import LabError, open_shell
     from simulator.exchange.shell.repl import run_repl
-    from simulator.world import build_world
+    from simulator.run.lab import default_scenario
+    from simulator.world.world import build_world
 
     err = Console(stderr=True)
     try:
@@ -436,6 +443,31 @@ def _stdout_to_devnull() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Every observation path with its type and an example value, from a run of the code."""
+    from simulator.run.paths import paths_of_scenario
+
+    err = Console(stderr=True)
+    scenario = None
+    if args.scenario:
+        loaded = _load_all([args.scenario], err)
+        if loaded is None:
+            return EXIT_INVALID
+        if len(loaded) != 1:
+            _error(err, f"{args.scenario}: give one scenario file, not a folder")
+            return EXIT_INVALID
+        scenario = loaded[0]
+    found = paths_of_scenario(scenario)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in found], indent=2))
+        return EXIT_OK
+    table = Table("path", "type", "example", box=None, pad_edge=False)
+    for p in found:
+        table.add_row(p.path, p.type, p.example)
+    _wide().print(table, markup=False, highlight=False)
+    return EXIT_OK
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
@@ -533,7 +565,7 @@ def cmd_intune_serve(args: argparse.Namespace) -> int:
     """Serve a scenario's Intune tenant (or a default one) on 127.0.0.1 until interrupted."""
     from simulator.intune.api import IntuneApi
     from simulator.intune.server import make_server, on_wall_clock
-    from simulator.world import build_world
+    from simulator.world.world import build_world
 
     out, err = Console(), Console(stderr=True)
     if args.scenario:
@@ -598,6 +630,15 @@ def _add_shell_parsers(sub: Any) -> None:
     sh.add_argument("--seed", type=int, help="override the scenario's seed")
     sh.add_argument("-c", dest="command_text", metavar="COMMAND", help="run one command and exit")
     sh.set_defaults(fn=cmd_shell)
+    paths = sub.add_parser(
+        "paths",
+        help="list every observation path (for expect: path:) with its type and an example",
+    )
+    paths.add_argument(
+        "scenario", nargs="?", help="the scenario to run and walk (default: a small built-in one)"
+    )
+    paths.add_argument("--json", action="store_true", help="the list as JSON")
+    paths.set_defaults(fn=cmd_paths)
     fid = sub.add_parser("fidelity", help="print the Exchange fidelity table (docs/fidelity.md)")
     fid.add_argument("--check", metavar="FILE", help="exit 1 when FILE differs from the table")
     fid.set_defaults(fn=cmd_fidelity)
@@ -641,7 +682,3 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_INVALID if exc.code else EXIT_OK
     return int(args.fn(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

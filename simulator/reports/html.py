@@ -28,12 +28,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.clock import format_span
-from simulator.trace import parse_events, write_atomic
+from simulator.run.trace import parse_events, write_atomic
+from simulator.world.clock import format_span
 
 if TYPE_CHECKING:
-    from simulator.runner import RunResult
-    from simulator.scenario import Scenario
+    from simulator.language.schema import Scenario
+    from simulator.run.runner import RunResult
 
 REPORT_VERSION = 1
 
@@ -128,6 +128,7 @@ class ExpectationResult:
     passed: bool | None  # None: skipped because a step failed
     failures: list[str]
     at: datetime | None  # when checked, for a timed expectation; else the end of the run
+    after_failed_step: int | None = None  # checked after this step failed (it may explain it)
 
 
 @dataclass
@@ -181,6 +182,7 @@ class TraceRun:
                     passed=e.get("passed"),
                     failures=list(e.get("failures", [])),
                     at=_time(e["at"]) if e.get("at") else None,
+                    after_failed_step=e.get("after_failed_step"),
                 )
                 run.expectations.append(result)
                 run.failures.extend(result.failures)
@@ -580,7 +582,13 @@ def _scenario_section(run: TraceRun) -> str:
         body = "".join(
             f'<tr class="{"fail" if x.passed is False else ""}"><td>{x.index}</td>'
             f"<td><code>{_e(x.expectation)}</code></td>"
-            f"<td>{_e(x.at.isoformat() if x.at else 'end of run')}</td>"
+            f"<td>{_e(x.at.isoformat() if x.at else 'end of run')}"
+            + (
+                f"<br><small>after step {x.after_failed_step} failed</small>"
+                if x.after_failed_step
+                else ""
+            )
+            + "</td>"
             f"<td>{_badge(x.passed)}</td><td>{'<br>'.join(_e(f) for f in x.failures)}</td></tr>"
             for x in run.expectations
         )
@@ -729,7 +737,7 @@ def catalogue_markdown(scenarios: Sequence[Scenario], relative_to: str | Path) -
 def _customer_coverage(scenarios: Sequence[Scenario]) -> list[str]:
     """The customer problems of reference/connector-behaviour.md: the scenarios tagged with
     each id, or why the twin cannot express it (simulator/coverage.py)."""
-    from simulator.coverage import CUSTOMER_ISSUES, CUSTOMER_TAG, NOT_EXPRESSIBLE
+    from simulator.language.coverage import CUSTOMER_ISSUES, CUSTOMER_TAG, NOT_EXPRESSIBLE
 
     tagged: dict[str, list[str]] = {}
     for s in scenarios:
