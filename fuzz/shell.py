@@ -36,8 +36,9 @@ def _shell() -> Any:
     """The process's shell on the default lab world (built on first use, then reused)."""
     global _SHELL
     if _SHELL is None:
-        from simulator.exchange.shell.lab import default_scenario, open_shell
-        from simulator.world import build_world
+        from simulator.exchange.shell.lab import open_shell
+        from simulator.run.lab import default_scenario
+        from simulator.world.world import build_world
 
         _SHELL = open_shell(build_world(default_scenario()))
     return _SHELL
