@@ -20,10 +20,9 @@ parser refuses nesting deeper than 100 levels (PowerShell's own limit depends on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from simulator.exchange.shell.values import ShellRuntimeError
+from simulator.exchange.shell.errors import ShellRuntimeError
 
 #: Elements of one range or array (ranges, `,x * n`, `+` of arrays).
 MAX_ELEMENTS = 1_000_000
@@ -45,8 +44,6 @@ INT32 = (-(2**31), 2**31 - 1)
 
 def out_of_memory(pos: int | None = None) -> ShellRuntimeError:
     """What PowerShell prints when an allocation fails (the twin's bound, not the machine's)."""
-    from simulator.exchange.shell.values import ShellRuntimeError
-
     error = ShellRuntimeError(
         "Exception of type 'System.OutOfMemoryException' was thrown.",
         "System.OutOfMemoryException",
@@ -59,8 +56,6 @@ def out_of_memory(pos: int | None = None) -> ShellRuntimeError:
 
 def pipeline_stopped(pos: int | None = None) -> ShellRuntimeError:
     """The line used its step budget: stopped as Ctrl+C stops a pipeline."""
-    from simulator.exchange.shell.values import ShellRuntimeError
-
     error = ShellRuntimeError(
         "The pipeline has been stopped.",
         "PipelineStopped",
@@ -73,8 +68,6 @@ def pipeline_stopped(pos: int | None = None) -> ShellRuntimeError:
 
 def call_depth_overflow(pos: int | None = None) -> ShellRuntimeError:
     """Evaluation nested deeper than the interpreter's stack allows."""
-    from simulator.exchange.shell.values import ShellRuntimeError
-
     error = ShellRuntimeError(
         "The script failed due to call depth overflow.",
         "CallDepthOverflow",

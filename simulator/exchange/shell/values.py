@@ -16,25 +16,8 @@ import re2
 from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
 from simulator.exchange.shell import limits
+from simulator.exchange.shell.errors import ShellRuntimeError
 from simulator.exchange.shell.parser import COMPARISON
-
-
-class ShellRuntimeError(Exception):
-    """A runtime error of the shell itself (not one returned by Exchange)."""
-
-    def __init__(
-        self,
-        message: str,
-        error_id: str,
-        category: str = "InvalidOperation",
-        pos: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_id = error_id
-        self.category = category
-        self.pos = pos
-        self.exception_type = "RuntimeException"
 
 
 class ScriptBlockValue:
