@@ -86,7 +86,12 @@ def _shorten(text: str) -> str:
 
 def check(line: str) -> Outcome:
     """Run `line` in the shell; say how it ended (see the module docstring)."""
+    from simulator.exchange.shell.interpreter import completions
+    from simulator.exchange.shell.repl import incomplete
+
     shell = _shell()
+    incomplete(line)  # the REPL asks before running a line: must it read more?
+    completions(shell, line[-200:])  # and completes at the cursor when the user presses tab
     output = shell.execute(line)
     if "Traceback (most recent call last)" in output:
         return Outcome("traceback", output[-300:])
@@ -98,7 +103,7 @@ def check(line: str) -> Outcome:
 
 
 # -- generating lines -------------------------------------------------------------------------------
-_CMDLETS = sorted(REGISTRY)
+_CMDLETS = sorted(spec.name for spec in REGISTRY.values())
 _LOCALS = [c.name for c in LOCAL_COMMANDS] + [a for c in LOCAL_COMMANDS for a in c.aliases]
 _WRONG_NAMES = [
     "Get-Mailboxx",
@@ -180,7 +185,7 @@ def _command(draw: Any) -> str:
     """A cmdlet of the registry or a local command, with real, abbreviated and wrong
     parameters, switches, colon-bound values and positional arguments."""
     name = draw(st.sampled_from(_CMDLETS + _LOCALS + _WRONG_NAMES))
-    spec = REGISTRY.get(name)
+    spec = REGISTRY.get(name.lower())
     params = [p.name for p in spec.params.values()] if spec else []
     if not spec:
         command = next((c for c in LOCAL_COMMANDS if name in (c.name, *c.aliases)), None)
@@ -242,6 +247,25 @@ def grammar_line(draw: Any) -> str:
     if draw(st.integers(0, 4)) == 0:
         line += "; " + draw(_command())
     return line
+
+
+_GETS = [name for name in _CMDLETS if name.startswith("Get-")]
+
+
+@st.composite
+def valid_line(draw: Any) -> str:
+    """A line more likely to run: a Get- cmdlet without arguments through filters, or an
+    expression of numbers and strings."""
+    if draw(st.booleans()):
+        return " | ".join([draw(st.sampled_from(_GETS)), *draw(st.lists(_filters, max_size=3))])
+    operand = st.one_of(st.integers(-1000, 1000).map(str), _strings, st.just("(1..5)"))
+    parts = [draw(operand)]
+    for _ in range(draw(st.integers(0, 3))):
+        parts += [
+            draw(st.sampled_from(["+", "-", "*", "/", "%", "-eq", "-lt", ".."])),
+            draw(operand),
+        ]
+    return " ".join(parts)
 
 
 # -- pathological lines ------------------------------------------------------------------------------
@@ -320,6 +344,7 @@ _TOKENS = st.sampled_from(
 
 #: Every kind of line, in proportions that keep most inputs meaningful.
 LINES = st.one_of(
+    valid_line(),
     grammar_line(),
     grammar_line(),
     grammar_line(),
