@@ -5,9 +5,12 @@ exponentially."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from simulator.exchange.shell import limits
+from simulator.exchange.shell.repl import run_repl
 from tests.exchange.conftest import shell_on
 
 
@@ -89,3 +92,25 @@ def test_history_keeps_as_many_lines_as_powershell(shell):
     shell.execute("'one more'")
     assert len(shell.history) == limits.MAX_HISTORY
     assert shell.history[-1] == "'one more'"
+
+
+class _Keyboard(io.StringIO):
+    """Standard input where the user presses Ctrl+C on the second line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def readline(self, *args: object) -> str:
+        line = self.lines.pop(0) if self.lines else ""
+        if line == "^C":
+            raise KeyboardInterrupt
+        return line
+
+
+def test_ctrl_c_drops_the_line_not_the_shell(world):
+    shell = shell_on(world)
+    out = io.StringIO()
+    code = run_repl(shell, "banner", _Keyboard(["'one'\n", "^C", "'two'\n", "exit\n"]), out)
+    assert code == 0
+    assert lines(out.getvalue()) == ["banner", "one", "", "two"]
