@@ -414,6 +414,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
     except (ScenarioError, LabError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         return EXIT_INVALID
+    for stream in (sys.stdin, sys.stdout):  # a byte or character the console lacks: '?'
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     if args.command_text is not None:
         output = shell.execute(args.command_text)
         try:

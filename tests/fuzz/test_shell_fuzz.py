@@ -4,6 +4,7 @@ failed (fuzz/corpus/shell/) now ends cleanly, every catalogue entry gets its mes
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,18 @@ def test_a_closed_pipe_ends_the_shell_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_console_that_lacks_characters_gets_question_marks_not_a_traceback():
+    """Typed bytes the console's encoding cannot decode, and output it cannot encode."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from simulator.cli import main; sys.exit(main())"]
+        + ["shell"],
+        input="'ä€𝄞'\n".encode(),
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    assert done.stdout.decode("ascii").splitlines()[-1] == "?" * 9
