@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from simulator.exchange.model import Mailbox, Organization
-from simulator.world.directory import Directory, DirectoryUser, LogonError
+from simulator.world.accounts import DirectoryUser, LogonError
+from simulator.world.directory import Directory
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
 EWS_PATH = "/ews/exchange.asmx"

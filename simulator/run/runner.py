@@ -34,7 +34,7 @@ from simulator.run.checks import check
 from simulator.run.connector import HostConnector
 from simulator.run.observe import observe, observe_root
 from simulator.run.results import RunResult
-from simulator.world.directory import LogonError
+from simulator.world.accounts import LogonError
 from simulator.world.durations import format_time
 from simulator.world.world import World, build_world
 
