@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -594,36 +595,46 @@ class Organization:
             None,
         )
 
-    def users(self) -> list[UserObject]:
+    def users(self) -> Iterator[UserObject]:
         """Every AD user of the organisation's directory, with its mailbox when it has one."""
         directory = self.directory
         if directory is None:
-            return []
-        if self.other_forests:  # another organisation's forest holds its own users
-            return [
-                UserObject(u, self.mailbox_of(u))
-                for u in directory.users()
-                if directory.domain(u.domain).forest not in self.other_forests  # type: ignore[union-attr]
-            ]
-        return [UserObject(u, self.mailbox_of(u)) for u in directory.users()]
+            return iter(())
+        others = self.other_forests  # another organisation's forest holds its own users
+        return (
+            UserObject(u, self.mailbox_of(u))
+            for u in directory.users()
+            if not others or _forest(directory, u.domain) not in others
+        )
 
     def find_users(self, identity: str) -> list[UserObject]:
         """Every user `identity` names (UserIdParameter): a mailbox user by any of its mailbox
-        identities; any user by DOMAIN\\user, UPN, sAMAccountName, name, canonical name,
-        distinguished name or GUID."""
+        identities; a user without a mailbox by DOMAIN\\user, UPN, sAMAccountName, name,
+        canonical name, distinguished name or GUID."""
         found = [UserObject(self._user_of(m), m) for m in self.find_mailboxes(identity)]
         if self.directory is None:
             return found
-        seen = {u.user.sam.lower() + "@" + u.domain for u in found}
         text = identity.strip()
         low = text.lower()
         guid = parse_guid(text)
         direct = self.directory.find(text) if ("\\" in text or "@" in text) else None
+        if low.startswith("cn="):
+            name = _first_rdn(text).lower()
+        else:
+            name = low.rsplit("/", 1)[-1]
         for user in self.directory.users():
-            key = user.sam.lower() + "@" + user.domain
-            if key in seen:
+            # cheap tests first: a directory of a million users is scanned for each identity
+            if not (
+                user is direct
+                or user.sam.lower() == low
+                or user.display_name.lower() == name
+                or guid is not None
+            ):
                 continue
-            obj = UserObject(user, self.mailbox_of(user))
+            mailbox = self.mailbox_of(user)
+            if mailbox is not None:
+                continue  # mailbox users were found above, by their mailbox's identities
+            obj = UserObject(user)
             if (
                 user is direct
                 or user.sam.lower() == low
@@ -632,7 +643,6 @@ class Organization:
                 or obj.distinguished_name.lower() == low
                 or (guid is not None and obj.guid == guid)
             ):
-                seen.add(key)
                 found.append(obj)
         return found
 
@@ -789,6 +799,12 @@ class Organization:
     # -- audit ---------------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
         self.audit_log.append(entry)
+
+
+def _forest(directory: Directory, domain: str) -> str | None:
+    """The forest root of a user's domain (None for a domain the directory does not hold)."""
+    found = directory.domain(domain)
+    return found.forest if found is not None else None
 
 
 def _first_rdn(dn: str) -> str:
