@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import operator
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,7 +44,18 @@ from simulator.specs import (
     TimePoint,
     seconds_from_start,
 )
+from simulator import yamlsafe
 from simulator.steps import STEPS
+
+class FieldError(ValueError):
+    """A validator's complaint about one part of its value: `loc` continues the field's
+    location (a step's index, a setting's key), so the error is reported at that part's own
+    line rather than at the line of the list or mapping the validator was given."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
 
 # -- world ---------------------------------------------------------------------------------------
 # The tenant, hosts, network and fault schema are in simulator.specs.
@@ -187,13 +199,13 @@ class PolicySpec(Strict):
             if setting is None:
                 close = difflib.get_close_matches(key, [s.name for s in policy_settings.SETTINGS])
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(f"unknown mailbox policy setting {key!r}{hint}")
+                raise FieldError((key,), f"unknown mailbox policy setting {key!r}{hint}")
             try:
                 out[setting.name] = policy_settings.parse(setting, value)
             except (
                 Exception
             ) as exc:  # an Exchange-shaped validation error, reported as schema error
-                raise ValueError(f"{key}: {exc}") from None
+                raise FieldError((key,), f"{key}: {exc}") from None
         return out
 
 
@@ -519,7 +531,8 @@ class Scenario(Strict):
         for i, exp in enumerate(expect):
             seconds = exp.at_seconds(start)
             if seconds is not None and seconds < 0:
-                raise ValueError(
+                raise FieldError(
+                    (i, "at"),
                     f"expect {i + 1}: at {_moment_text(exp.at)} is before the scenario's start "
                     f"{format_time(start)}"
                 )
@@ -547,14 +560,16 @@ class Scenario(Strict):
                 and "do" not in step
                 and not any(k in step for k in CLOCK_STEPS)
             ):
-                raise ValueError(
+                raise FieldError(
+                    (i,),
                     f"step {i + 1} needs 'do: <action>', 'advance: <duration>', 'at: <moment>' "
                     "or 'exchange: <cmdlet line>'"
                 )
             if isinstance(step, dict) and "do" in step and step["do"] not in STEPS:
                 close = difflib.get_close_matches(str(step["do"]), ACTIONS, n=3)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(
+                raise FieldError(
+                    (i, "do"),
                     f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
                 )
             out.append(step)
@@ -567,7 +582,8 @@ class Scenario(Strict):
         start = info.data.get("start")
         for i, step in enumerate(steps):
             if start is not None and isinstance(step, At) and step.seconds(start) < 0:
-                raise ValueError(
+                raise FieldError(
+                    (i, "at"),
                     f"step {i + 1}: at {_moment_text(step.at)} is before the scenario's start "
                     f"{format_time(start)}"
                 )
@@ -690,6 +706,9 @@ def _error_from_validation(
     errors.sort(key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc += cause.loc
     node, _ = _node_at(root, loc[:-1] if err["type"] == "extra_forbidden" else loc)
     field = _describe(loc)
     message = err["msg"].removeprefix("Value error, ")
@@ -708,28 +727,37 @@ def _error_from_validation(
     elif err["type"] == "missing":
         message = "this field is required"
     elif "input" in err and err["type"] not in ("value_error",):
-        message = f"{message}; found {err['input']!r}"
-    line = node.start_mark.line + 1 if node is not None else None
-    column = node.start_mark.column + 1 if node is not None else None
+        message = f"{message}; found {_shown(err['input'])}"
+        if err["type"] == "literal_error" and isinstance(err["input"], str):
+            choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            close = difflib.get_close_matches(err["input"], choices, n=1, cutoff=0.5)
+            message += f" (did you mean {close[0]!r}?)" if close else ""
+    node = node or root
+    line = node.start_mark.line + 1 if node is not None else 1
+    column = node.start_mark.column + 1 if node is not None else 1
     return ScenarioError(file, line, column, field, message)
 
 
+def _shown(value: Any) -> str:
+    """A found value as a message shows it: its repr, cut short (it may be a whole subtree)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
+    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        data, root = yamlsafe.load(text)
+    except yamlsafe.YamlInputError as exc:
+        raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
+    if not isinstance(data, dict):
+        line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
         raise ScenarioError(
             file,
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
+            line,
+            column,
             "",
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-        ) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            file, 1, 1, "", "a scenario file must be a mapping with name, world, steps and expect"
+            "a scenario file must be a mapping with name, world, steps and expect",
         )
     try:
         scenario = Scenario.model_validate(data)
@@ -737,17 +765,22 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         raise _error_from_validation(file, root, exc) from None
     problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
-        loc, message = problem
-        node, _ = _node_at(root, loc)
-        raise ScenarioError(
-            file,
-            node.start_mark.line + 1 if node is not None else None,
-            node.start_mark.column + 1 if node is not None else None,
-            _describe(loc),
-            message,
-        )
+        raise located_error(file, root, *problem)
     scenario.path = file
     return scenario
+
+
+def located_error(file: str, root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> ScenarioError:
+    """A ScenarioError for the field at `loc`, at the line of the closest node that exists."""
+    node, _ = _node_at(root, loc)
+    node = node or root
+    return ScenarioError(
+        file,
+        node.start_mark.line + 1 if node is not None else 1,
+        node.start_mark.column + 1 if node is not None else 1,
+        _describe(loc),
+        message,
+    )
 
 
 def _unknown(what: str, value: str, known: set[str]) -> str:
@@ -830,11 +863,16 @@ def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(yamlsafe.MAX_BYTES + 1)  # no more: a huge file is refused by size
     except OSError as exc:
         raise ScenarioError(
-            str(path), None, None, "", f"cannot read the file ({exc.strerror})"
+            str(path), 1, 1, "", f"cannot read the file ({exc.strerror})"
         ) from None
+    try:
+        text = yamlsafe.decode(data)
+    except yamlsafe.YamlInputError as exc:
+        raise ScenarioError(str(path), exc.line, exc.column, "", exc.message) from None
     return parse_scenario(text, str(path))
 
 
