@@ -355,6 +355,10 @@ ACTIONS = tuple(sorted(STEPS))
 CLOCK_STEPS = {"advance": Advance, "at": At}
 
 
+def _known_action(do: Any) -> bool:
+    return isinstance(do, str) and do in STEPS
+
+
 def _step_tag(v: Any) -> str | None:
     """Which model a step entry is: its `do:`, or the clock step its key names."""
     if isinstance(v, dict):
@@ -565,7 +569,7 @@ class Scenario(Strict):
                     f"step {i + 1} needs 'do: <action>', 'advance: <duration>', 'at: <moment>' "
                     "or 'exchange: <cmdlet line>'"
                 )
-            if isinstance(step, dict) and "do" in step and step["do"] not in STEPS:
+            if isinstance(step, dict) and "do" in step and not _known_action(step["do"]):
                 close = difflib.get_close_matches(str(step["do"]), ACTIONS, n=3)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
                 raise FieldError(
@@ -763,7 +767,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _error_from_validation(file, root, exc) from None
-    problem = world_problem(scenario.world) or fault_problem(scenario)
+    problem = world_problem(scenario.world) or fault_problem(scenario) or step_problem(scenario)
     if problem is not None:
         raise located_error(file, root, *problem)
     scenario.path = file
@@ -827,6 +831,17 @@ def world_problem(world: WorldSpec) -> tuple[tuple[Any, ...], str] | None:
     return None
 
 
+def step_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
+    """The first step that names a connector host the world does not have: (location,
+    message). Hosts only: a step's `server` may name any address on purpose (a wrong one)."""
+    hosts = {h.name.lower() for h in scenario.world.hosts}
+    for i, step in enumerate(scenario.steps):
+        host = getattr(step, "host", None)
+        if isinstance(host, str) and host.lower() not in hosts:
+            return ("steps", i, "host"), _unknown("host", host, hosts)
+    return None
+
+
 def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
     """The first fault entry that cannot be placed on the timeline or names something the
     world does not have: (location, message)."""
@@ -869,11 +884,16 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             str(path), 1, 1, "", f"cannot read the file ({exc.strerror})"
         ) from None
+    return parse_scenario_bytes(data, str(path))
+
+
+def parse_scenario_bytes(data: bytes, file: str) -> Scenario:
+    """A scenario file's bytes: refused by name when too large, binary or not UTF-8."""
     try:
         text = yamlsafe.decode(data)
     except yamlsafe.YamlInputError as exc:
-        raise ScenarioError(str(path), exc.line, exc.column, "", exc.message) from None
-    return parse_scenario(text, str(path))
+        raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
+    return parse_scenario(text, file)
 
 
 def find_scenarios(paths: list[str | Path]) -> list[Path]:
