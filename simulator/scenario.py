@@ -136,7 +136,7 @@ class DirectorySpec(Strict):
     computers: list[ComputerSpec] = Field(
         default_factory=list, description="more computer accounts (hosts and servers get theirs)"
     )
-    lockout_threshold: int = Field(0, ge=0, description="bad passwords before lockout; 0 never")
+    lockout_threshold: int = Field(0, ge=0, le=1000, description="bad passwords before lockout; 0 never")
 
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -281,7 +281,7 @@ class BehaviourModel(Strict):
 
     enabled: bool = True
     tick: str = "1m"
-    new_partnerships_per_day: float = Field(0.002, ge=0, description="per user mailbox")
+    new_partnerships_per_day: float = Field(0.002, ge=0, le=10, description="per user mailbox")
     stale_per_day: float = Field(0.0015, ge=0, le=1, description="per active device")
     offline_per_day: float = Field(0.02, ge=0, le=1, description="per active device")
     offline_duration: str = "1d"
@@ -289,9 +289,15 @@ class BehaviourModel(Strict):
     _durations = field_validator("tick", "offline_duration")(_duration)
 
 
+#: The largest organisation a scenario may ask for: ten times the largest benchmarked
+#: (100,000 users); beyond it a typing mistake would exhaust memory instead of being refused.
+MAX_USERS = 1_000_000
+MAX_DEVICES = 1_500_000
+
+
 class PopulationModel(Strict):
-    users: int = Field(50, ge=0)
-    devices_per_user: float = Field(1.5, ge=0)
+    users: int = Field(50, ge=0, le=MAX_USERS)
+    devices_per_user: float = Field(1.5, ge=0, le=10)
     licensed: float = Field(1.0, ge=0, le=1)
     email_domain: str | None = None
     domains: list[str] = Field(
@@ -299,13 +305,23 @@ class PopulationModel(Strict):
     )
     ous: list[str] = Field(default_factory=lambda: ["Users"])
     resource_mailboxes: float = Field(
-        0.0, ge=0, description="shared/room/equipment mailboxes per user mailbox, besides users"
+        0.0, ge=0, le=10, description="shared/room/equipment mailboxes per user mailbox, besides users"
     )
     stale: float = Field(0.08, ge=0, le=1, description="share of partnerships long silent")
     sync_interval: str = Field("1h", description="mean time between a device's syncs")
     behaviour: BehaviourModel = Field(default_factory=BehaviourModel)
 
     _interval = field_validator("sync_interval")(_duration)
+
+    @model_validator(mode="after")
+    def _not_absurd(self) -> PopulationModel:
+        if self.users * self.devices_per_user > MAX_DEVICES:
+            raise FieldError(
+                ("devices_per_user",),
+                f"{self.users:,} users with {self.devices_per_user:g} devices each is more than "
+                f"the {MAX_DEVICES:,} devices a scenario may have",
+            )
+        return self
 
     @field_validator("behaviour", mode="before")
     @classmethod
@@ -503,7 +519,7 @@ class Scenario(Strict):
         default_factory=list, description="SPEC ids the scenario covers, e.g. R5.2"
     )
     tags: list[str] = Field(default_factory=list)
-    seed: int = 1
+    seed: int = Field(1, ge=0, le=2**63 - 1)
     start: datetime = DEFAULT_START
     profile: Literal["2016", "2018"] = "2016"
     world: WorldSpec = Field(default_factory=WorldSpec)
@@ -521,6 +537,22 @@ class Scenario(Strict):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("start needs a timezone, e.g. 2016-05-02T08:00:00Z")
+        if not 1990 <= v.year <= 2100:  # room for the longest span on the calendar
+            raise ValueError(f"start must be between 1990 and 2100; found {v.year}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, v: str) -> str:
+        """The name is the trace's file name (`<name>.jsonl` under --trace): no separators,
+        no control characters, no leading dot."""
+        if not v or len(v) > 120 or v.startswith(".") or any(c in v for c in "/\\") or any(
+            ord(c) < 32 for c in v
+        ):
+            raise ValueError(
+                "a scenario name becomes its trace's file name: 1 to 120 characters, no '/' or "
+                f"'\\', no control characters, not starting with '.'; found {_shown(v)}"
+            )
         return v
 
     @field_validator("expect")
@@ -574,7 +606,7 @@ class Scenario(Strict):
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
                 raise FieldError(
                     (i, "do"),
-                    f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
+                    f"step {i + 1}: unknown action {_shown(step['do'])} (actions: {', '.join(ACTIONS)}){hint}"
                 )
             out.append(step)
         return out

@@ -35,7 +35,10 @@ from simulator.intune.tenant import ADMIN_ROLES, GLOBAL_ADMIN
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys refused (a misspelling is named); numbers finite (`.inf`, `.nan` would
+    reach the clock and the models as durations, rates and round trips)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _duration(v: str) -> str:
@@ -55,7 +58,7 @@ def _time_point(v: Any) -> Any:
     if isinstance(v, bool):
         raise ValueError("expected a duration from the start (2h) or a time with a timezone")
     if isinstance(v, int | float):
-        return float(v)
+        return parse_duration(v)  # finite, and within the longest span a scenario may name
     if isinstance(v, str):
         try:
             parse_duration(v)
@@ -186,7 +189,9 @@ def _version_text(v: Any) -> Any:
 class EgressRuleSpec(Strict):
     action: Literal["allow", "block"] = "allow"
     destinations: list[str] = Field(default_factory=lambda: ["*"])
-    ports: list[int] = Field(default_factory=list, description="every port when empty")
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=list, description="every port when empty"
+    )
 
 
 class FirewallSpec(Strict):
@@ -212,12 +217,12 @@ class HostSpec(Strict):
     name: str
     os: str = "Windows Server 2012 R2"
     edition: str | None = None
-    service_pack: int = 0
+    service_pack: int = Field(0, ge=0, le=10)
     architecture: Literal["x64", "x86"] = "x64"
     server_core: bool = False
-    cpu_ghz: float = 2.4
-    ram_gb: float = 8.0
-    free_disk_gb: float = 100.0
+    cpu_ghz: float = Field(2.4, ge=0, le=100)
+    ram_gb: float = Field(8.0, ge=0, le=1e6)
+    free_disk_gb: float = Field(100.0, ge=0, le=1e9)
     dotnet: list[str] = Field(
         default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
     )
@@ -278,8 +283,8 @@ class NetworkSpec(Strict):
     direct_internet: bool = True
     dns: list[DnsRecordSpec] = Field(default_factory=list, description="extra internal records")
     autodiscover: bool = Field(True, description="autodiscover.<smtp domain> points at a CAS")
-    lan_rtt: float = Field(0.002, ge=0, description="seconds")
-    internet_rtt: float = Field(0.12, ge=0, description="seconds")
+    lan_rtt: float = Field(0.002, ge=0, le=60, description="seconds")
+    internet_rtt: float = Field(0.12, ge=0, le=60, description="seconds")
 
     def all_proxies(self) -> list[ProxySpec]:
         return ([self.proxy] if self.proxy else []) + list(self.proxies)
@@ -320,7 +325,7 @@ def _known_kind(v: Any) -> Any:
         if not isinstance(v["kind"], str) or v["kind"] not in FAULT_KINDS:
             close = difflib.get_close_matches(str(v["kind"]), kinds, n=2)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise ValueError(f"unknown fault kind {v['kind']!r} (kinds: {', '.join(kinds)}){hint}")
+            raise ValueError(f"unknown fault kind {str(v['kind'])[:60]!r} (kinds: {', '.join(kinds)}){hint}")
     return v
 
 

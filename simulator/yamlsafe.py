@@ -116,7 +116,7 @@ class _Loader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except (yaml.YAMLError, YamlInputError):
             raise
-        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any constructor failure is a bad value here
             # e.g. a date that does not exist (2016-02-30) or an integer of 5,000 digits
             what = node.tag.rsplit(":", 1)[-1]
             value = node.value if isinstance(node, ScalarNode) else ""
