@@ -6,17 +6,13 @@ or an alias bomb in one corner goes deep into the schema, and then into building
 
 ``check`` never writes into the repository: the input is parsed from memory (the name it is
 reported under is ``fuzz.yaml``). An input the loader accepts must also build its world and
-run briefly (:data:`RUN_SECONDS` of wall time, the rest of the run is cut short): "accepted"
+run briefly (:data:`RUN_SIMULATED` of simulated time, the rest is cut short): "accepted"
 means the twin can do something with it, not just that the schema let it through.
 """
 
 from __future__ import annotations
 
 import base64
-import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +24,8 @@ from fuzz.common import BadInput, FuzzTarget, Outcome
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted((ROOT / "scenarios").rglob("*.yaml"))
 FILE = "fuzz.yaml"
-#: Wall-clock seconds an accepted scenario runs before the fuzzer moves on (0: build only).
-RUN_SECONDS = 0.5
+#: Simulated seconds an accepted scenario runs before the fuzzer moves on (0: build only).
+RUN_SIMULATED = 2 * 3600.0
 
 
 def _texts() -> list[str]:
@@ -229,27 +225,24 @@ class _Enough(Exception):
     """The brief run of an accepted scenario is over (not an error of the scenario)."""
 
 
-@contextmanager
-def _briefly(seconds: float) -> Iterator[None]:
-    """Cut the body short after `seconds` without losing the judge's own (outer) alarm."""
-    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
-    previous = signal.getsignal(signal.SIGALRM)
-    began = time.monotonic()
+def _run_briefly(scenario: Any) -> None:
+    """Run the scenario for RUN_SIMULATED seconds of simulated time, then stop it.
 
-    def on_alarm(signum: int, frame: Any) -> None:  # noqa: ARG001
+    Stopped by a simulated-time process that raises between two events (never a wall-clock
+    alarm: that could land inside the run's clean-up and leave the clock frozen)."""
+    from simulator.runner import Runner
+
+    runner = Runner(scenario, freeze=False)
+
+    def stop() -> Any:
+        yield runner.env.timeout(RUN_SIMULATED)
         raise _Enough()
 
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
+    runner.env.process(stop())
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer_left:
-            signal.setitimer(
-                signal.ITIMER_REAL, max(outer_left - (time.monotonic() - began), 1e-3)
-            )
+        runner.run()
+    except _Enough:
+        pass
 
 
 def check(data: bytes) -> Outcome:
@@ -262,14 +255,8 @@ def check(data: bytes) -> Outcome:
         check_world(scenario, lambda: _root_of(data))
     except ScenarioError as exc:
         return _judge_error(exc)
-    if RUN_SECONDS > 0:
-        from simulator.runner import Runner
-
-        try:
-            with _briefly(RUN_SECONDS):
-                Runner(scenario).run()
-        except _Enough:
-            pass
+    if RUN_SIMULATED > 0:
+        _run_briefly(scenario)
     return Outcome("accepted")
 
 

@@ -245,7 +245,11 @@ class ThrottlingSpec(BudgetSpec):
 class ExchangeSpec(Strict):
     version: str = "2013 CU12"
     organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
-    servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
+    servers: list[ServerSpec] = Field(
+        default_factory=lambda: [ServerSpec(name="EX01")],
+        min_length=1,
+        description="an organisation has at least one server",
+    )
     cas_arrays: list[str] = Field(default_factory=list)
     hosted_address: str | None = Field(
         None,
