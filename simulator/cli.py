@@ -51,12 +51,18 @@ def _load_all(paths: list[str], err: Console) -> list[Scenario] | None:
     if not files:
         err.print(f"[red]error:[/] no scenario files (*.yaml) under {', '.join(paths)}")
         return None
+    from simulator.buildcheck import check_world
+
     scenarios, bad = [], False
     for f in files:
         try:
-            scenarios.append(load_scenario(f))
+            scenario = load_scenario(f)
+            check_world(scenario)  # a world the models refuse is an invalid file, too
+            scenarios.append(scenario)
         except ScenarioError as exc:
-            err.print(f"[red]invalid:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print("[red]invalid:[/] ", end="")
+            # the message quotes the file: never parsed as markup (it may hold "[/]")
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             bad = True
     names: dict[str, str] = {}
     for s in scenarios:
