@@ -13,6 +13,7 @@ means the twin can do something with it, not just that the schema let it through
 from __future__ import annotations
 
 import base64
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -140,12 +141,9 @@ def structural(draw: Any) -> bytes:
 
 
 # -- textual mutations (what a data round trip cannot make: duplicates, tags, aliases, bytes) -----
-BOMB = (
-    b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
-    + b"".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode()
-        for i in range(8)
-    )
+BOMB = b'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + b"".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode()
+    for i in range(8)
 )
 SNIPPETS = [
     b"!!python/object/apply:os.system ['echo pwned']",
@@ -193,7 +191,9 @@ def textual(draw: Any) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         i = draw(st.integers(0, max(0, len(lines) - 1)))
         op = draw(
-            st.sampled_from(["duplicate", "snippet", "snippet", "truncate", "bytes", "bomb", "indent"])
+            st.sampled_from(
+                ["duplicate", "snippet", "snippet", "truncate", "bytes", "bomb", "indent"]
+            )
         )
         if op == "duplicate":
             lines.insert(i, lines[i])
@@ -230,7 +230,7 @@ def _run_briefly(scenario: Any) -> None:
 
     Stopped by a simulated-time process that raises between two events (never a wall-clock
     alarm: that could land inside the run's clean-up and leave the clock frozen)."""
-    from simulator.runner import Runner
+    from simulator.run.runner import Runner
 
     runner = Runner(scenario, freeze=False)
 
@@ -239,16 +239,14 @@ def _run_briefly(scenario: Any) -> None:
         raise _Enough()
 
     runner.env.process(stop())
-    try:
+    with contextlib.suppress(_Enough):
         runner.run()
-    except _Enough:
-        pass
 
 
 def check(data: bytes) -> Outcome:
     """Load the bytes as a scenario file; when accepted, build its world and run briefly."""
-    from simulator.buildcheck import check_world
-    from simulator.scenario import ScenarioError, parse_scenario_bytes
+    from simulator.language.schema import ScenarioError, parse_scenario_bytes
+    from simulator.run.buildcheck import check_world
 
     try:
         scenario = parse_scenario_bytes(data, FILE)
@@ -261,7 +259,7 @@ def check(data: bytes) -> Outcome:
 
 
 def _root_of(data: bytes) -> Any:
-    from simulator import yamlsafe
+    from simulator.language import yamlsafe
 
     return yamlsafe.load(yamlsafe.decode(data))[1]
 
@@ -301,7 +299,9 @@ def _lib(name: str) -> str:
 CATALOGUE = (
     BadInput("alias bomb", BOMB + b"name: x\n", "an alias bomb"),
     BadInput("recursive alias", b"name: x\ntags: &t [*t]\n", "recursive structure"),
-    BadInput("nesting too deep", b"name: x\ntags: " + b"[" * 100 + b"]" * 100 + b"\n", "levels deep"),
+    BadInput(
+        "nesting too deep", b"name: x\ntags: " + b"[" * 100 + b"]" * 100 + b"\n", "levels deep"
+    ),
     BadInput(
         "duplicated key", b"name: x\nseed: 1\nseed: 2\n", "duplicated key 'seed' (first at line 2)"
     ),
@@ -309,24 +309,33 @@ CATALOGUE = (
     BadInput("not UTF-8", b"name: caf\xe9\n", "not UTF-8 text"),
     BadInput("control character", b"name: x\x07\n", "control character U+0007"),
     BadInput("file too large", b"name: x\n" + b"#" * (1024 * 1024), "at most 1,048,576"),
-    BadInput("Python object tag", b"name: !!python/object/apply:os.system [ls]\n", "could not determine a constructor"),
-    BadInput("date that does not exist", b"name: x\nstart: 2016-02-30T08:00:00Z\n", "cannot read '2016-02-30T08:00:00Z' as a timestamp"),
+    BadInput(
+        "Python object tag",
+        b"name: !!python/object/apply:os.system [ls]\n",
+        "could not determine a constructor",
+    ),
+    BadInput(
+        "date that does not exist",
+        b"name: x\nstart: 2016-02-30T08:00:00Z\n",
+        "cannot read '2016-02-30T08:00:00Z' as a timestamp",
+    ),
     BadInput("integer of 5,000 digits", b"name: x\nseed: " + b"9" * 5000 + b"\n", "cannot read"),
     BadInput("not a mapping", b"- just\n- a list\n", "must be a mapping"),
     BadInput("YAML syntax", b"name: x\nsteps: [\n", "not valid YAML"),
     BadInput("two documents", b"name: x\n---\nname: y\n", "expected a single document"),
-    BadInput("unknown key", b"name: x\nstpes: []\n", "unknown key 'stpes'; did you mean steps?"),
+    BadInput("unknown key", b"name: x\nstpes: []\n", "unknown key 'stpes'; did you mean steps"),
     BadInput("missing field", b"summary: no name\n", "name: this field is required"),
     BadInput(
         "misspelled action",
         b"name: x\nsteps:\n  - advance: 1m\n  - do: instal\n",
-        "fuzz.yaml:4:9: steps[1]: step 2: unknown action 'instal'",
+        "fuzz.yaml:4:9: steps[1].do: step 2: unknown action 'instal'",
     ),
     BadInput("wrong type", b"name: x\nseed: lots\n", "seed: Input should be a valid integer"),
     BadInput("infinite number", b"name: x\nworld:\n  network: {lan_rtt: .inf}\n", "finite number"),
     BadInput(
         "proxy port out of range",
-        b"name: x\nsteps:\n  - do: configure\n    proxy: {address: p, port: 70000}\n",
+        b"name: x\nsteps:\n  - do: configure\n    exchange: {server: ex01}\n"
+        b"    account: {user: CONTOSO\\svc, password: p}\n    proxy: {address: p, port: 70000}\n",
         "less than or equal to 65535",
     ),
     BadInput("misspelled choice", b"name: x\nprofile: '2017'\n", "did you mean"),
