@@ -681,7 +681,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _error_from_validation(file, root, exc) from None
-    problem = world_problem(scenario.world) or fault_problem(scenario) or step_problem(scenario)
+    problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
         raise located_error(file, root, *problem)
     scenario.path = file
@@ -749,7 +749,8 @@ def world_problem(world: WorldSpec) -> tuple[tuple[Any, ...], str] | None:
 
 def step_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
     """The first step that names a connector host the world does not have: (location,
-    message). Hosts only: a step's `server` may name any address on purpose (a wrong one)."""
+    message). Hosts only: a step's `server` may name any address on purpose (a wrong one).
+    Checked with the whole file (simulator.run.buildcheck), not for a step parsed alone."""
     hosts = {h.name.lower() for h in scenario.world.hosts}
     for i, step in enumerate(scenario.steps):
         host = getattr(step, "host", None)

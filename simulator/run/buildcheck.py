@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from simulator.language import yamlsafe
-from simulator.language.schema import Scenario, located_error
+from simulator.language.schema import Scenario, located_error, step_problem
 
 _FIELD = re.compile(r"^(world(?:\.[a-z_]+|\[\d+\])*): ")
 
@@ -45,9 +45,13 @@ def _root(scenario: Scenario, root: Callable[[], yaml.Node | None] | None) -> ya
 
 
 def check_world(scenario: Scenario, root: Callable[[], yaml.Node | None] | None = None) -> None:
-    """Build the scenario's world; a refusal by the models is a ScenarioError at its field."""
+    """Build the scenario's world; a refusal by the models is a ScenarioError at its field.
+    Then every step must name hosts the world has."""
     from simulator.world.world import build_world
 
+    problem = step_problem(scenario)
+    if problem is not None:
+        raise located_error(scenario.path or "<string>", _root(scenario, root), *problem)
     try:
         build_world(scenario)
     except ValueError as exc:

@@ -182,9 +182,19 @@ def test_step_without_action_is_reported_at_its_own_line():
     assert (err.line, err.field) == (4, "steps[1]")
 
 
-def test_step_naming_an_unknown_host_is_refused():
-    err = refused("name: x\nsteps:\n  - advance: 1m\n  - {do: install, host: CONN99}\n")
-    assert err.line == 4 and err.field == "steps[1].host" and "unknown host 'CONN99'" in str(err)
+def test_step_naming_an_unknown_host_is_refused_with_the_whole_file():
+    from simulator.run.buildcheck import check_world
+
+    scenario = parse_scenario("name: x\nsteps:\n  - advance: 1m\n  - {do: install, host: CONN99}\n")
+    with pytest.raises(ScenarioError) as err:
+        check_world(
+            scenario,
+            lambda: yamlsafe.load(
+                "name: x\nsteps:\n  - advance: 1m\n  - {do: install, host: CONN99}\n"
+            )[1],
+        )
+    assert err.value.line == 4 and err.value.field == "steps[1].host"
+    assert "unknown host 'CONN99'" in str(err.value)
 
 
 @pytest.mark.parametrize("port, ok", [(0, False), (1, True), (65535, True), (65536, False)])
