@@ -465,6 +465,12 @@ class Scenario(Strict):
             return steps
         out = []
         for i, step in enumerate(steps):
+            if not isinstance(step, dict) and not isinstance(step, BaseModel):
+                raise FieldError(
+                    (i,),
+                    f"step {i + 1} must be a mapping such as 'do: install' or 'advance: 1h'; "
+                    f"found {_shown(step)}",
+                )
             if (
                 isinstance(step, dict)
                 and "do" not in step

@@ -230,7 +230,10 @@ def load(text: str) -> tuple[Any, Node | None]:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "not valid YAML"
         if exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
+            # "while parsing a flow mapping (line 3): expected ',' or '}'"
+            where = exc.context_mark
+            at = f" (line {where.line + 1})" if where and mark and where.line != mark.line else ""
+            problem = f"{exc.context}{at}: {exc.problem}"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlInputError(line, column, f"not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:

@@ -278,3 +278,14 @@ def test_message_with_brackets_is_printed_as_text(tmp_path, capsys):
     path.write_text("name: x\nstpes: '[/]'\n")
     assert main(["validate", str(path)]) == 2
     assert "unknown key 'stpes'" in capsys.readouterr().err
+
+
+def test_step_that_is_not_a_mapping_says_what_a_step_is():
+    err = refused("name: x\nsteps:\n  - advance: 1m\n  - [install, CONN01]\n")
+    assert (err.line, err.field) == (4, "steps[1]")
+    assert "must be a mapping such as 'do: install'" in err.message
+
+
+def test_yaml_syntax_error_names_where_the_construct_began():
+    err = refused("name: x\nsteps: [\n  {a: 1\n")
+    assert err.line == 4 and "while parsing a flow mapping (line 3)" in err.message
