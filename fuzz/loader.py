@@ -245,7 +245,7 @@ def _run_briefly(scenario: Any) -> None:
 
 def check(data: bytes) -> Outcome:
     """Load the bytes as a scenario file; when accepted, build its world and run briefly."""
-    from simulator.language.schema import ScenarioError, parse_scenario_bytes
+    from simulator.language.loader import ScenarioError, parse_scenario_bytes
     from simulator.run.buildcheck import check_world
 
     try:

@@ -31,8 +31,9 @@ from simulator.exchange.model import (
 from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
 from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
-from simulator.world.clock import SimClock, parse_duration
+from simulator.world.clock import SimClock
 from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
     from simulator.world.config.exchange import BudgetSpec
@@ -60,7 +61,12 @@ def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
 
 def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
     """A mailbox for a named directory account (the scenario's own accounts, and users a step
-    creates): its alias is the account name and its address the UPN."""
+    creates): its alias is the account name; its primary SMTP address is the account's `mail`
+    (the UPN when it has none), and Exchange writes that address back to `mail`, as it does
+    for every mailbox it creates."""
+    mail = user.mail or user.upn
+    if user.mail != mail:
+        user.mail = mail
     return Mailbox(
         guid=guid_bits(ids),
         exchange_guid=guid_bits(ids),
@@ -68,7 +74,7 @@ def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: f
         alias=user.sam.lower(),
         display_name=user.display_name,
         upn=user.upn,
-        primary_smtp=user.upn,
+        primary_smtp=mail,
         sam=user.sam,
         domain=user.domain,
         server=server,
@@ -91,6 +97,8 @@ def build_exchange(
     now = clock.seconds
     org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
     org.rng = rng("exchange.objects")
+    org.directory = directory
+    directory.watchers.append(org.directory_changed)
     installed = now - INSTALLED_DAYS_AGO * 86400.0
     ids = rng("exchange")
     for s in ex.servers:

@@ -4,22 +4,18 @@ The schema checks each field; some problems only show when the models are built 
 (a population domain the directory does not declare, ...). The world models refuse those
 with a `ValueError` whose message starts with the field (`world.population.domains: ...`).
 `check_world` builds the world once and turns such a refusal into a ScenarioError at that
-field's line, so `validate` and `run` refuse the file with exit 2 before any trace or report
-is written. Any other exception from building is a defect of the twin, not of the file, and
+field's line, so `run` refuses the file with exit 2 before any trace or report is written
+(`validate` stays light — no world, no simpy — and checks the steps' references only). Any other exception from building is a defect of the twin, not of the file, and
 is left to surface as one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from simulator.language import yamlsafe
-from simulator.language.schema import Scenario, located_error, step_problem
+from simulator.language.loader import RootSource, check_steps, located_error, root_of
+from simulator.language.schema import Scenario
 
 _FIELD = re.compile(r"^(world(?:\.[a-z_]+|\[\d+\])*): ")
 
@@ -32,26 +28,12 @@ def _loc(field: str) -> tuple[Any, ...]:
     )
 
 
-def _root(scenario: Scenario, root: Callable[[], yaml.Node | None] | None) -> yaml.Node | None:
-    """The file's node tree, composed again only on this (rare) error path."""
-    if root is not None:
-        return root()
-    if not scenario.path:
-        return None
-    try:
-        return yamlsafe.load(yamlsafe.decode(Path(scenario.path).read_bytes()))[1]
-    except (OSError, yamlsafe.YamlInputError):
-        return None
-
-
-def check_world(scenario: Scenario, root: Callable[[], yaml.Node | None] | None = None) -> None:
-    """Build the scenario's world; a refusal by the models is a ScenarioError at its field.
-    Then every step must name hosts the world has."""
+def check_world(scenario: Scenario, root: RootSource | None = None) -> None:
+    """Every step names hosts the world has (check_steps), and the world builds: a refusal
+    by the models is a ScenarioError at its field."""
     from simulator.world.world import build_world
 
-    problem = step_problem(scenario)
-    if problem is not None:
-        raise located_error(scenario.path or "<string>", _root(scenario, root), *problem)
+    check_steps(scenario, root)
     try:
         build_world(scenario)
     except ValueError as exc:
@@ -59,4 +41,6 @@ def check_world(scenario: Scenario, root: Callable[[], yaml.Node | None] | None 
         match = _FIELD.match(message)
         loc = _loc(match.group(1)) if match else ("world",)
         text = message[match.end() :] if match else message
-        raise located_error(scenario.path or "<string>", _root(scenario, root), loc, text) from None
+        raise located_error(
+            scenario.path or "<string>", root_of(scenario, root), loc, text
+        ) from None

@@ -16,7 +16,7 @@ from fuzz.common import judge, run_target
 from fuzz.loader import BOMB, CATALOGUE, TARGET, check, dump, load
 from simulator.cli import main
 from simulator.language import yamlsafe
-from simulator.language.schema import (
+from simulator.language.loader import (
     ScenarioError,
     load_scenario,
     parse_scenario,
@@ -182,6 +182,13 @@ def test_step_without_action_is_reported_at_its_own_line():
     assert (err.line, err.field) == (4, "steps[1]")
 
 
+def test_validate_refuses_a_step_on_an_unknown_host(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nsteps:\n  - advance: 1m\n  - {do: install, host: CONN99}\n")
+    assert main(["validate", str(path)]) == 2
+    assert f"{path}:4:" in capsys.readouterr().err
+
+
 def test_step_naming_an_unknown_host_is_refused_with_the_whole_file():
     from simulator.run.buildcheck import check_world
 
@@ -248,8 +255,10 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize("command", ["run", "validate"])
-@pytest.mark.parametrize("kind", sorted(INVALID))
+@pytest.mark.parametrize(
+    "command, kind",
+    [("run", k) for k in sorted(INVALID)] + [("validate", "schema"), ("validate", "yaml")],
+)
 def test_invalid_file_exits_2_with_one_message_and_writes_nothing(tmp_path, capsys, command, kind):
     path = tmp_path / "bad.yaml"
     path.write_text(INVALID[kind])
@@ -268,7 +277,7 @@ def test_invalid_file_exits_2_with_one_message_and_writes_nothing(tmp_path, caps
 def test_world_the_models_refuse_is_reported_at_its_field(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
     path.write_text(INVALID["world"])
-    assert main(["validate", str(path)]) == 2
+    assert main(["run", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:4:" in err and "world.population.domains" in err
 

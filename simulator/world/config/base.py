@@ -14,14 +14,14 @@ from pydantic import (
     ConfigDict,
 )
 
-from simulator.world.clock import parse_duration
+from simulator.world.durations import parse_duration
 
 
 class Strict(BaseModel):
     """Unknown keys refused (a misspelling is named); numbers finite (`.inf`, `.nan` would
     reach the clock and the models as durations, rates and round trips)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
 
 class FieldError(ValueError):

@@ -11,8 +11,8 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.world.clock import parse_duration
 from simulator.world.config.base import FieldError, Strict
+from simulator.world.durations import parse_duration
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
 
