@@ -33,7 +33,7 @@ MODEL_MODULES = (
 )
 # The fake Intune service's modules whose deviations the table lists too (by name, so that
 # the Exchange twin does not import the Intune one)
-INTUNE_MODULES = ("service", "commands", "observe")
+INTUNE_MODULES = ("service", "commands", "observe", "tenant")
 _RELEASES = {
     (8, 0): "2007",
     (8, 1): "2007 SP1",
