@@ -298,3 +298,11 @@ def test_step_that_is_not_a_mapping_says_what_a_step_is():
 def test_yaml_syntax_error_names_where_the_construct_began():
     err = refused("name: x\nsteps: [\n  {a: 1\n")
     assert err.line == 4 and "while parsing a flow mapping (line 3)" in err.message
+
+
+def test_expectation_indexing_past_the_end_fails_the_expectation_not_the_run():
+    from simulator.run.batch import run_scenario
+
+    result = run_scenario(load_scenario(CORPUS / "expectation-index-past-the-end.yaml"))
+    assert result.error is None and not result.passed
+    assert "exchange.notifications has 0 items; there is no item 0" in result.failures[0]
