@@ -9,9 +9,9 @@ import pytest
 
 from connector.errors import ConnectorError
 from simulator.cli import main
-from simulator.scenario import ACTIONS, ScenarioError, json_schema, parse_scenario
-from simulator.steps import FAMILIES, STEPS
-from simulator.steps.base import StepError
+from simulator.language.schema import ACTIONS, ScenarioError, json_schema, parse_scenario
+from simulator.language.steps import FAMILIES, STEPS
+from simulator.language.steps.base import StepError
 
 SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}
 STILL = {
@@ -223,3 +223,12 @@ def test_an_at_step_waits_and_refuses_a_moment_already_passed(twin):
     assert twin.world.clock.iso() == "2016-05-02T10:00:00.000Z"
     with pytest.raises(StepError, match="already at"):
         twin.play({"at": "1h"})
+
+
+def test_the_service_steps_name_the_connectors_own_windows_service():
+    """The language spells the service's name for its schema default (it never imports the
+    connector); it must be the one setup installs."""
+    from connector import SERVICE_NAME
+    from simulator.language.steps.base import CONNECTOR_SERVICE
+
+    assert CONNECTOR_SERVICE == SERVICE_NAME

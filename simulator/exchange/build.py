@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 
-from simulator.clock import SimClock, parse_duration
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
@@ -33,9 +31,12 @@ from simulator.exchange.model import (
 from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
 from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
+from simulator.world.clock import SimClock, parse_duration
+from simulator.world.directory import Directory, DirectoryUser
 
 if TYPE_CHECKING:
-    from simulator.scenario import BudgetSpec, WorldSpec
+    from simulator.world.config.exchange import BudgetSpec
+    from simulator.world.config.world import WorldSpec
 
 INSTALLED_DAYS_AGO = 400  # when setup created the organisation's configuration objects
 

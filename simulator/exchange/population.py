@@ -28,8 +28,8 @@ from typing import Any
 
 from faker import Faker
 
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.model import Device, Mailbox, Organization, format_guid, guid_bits
+from simulator.world.directory import Directory, DirectoryUser
 
 _HEX = "0123456789ABCDEF"
 _LANGUAGES = (

@@ -22,7 +22,7 @@ from simulator.intune.api import IntuneApi
 LOOPBACK = "127.0.0.1"
 
 if TYPE_CHECKING:
-    from simulator.world import World
+    from simulator.world.world import World
 
 
 def wall_now() -> datetime:

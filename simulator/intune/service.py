@@ -31,8 +31,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.directory import Directory
-from simulator.faults import FaultTimeline
 from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
 from simulator.intune.connections import (
@@ -65,6 +63,8 @@ from simulator.intune.errors import (
 from simulator.intune.inventory import SYNC_TYPES, Inventory, SyncSession
 from simulator.intune.package import account_certificate, build_package, sign
 from simulator.intune.tenant import SyncChange, Tenant, authority_name
+from simulator.world.directory import Directory
+from simulator.world.faults import FaultTimeline
 
 __all__ = ["ENDPOINT", "IntuneError", "IntuneService"]
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from simulator.directory import Directory, directory_changes
 from simulator.intune.errors import (
     BadRequest,
     CertificateEnrollmentFailed,
@@ -29,6 +28,7 @@ from simulator.intune.errors import (
     Forbidden,
     SignInFailed,
 )
+from simulator.world.directory import Directory, directory_changes
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"

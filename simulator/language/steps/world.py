@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from simulator.clock import parse_duration
-from simulator.faults import FAULT_KINDS, Fault
-from simulator.host import GroupPolicy
-from simulator.steps.base import StepBase, StepError, StepRunner, duration_field, step
+from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
+from simulator.world.clock import parse_duration
+from simulator.world.faults import FAULT_KINDS, Fault
+from simulator.world.host import GroupPolicy
 
 FAMILY = "world"
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 
 from simulator.intune.tenant import INTUNE_ROLES
-from simulator.specs import Strict
-from simulator.steps.base import StepError
+from simulator.language.steps.base import StepError
+from simulator.world.config.base import Strict
 
 if TYPE_CHECKING:
     from simulator.exchange.model import Device, Mailbox
-    from simulator.world import World
+    from simulator.world.world import World
 
 
 def admin_of(world: World, admin: str | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.clock import format_time
+from simulator.world.clock import format_time
 
 ROOTS = ("intune", "exchange", "expected", "console", "hosts")
 
@@ -138,8 +138,8 @@ def observation_paths(observe_root: Any) -> list[PathInfo]:
 
 def paths_of_scenario(scenario: Any | None = None) -> list[PathInfo]:
     """Run `scenario` (the built-in one when None) and list the paths at its end."""
-    from simulator.runner import Runner
-    from simulator.scenario import Scenario
+    from simulator.language.schema import Scenario
+    from simulator.run.runner import Runner
 
     if scenario is None:
         scenario = Scenario.model_validate(DEFAULT_SCENARIO)

@@ -2,7 +2,7 @@
 
 A step kind is a pydantic model (`Strict`, so a misspelled key is refused with the closest
 names) whose `do: Literal["name"]` is its tag, registered together with the handler that
-carries it out on the world. `simulator.scenario` builds the steps' discriminated union and
+carries it out on the world. `simulator.language.schema` builds the steps' discriminated union and
 the list of action names from this registry, and the runner dispatches through it, so adding
 a step is one model and one function in the module of its family — nothing else to keep in
 step.
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import Field, field_validator
 
-from simulator.clock import parse_duration
-from simulator.specs import Strict
+from simulator.world.clock import parse_duration
+from simulator.world.config.base import Strict
 
 if TYPE_CHECKING:
     import simpy
 
-    from simulator.world import World
+    from simulator.world.world import World
 
 
 class StepError(Exception):
@@ -46,9 +46,53 @@ class CredentialSpec(Strict):
     password: str
 
 
+CONNECTOR_SERVICE = "WIEC"
+"""The connector's Windows service, for the steps that name it (a schema default, so it is
+spelled here; tests/test_steps.py checks it is the connector's own `SERVICE_NAME`)."""
+
+Account = tuple[str, str]  # DOMAIN\\user (or user@tenant) and password
+
+
+@dataclass(frozen=True)
+class WizardRequest:
+    """What an administrator types into the connector's configuration wizard, in plain
+    values: the runner turns it into the connector's own request (`run.adapters`), so the
+    language never names a connector type."""
+
+    server_type: str
+    server: str
+    account: Account
+    notification: Account | None = None
+    proxy: tuple[str, int, str | None, str | None] | None = None
+    replace: bool = False
+    administrator: Account | None = None
+
+
+class ConnectorOnHost(Protocol):
+    """What a step may do with the connector product on one host, as an administrator does:
+    setup, the configuration wizard, its configuration file, the Windows service. The
+    runner's `HostConnector` implements it; results are the connector's own objects, read
+    by attribute."""
+
+    @property
+    def platform(self) -> Any: ...
+    @property
+    def installed(self) -> bool: ...
+    @property
+    def configured(self) -> bool: ...
+    def install(self, folder: str, profile: str) -> Any: ...
+    def uninstall(self) -> None: ...
+    def connect(self, request: WizardRequest) -> Any: ...
+    def preflight(self, request: WizardRequest) -> list[Any]: ...
+    def set_service_keys(self, keys: dict[str, str]) -> Any: ...
+    def restart(self, service: str) -> Any: ...
+
+
 class StepRunner(Protocol):
-    """What a handler may use of the runner (structural, so that step modules never import
-    the runner, which imports them through the scenario schema)."""
+    """What a handler may use of the runner: the world, its clock, the connector on a host,
+    and telling the runner that a host's connector changed. Defined here, implemented by
+    `simulator.run.runner.Runner` (structurally), so that the language never imports the
+    runner."""
 
     world: World
     env: simpy.Environment
@@ -56,9 +100,9 @@ class StepRunner(Protocol):
     @property
     def profile(self) -> str: ...
 
-    def connector(self, host_name: str) -> Any: ...
+    def connector(self, host_name: str) -> ConnectorOnHost: ...
 
-    def notify(self, runtime: Any) -> None: ...
+    def notify(self, runtime: ConnectorOnHost) -> None: ...
 
 
 M = TypeVar("M", bound=StepBase)

@@ -17,9 +17,9 @@ from typing import Literal
 from pydantic import Field
 
 from simulator.intune.access import PlatformException
-from simulator.specs import ConditionalAccessSpec, Licence
-from simulator.steps.base import StepBase, StepError, StepRunner, step
-from simulator.steps.refs import DeviceRef, admin_of, device_id_of, upn_of
+from simulator.language.steps.base import StepBase, StepError, StepRunner, step
+from simulator.language.steps.refs import DeviceRef, admin_of, device_id_of, upn_of
+from simulator.world.config.tenant import ConditionalAccessSpec, Licence
 
 FAMILY = "console"
 

@@ -26,7 +26,7 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
-from simulator.faults import FaultTimeline
+from simulator.world.faults import FaultTimeline
 
 INTERNET_RTT = 0.12
 LAN_RTT = 0.002

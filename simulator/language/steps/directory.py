@@ -17,9 +17,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import account_mailbox
-from simulator.steps.base import StepBase, StepError, StepRunner, step
+from simulator.language.steps.base import StepBase, StepError, StepRunner, step
+from simulator.world.directory import Directory, DirectoryUser
 
 FAMILY = "directory"
 

@@ -4,11 +4,11 @@ Families: `connector` (the package, setup, the wizard, the service), `console` (
 admin console), `exchange` (a shell line as an Exchange administrator), `directory` (Active
 Directory), `devices` (partnerships, syncs, enrolment, compliance) and `world` (faults,
 proxies, servers, DNS, Group Policy). Importing this package registers them all in `STEPS`;
-`simulator.scenario` builds the schema from it and the runner dispatches through it.
+`simulator.language.schema` builds the schema from it and the runner dispatches through it.
 """
 
-from simulator.steps import connector, console, devices, directory, exchange, world
-from simulator.steps.base import STEPS, StepBase, StepError, StepKind, StepRunner
+from simulator.language.steps import connector, console, devices, directory, exchange, world
+from simulator.language.steps.base import STEPS, StepBase, StepError, StepKind, StepRunner
 
 FAMILIES = tuple(m.FAMILY for m in (connector, console, exchange, directory, devices, world))
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from simulator.faults import FaultTimeline
+from simulator.world.faults import FaultTimeline
 
 # Changes to any directory that a directory synchronisation could see (users added or removed;
 # a user's UPN, mail, account name, domain, enabled flag or groups; groups and their nesting;

@@ -22,42 +22,31 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 
-from connector import SERVICE_NAME
 from connector import exchange as port
 from connector.config import ConfigurationRequest, ProxySettings
 from connector.platform import DotNetInstall, HostFacts, ServiceStartResult
 from simulator.exchange import errors as ex
 from simulator.exchange.session import RemoteSession, open_session
-from simulator.host import SimHost
+from simulator.language.steps.base import WizardRequest
+from simulator.world.host import SimHost
 
 if TYPE_CHECKING:
-    from simulator.world import World
-
-CONNECTOR_SERVICE = SERVICE_NAME  # the connector's Windows service, for the steps that name it
-Account = tuple[str, str]  # DOMAIN\\user (or user@tenant) and password
-WizardRequest = ConfigurationRequest  # what the wizard's fields become (steps name it so)
+    from simulator.world.world import World
 
 
-def configuration_request(
-    server_type: str,
-    server: str,
-    account: Account,
-    *,
-    notification: Account | None = None,
-    proxy: tuple[str, int, str | None, str | None] | None = None,
-    replace: bool = False,
-    administrator: Account | None = None,
-) -> ConfigurationRequest:
-    """What an administrator types into the connector's configuration wizard, as the
+def configuration_request(request: WizardRequest) -> ConfigurationRequest:
+    """What an administrator typed into the connector's configuration wizard, as the
     connector's own request (the scenario steps speak plain values, never connector types)."""
     return ConfigurationRequest(
-        server_type=server_type,
-        server=server,
-        service_account=port.Credential(*account),
-        notification_account=port.Credential(*notification) if notification else None,
-        proxy=ProxySettings(*proxy) if proxy else None,
-        replace=replace,
-        administrator=port.Credential(*administrator) if administrator else None,
+        server_type=request.server_type,
+        server=request.server,
+        service_account=port.Credential(*request.account),
+        notification_account=port.Credential(*request.notification)
+        if request.notification
+        else None,
+        proxy=ProxySettings(*request.proxy) if request.proxy else None,
+        replace=request.replace,
+        administrator=port.Credential(*request.administrator) if request.administrator else None,
     )
 
 
@@ -210,7 +199,7 @@ class SimPlatform:
         self.host.grant_logon_as_service(account)
 
     def install_service(self, name: str, display_name: str, account: str, binary: str) -> None:
-        from simulator.host import ServiceRecord
+        from simulator.world.host import ServiceRecord
 
         self.host.services[name] = ServiceRecord(name, display_name, account, binary)
         self.world.trace.emit("service.installed", host=self.host.name, service=name)

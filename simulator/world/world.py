@@ -11,25 +11,29 @@ from __future__ import annotations
 import random
 from collections.abc import Generator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from faker import Faker
 
-from simulator.clock import SimClock, parse_duration
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.build import build_exchange
 from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import observe_exchange
 from simulator.exchange.population import gc_paused
-from simulator.faults import FaultTimeline
-from simulator.host import GroupPolicy, SimHost, parse_dotnet, windows_release
 from simulator.intune.access import ConditionalAccess, PlatformException, platform_of
 from simulator.intune.api import IntuneApi
 from simulator.intune.console import AdminConsole
 from simulator.intune.errors import Forbidden
 from simulator.intune.service import ENDPOINT, IntuneService
 from simulator.intune.tenant import Administrator
-from simulator.network import (
+from simulator.world.clock import SimClock, parse_duration
+from simulator.world.config.base import seconds_from_start
+from simulator.world.config.faults import fault_params
+from simulator.world.config.tenant import EnrolmentSpec
+from simulator.world.config.world import WorldSpec
+from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.faults import FaultTimeline
+from simulator.world.host import GroupPolicy, SimHost, parse_dotnet, windows_release
+from simulator.world.network import (
     INTUNE_DOMAINS,
     EgressRule,
     Firewall,
@@ -37,9 +41,7 @@ from simulator.network import (
     ProxyServer,
     WinHttpProxy,
 )
-from simulator.scenario import Scenario, WorldSpec
-from simulator.specs import EnrolmentSpec, fault_params, seconds_from_start
-from simulator.trace import Trace
+from simulator.world.trace import Trace
 
 
 class World:
@@ -501,7 +503,24 @@ class World:
         return observed
 
 
-def build_world(scenario: Scenario, seed: int | None = None) -> World:
+class WorldSource(Protocol):
+    """What a world is built from: a scenario as the language defines it fits this, and so
+    does anything else carrying a world's configuration, a seed, a start and faults — the
+    world needs nothing else of the language."""
+
+    @property
+    def world(self) -> WorldSpec: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def faults(self) -> list[Any]: ...
+
+
+def build_world(scenario: WorldSource, seed: int | None = None) -> World:
     return World(
         scenario.world,
         scenario.seed if seed is None else seed,

@@ -18,13 +18,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.clock import parse_duration
 from simulator.exchange.behaviour import Fleet, first_contact
 from simulator.exchange.model import Device
 from simulator.exchange.population import kind_variant
 from simulator.intune.access import platform_of
-from simulator.steps.base import StepBase, StepError, StepRunner, duration_field, step
-from simulator.steps.refs import DeviceRef, find_device, mailbox_of
+from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
+from simulator.language.steps.refs import DeviceRef, find_device, mailbox_of
+from simulator.world.clock import parse_duration
 
 FAMILY = "devices"
 

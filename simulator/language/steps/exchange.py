@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from simulator.exchange.shell.lab import LabError, open_shell
-from simulator.steps.base import StepBase, StepError, StepRunner, step
+from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 
 FAMILY = "exchange"
 OUTPUT_IN_TRACE = 2000  # characters of the shell's output kept in the trace event

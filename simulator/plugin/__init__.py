@@ -41,9 +41,15 @@ from simulator.exchange.model import Organization
 from simulator.exchange.session import RemoteSession, open_session
 from simulator.intune.console import AdminConsole
 from simulator.intune.service import IntuneService
-from simulator.runner import Runner, RunResult, run_scenario
-from simulator.scenario import Advance, Scenario, ScenarioError, load_scenario, parse_scenario
-from simulator.world import World
+from simulator.language.schema import (
+    Advance,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+)
+from simulator.run.runner import Runner, RunResult, run_scenario
+from simulator.world.world import World
 
 T = TypeVar("T")
 

@@ -27,7 +27,7 @@ import simpy
 from freezegun import freeze_time
 
 from connector import SERVICE_NAME
-from connector.config import ConfigStore, ConfigurationRequest, ServiceSettings
+from connector.config import ConfigStore, ServiceSettings
 from connector.configure import ConfigurationWizard, ConnectResult
 from connector.errors import ConnectorError, Finding, PrerequisiteNotMet
 from connector.install import InstallResult, lingering_certificate
@@ -36,12 +36,9 @@ from connector.install import uninstall as uninstall_connector
 from connector.log import ConnectorLog
 from connector.platform import ServiceStartResult
 from connector.service import ConnectorService
-from simulator.adapters import HttpMount, SimPlatform, SimRemoteShell
-from simulator.clock import format_span, format_time
-from simulator.directory import LogonError
 from simulator.exchange.population import gc_paused
 from simulator.intune.service import IntuneError
-from simulator.scenario import (
+from simulator.language.schema import (
     Advance,
     At,
     Check,
@@ -51,10 +48,13 @@ from simulator.scenario import (
     moment_seconds,
     where_matches,
 )
-from simulator.steps import STEPS, StepError
-from simulator.steps.base import wrap
-from simulator.trace import write_atomic
-from simulator.world import World, build_world
+from simulator.language.steps import STEPS, StepError
+from simulator.language.steps.base import WizardRequest, wrap
+from simulator.run.adapters import HttpMount, SimPlatform, SimRemoteShell, configuration_request
+from simulator.run.trace import write_atomic
+from simulator.world.clock import format_span, format_time
+from simulator.world.directory import LogonError
+from simulator.world.world import World, build_world
 
 T = TypeVar("T")
 __all__ = ["RunResult", "Runner", "StepError", "run_many", "run_scenario"]
@@ -104,18 +104,18 @@ class HostConnector:
     def _wizard(self) -> ConfigurationWizard:
         return ConfigurationWizard(self.platform, self.shell, ConnectorLog(self.platform))
 
-    def connect(self, request: ConfigurationRequest) -> ConnectResult:
+    def connect(self, request: WizardRequest) -> ConnectResult:
         """The wizard's Connect; the service then (re)reads the stored configuration."""
-        result = self._wizard().connect(request)
+        result = self._wizard().connect(configuration_request(request))
         if self.service is None:
             self.service = ConnectorService(self.platform, self.shell)
         else:
             self.service.reload()
         return result
 
-    def preflight(self, request: ConfigurationRequest) -> list[Finding]:
+    def preflight(self, request: WizardRequest) -> list[Finding]:
         """Setup's prerequisite check for `request`, nothing registered."""
-        self.findings = self._wizard().preflight(request)
+        self.findings = self._wizard().preflight(configuration_request(request))
         return self.findings
 
     def set_service_keys(self, keys: dict[str, str]) -> ServiceSettings:

@@ -20,11 +20,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.scenario import Scenario, ScenarioError, find_scenarios, json_schema, load_scenario
-from simulator.trace import write_atomic
+from simulator.language.schema import (
+    Scenario,
+    ScenarioError,
+    find_scenarios,
+    json_schema,
+    load_scenario,
+)
+from simulator.run.trace import write_atomic
 
 if TYPE_CHECKING:
-    from simulator.runner import RunResult
+    from simulator.run.runner import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -233,7 +239,7 @@ class _Progress:
 
 
 def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Console) -> bool:
-    from simulator.report import html_report, json_report, junit_report, runs_from_results
+    from simulator.reports.html import html_report, json_report, junit_report, runs_from_results
 
     outputs = [
         (args.json, lambda: json_report(results)),
@@ -253,7 +259,7 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Cons
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.runner import run_many
+    from simulator.run.runner import run_many
 
     out, err = _wide(), Console(stderr=True)
     loaded = _load_all(args.paths, err)
@@ -307,7 +313,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if scenarios is None:
         return EXIT_INVALID
     if args.markdown:
-        from simulator.report import catalogue_markdown
+        from simulator.reports.html import catalogue_markdown
 
         base = Path(args.output).parent if args.output else Path.cwd()
         text = catalogue_markdown(scenarios, relative_to=base)
@@ -333,8 +339,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_trace_diff(args: argparse.Namespace) -> int:
     """Exit 0 when the traces hold the same events, 1 at the first divergence, 2 unreadable."""
-    from simulator.trace import TraceFileError, read_trace
-    from simulator.tracediff import first_divergence, format_divergence
+    from simulator.reports.tracediff import first_divergence, format_divergence
+    from simulator.run.trace import TraceFileError, read_trace
 
     err = Console(stderr=True)
     try:
@@ -357,8 +363,8 @@ def cmd_trace_diff(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the HTML report from saved traces (files, or folders of *.jsonl)."""
-    from simulator.report import TraceRun, html_report
-    from simulator.trace import TraceFileError, read_trace
+    from simulator.reports.html import TraceRun, html_report
+    from simulator.run.trace import TraceFileError, read_trace
 
     err = Console(stderr=True)
     files: list[Path] = []
@@ -394,9 +400,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     """An Exchange Management Shell over a scenario's world (or a small default one)."""
-    from simulator.exchange.shell.lab import LabError, default_scenario, open_shell
+    from simulator.exchange.shell.lab import LabError, open_shell
     from simulator.exchange.shell.repl import run_repl
-    from simulator.world import build_world
+    from simulator.run.lab import default_scenario
+    from simulator.world.world import build_world
 
     err = Console(stderr=True)
     try:
@@ -424,7 +431,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     """Every observation path with its type and an example value, from a run of the code."""
-    from simulator.paths import paths_of_scenario
+    from simulator.run.paths import paths_of_scenario
 
     err = Console(stderr=True)
     scenario = None
@@ -542,7 +549,7 @@ def cmd_intune_serve(args: argparse.Namespace) -> int:
     """Serve a scenario's Intune tenant (or a default one) on 127.0.0.1 until interrupted."""
     from simulator.intune.api import IntuneApi
     from simulator.intune.server import make_server, on_wall_clock
-    from simulator.world import build_world
+    from simulator.world.world import build_world
 
     out, err = Console(), Console(stderr=True)
     if args.scenario:
@@ -659,7 +666,3 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_INVALID if exc.code else EXIT_OK
     return int(args.fn(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

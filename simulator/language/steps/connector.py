@@ -1,9 +1,9 @@
 """Steps of the connector's life on a host: the package, setup, the wizard, the service.
 
 The connector product itself (its setup, configuration wizard, stored configuration and
-service) is handled through the runner's per-host `HostConnector` (`run.connector(host)`),
-and the wizard's fields become the connector's request in `adapters.configuration_request`:
-this module never imports `connector` (DESIGN: the runner and the adapters are the only
+service) is handled through the runner's per-host connector (`run.connector(host)`, a
+`ConnectorOnHost`), and the wizard's fields become a plain `WizardRequest` that the runner
+turns into the connector's own request: this module never imports `connector` nor the runner (DESIGN: the runner and the adapters are the only
 modules that know both sides; tests/test_architecture.py checks it).
 
 Steps: `download_package`, `extract_package` (optionally tampering one file: SPEC R2.3),
@@ -20,11 +20,18 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simulator.adapters import CONNECTOR_SERVICE, WizardRequest, configuration_request
 from simulator.intune.package import PACKAGE_NAME, read_package
-from simulator.specs import Strict
-from simulator.steps.base import CredentialSpec, StepBase, StepError, StepRunner, step
-from simulator.steps.refs import admin_of
+from simulator.language.steps.base import (
+    CONNECTOR_SERVICE,
+    CredentialSpec,
+    StepBase,
+    StepError,
+    StepRunner,
+    WizardRequest,
+    step,
+)
+from simulator.language.steps.refs import admin_of
+from simulator.world.config.base import Strict
 
 FAMILY = "connector"
 DOWNLOADS = r"C:\Users\Administrator\Downloads"
@@ -194,7 +201,7 @@ class WizardFields(StepBase):
         ):
             trace.add_secret(secret or None)
         proxy, notification, administrator = self.proxy, self.notification, self.administrator
-        return configuration_request(
+        return WizardRequest(
             self.exchange.type,
             self.exchange.server,
             (self.account.user, self.account.password),

@@ -28,12 +28,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.clock import format_span
-from simulator.trace import parse_events, write_atomic
+from simulator.run.trace import parse_events, write_atomic
+from simulator.world.clock import format_span
 
 if TYPE_CHECKING:
-    from simulator.runner import RunResult
-    from simulator.scenario import Scenario
+    from simulator.language.schema import Scenario
+    from simulator.run.runner import RunResult
 
 REPORT_VERSION = 1
 
@@ -737,7 +737,7 @@ def catalogue_markdown(scenarios: Sequence[Scenario], relative_to: str | Path) -
 def _customer_coverage(scenarios: Sequence[Scenario]) -> list[str]:
     """The customer problems of reference/connector-behaviour.md: the scenarios tagged with
     each id, or why the twin cannot express it (simulator/coverage.py)."""
-    from simulator.coverage import CUSTOMER_ISSUES, CUSTOMER_TAG, NOT_EXPRESSIBLE
+    from simulator.language.coverage import CUSTOMER_ISSUES, CUSTOMER_TAG, NOT_EXPRESSIBLE
 
     tagged: dict[str, list[str]] = {}
     for s in scenarios:
