@@ -15,9 +15,9 @@ from typing import Any
 
 from simulator.explore import plants
 from simulator.explore.generate import Generated, Options, generate
-from simulator.explore.invariants import Monitor, Violation
-from simulator.runner import Runner
-from simulator.scenario import Scenario
+from simulator.explore.invariants import Monitor, Spinning, Violation
+from simulator.run.runner import Runner
+from simulator.language.schema import Scenario
 
 SECRET_KEYS = ("password", "secret")
 
@@ -96,28 +96,30 @@ def check(plan: Generated, plant: str | None = None) -> SeedResult:
         runner.monitor = monitor
         try:
             run = runner.run()
+        except Spinning as exc:
+            monitor.violations.append(Violation("progress", str(exc), runner.world.clock.iso()))
         except Exception as exc:  # noqa: BLE001 - an exception escaping a job is what no_crash is about
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            frames = traceback.extract_tb(exc.__traceback__)
+            ours = [f for f in frames if "site-packages" not in f.filename]
+            frame = (ours or frames)[-1]
+            where = "/".join(frame.filename.rsplit("/", 2)[-2:])
             monitor.violations.append(
                 Violation(
                     "no_crash",
-                    f"{type(exc).__name__}: {exc} (at {frame.filename.rsplit('/', 2)[-2:]}:{frame.lineno})",
+                    f"{type(exc).__name__}: {exc} (at {where}:{frame.lineno})",
                     runner.world.clock.iso(),
                 )
             )
-            trace = runner.world.trace.data()
-            result.sha256 = runner.world.trace.sha256()
-            result.events = len(runner.world.trace.events)
+        else:
+            reports = [json.dumps(run.to_dict(), sort_keys=True).encode()]
+            monitor.at_end(runner, run.trace_bytes, reports)
+            result.sha256, result.events = run.sha256, run.events
             result.violations = monitor.violations
             return result
-        reports = [json.dumps(run.to_dict(), sort_keys=True).encode()]
-        monitor.at_end(runner, run.trace_bytes, reports)
-        trace = run.trace_bytes
-    result.sha256 = run.sha256
-    result.events = run.events
-    result.violations = monitor.violations
-    del trace
-    return result
+        result.sha256 = runner.world.trace.sha256()
+        result.events = len(runner.world.trace.events)
+        result.violations = monitor.violations
+        return result
 
 
 def explore_seed(seed: int, options: Options | None = None, base: dict[str, Any] | None = None, plant: str | None = None) -> SeedResult:

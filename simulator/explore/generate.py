@@ -202,10 +202,12 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
         at(when, {"do": "proxy_password_changed", "password": "Pr0xy-rotated!"})
         settings["proxy"]["password"] = "Pr0xy-rotated!"
 
-    # administrator actions during the turbulence
-    for _ in range(rng.randint(0, 6)):
+    # administrator actions during the turbulence; half the runs replace the connector
+    actions = [rng.choice(_ACTIONS) for _ in range(rng.randint(0, 6))]
+    if d.chance(0.5):
+        actions.append("replace")
+    for action in actions:
         when = d.moment(start_turbulence, repair_at - 300)
-        action = rng.choice(_ACTIONS)
         if action == "reconfigure":
             at(when, {"do": "reconfigure", "host": host, **_copy(settings)})
         elif action == "replace":

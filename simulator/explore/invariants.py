@@ -19,11 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from simulator.explore.generate import Generated
-    from simulator.runner import Runner
+    from simulator.run.runner import Runner
 
 SYNC_JOBS = ("fullSync", "quickSync")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 CODE = re.compile(r"\(error (0x[0-9a-fA-F]{8})\)")
+
+
+SPIN_LIMIT = 500
+
+
+class Spinning(Exception):
+    """Raised out of the run when it stops making progress in simulated time."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,11 @@ INVARIANTS: dict[str, Invariant] = {
             "every error the log records carries a code.",
         ),
         Invariant(
+            "progress",
+            "The run always moves on: no more than a few hundred connector jobs or steps at "
+            "one simulated instant (a connector that retries without waiting spins forever).",
+        ),
+        Invariant(
             "reconnects",
             "Once the faults are over and the administrator has put the settings right and "
             "reconfigured, the connection is connected within one heartbeat interval.",
@@ -91,20 +103,16 @@ class Violation:
 
 
 @dataclass
-class _HostWatch:
-    service: int | None = None  # id() of the service object watched
-    retired_at: int | None = None  # trace length when its retirement was seen
-
-
-@dataclass
 class Monitor:
     """Watches one run: `during` after every step and job, `at_end` once it is over."""
 
     plan: Generated
     violations: list[Violation] = field(default_factory=list)
     _last_sync: dict[str, datetime] = field(default_factory=dict)
-    _hosts: dict[str, _HostWatch] = field(default_factory=dict)
+    _gone: dict[str, str] = field(default_factory=dict)  # host → when Intune answered 410
     _seen_events: int = 0
+    _instant: float = -1.0
+    _at_instant: int = 0
     _unexplained: dict[str, tuple[str, str]] = field(default_factory=dict)
     _reconnect_checked: bool = False
 
@@ -115,6 +123,13 @@ class Monitor:
 
     # -- during the run ------------------------------------------------------------------------
     def during(self, runner: Runner) -> None:
+        now = runner.world.clock.seconds
+        if now == self._instant:
+            self._at_instant += 1
+            if self._at_instant > SPIN_LIMIT:
+                raise Spinning(f"over {SPIN_LIMIT} steps and connector jobs at {runner.world.clock.iso()} without simulated time moving on")
+        else:
+            self._instant, self._at_instant = now, 0
         events = runner.world.trace.events
         new = events[self._seen_events :]
         self._seen_events = len(events)
@@ -155,20 +170,17 @@ class Monitor:
                     self._unexplained[conn.connector_id] = (str(conn.host), now.isoformat())
 
     def _retired_silent(self, runner: Runner, new: list[dict[str, Any]]) -> None:
-        for name, rt in runner.connectors.items():
-            watch = self._hosts.setdefault(name, _HostWatch())
-            svc = rt.service
-            if svc is not None and id(svc) != watch.service:
-                watch.service, watch.retired_at = id(svc), None  # configured anew
-            if self._configured_since(new, name):
-                watch.retired_at = None
-            if watch.retired_at is not None:
-                writes = [e for e in new if e["kind"] == "http" and e.get("host") == name and e.get("method") in WRITES]
-                if writes:
-                    e = writes[0]
-                    self._fail(runner, "retired_silent", f"{name} was retired ({svc.retired if svc else '?'}) but still sent {e['method']} {e['url']} at {e['t']}")
-            if svc is not None and svc.retired is not None and watch.retired_at is None:
-                watch.retired_at = len(runner.world.trace.events)
+        """Intune tells a replaced or deleted connector so with 410 Gone; from then on that
+        host must not write until the wizard configures it anew."""
+        for e in new:
+            if e["kind"] in ("connector.configured", "connector.reconfigured"):
+                self._gone.pop(str(e.get("host")), None)
+            elif e["kind"] == "http":
+                host = str(e.get("host"))
+                if host in self._gone and e.get("method") in WRITES:
+                    self._fail(runner, "retired_silent", f"{host} was told at {self._gone[host]} that its connection is gone (410), yet sent {e['method']} {e['url']} at {e['t']}")
+                if e.get("status") == 410 and host not in self._gone:
+                    self._gone[host] = e["t"]
 
     @staticmethod
     def _configured_since(new: list[dict[str, Any]], host: str) -> bool:

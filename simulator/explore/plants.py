@@ -26,8 +26,16 @@ def _drop_last_device(original: Callable[..., list[dict[str, Any]]]) -> Callable
     return devices
 
 
-def _ignore_retirement(self: Any, exc: Any) -> None:  # noqa: ARG001
-    """The connector carries on as if it had not been replaced."""
+def _forget_retirement(original: Callable[..., Any]) -> Callable[..., Any]:
+    def retire(self: Any, exc: Any) -> None:
+        """The connector logs its retirement, then carries on as if it had not been replaced."""
+        due = dict(self.due)
+        original(self, exc)
+        self.retired = None
+        now = self.platform.now()
+        self.due = {job: max(when, now) + self._interval(job) for job, when in due.items()}
+
+    return retire
 
 
 def _log_the_password(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,7 +43,7 @@ def _log_the_password(original: Callable[..., Any]) -> Callable[..., Any]:
         original(self)
         if self.config is not None:
             # written straight to the file, past the log's redaction
-            account = self.config.exchange
+            account = self.config.service_account
             self.platform.write_file(
                 self.log.file_path(0) + ".debug", f"{account.user} {account.password}\n".encode()
             )
@@ -59,15 +67,14 @@ def _uncoded_failures(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _sync_success_on_failure(original: Callable[..., Any]) -> Callable[..., Any]:
-    def report(self: Any, *args: Any, **kwargs: Any) -> Any:
-        # the twin's Intune marks the sync successful when it is only reported as failed
-        result = original(self, *args, **kwargs)
-        for conn in getattr(self, "connectors", {}).values():
-            if conn.last_successful_sync is not None:
-                conn.last_successful_sync = conn.last_successful_sync.replace(year=2015)
+    def complete_sync(self: Any, record: Any, session: Any, body: dict[str, Any], now: Any) -> Any:
+        # the twin's Intune counts a sync reported as failed as the last successful one
+        result = original(self, record, session, body, now)
+        if body.get("outcome") == "failure":
+            record.last_successful_sync = now
         return result
 
-    return report
+    return complete_sync
 
 
 def _stale_proxy(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,13 +99,13 @@ def _never_report_wipes(original: Callable[..., Any]) -> Callable[..., Any]:
 #: name → (target, how to build its replacement from the original)
 PLANTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "convergence": ("connector.sync.SyncEngine._devices", _drop_last_device),
-    "retired_silent": ("connector.service.ConnectorService._retire", lambda _o: _ignore_retirement),
+    "retired_silent": ("connector.service.ConnectorService._retire", _forget_retirement),
     "no_secret": ("connector.service.ConnectorService.reload", _log_the_password),
     "no_crash": ("connector.sync.SyncEngine.quick", _crash_on_quick_sync),
     "log_codes": ("connector.service.ConnectorService._failed", _uncoded_failures),
-    "sync_monotonic": ("simulator.intune.service.IntuneService.evaluate", _sync_success_on_failure),
+    "sync_monotonic": ("simulator.intune.service.IntuneService.complete_sync", _sync_success_on_failure),
     "reconnects": ("connector.service.ConnectorService.reload", _stale_proxy),
-    "commands_final": ("connector.commands.CommandHandler.handle", _never_report_wipes),
+    "commands_final": ("connector.commands.DeviceCommands.handle", _never_report_wipes),
 }
 
 
