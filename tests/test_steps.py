@@ -70,6 +70,20 @@ def test_a_misspelled_key_of_a_new_step_names_line_field_and_closest_key():
     assert "did you mean keys" in err.message
 
 
+def test_an_account_mail_that_is_no_smtp_address_is_refused_with_its_line():
+    err = error_of(
+        """\
+        name: bad
+        world:
+          directory:
+            accounts:
+              - {name: CONTOSO\\ann, password: x, mail: ann.lee}
+        """
+    )
+    assert err.line == 5 and "mail" in err.field
+    assert 'The email address "ann.lee" isn\'t correct' in err.message
+
+
 def test_a_misspelled_new_action_suggests_the_closest():
     err = error_of("name: bad\nsteps:\n  - do: reconfigur\n")
     assert err.line == 3 and "did you mean reconfigure" in err.message
@@ -134,6 +148,33 @@ def test_directory_steps_change_logons(twin):
     with pytest.raises(StepError, match="no account 'CONTOSO\\\\zed'"):
         twin.play({"do": "lock_account", "account": "CONTOSO\\zed"})
     assert "New-2016!" not in twin.world.trace.data().decode()
+
+
+@pytest.mark.twin_scenario({"world": STILL})
+def test_directory_steps_change_upn_and_mail_which_exchange_sees_at_once(twin):
+    world = twin.world
+    mailbox = next(m for m in world.org.mailboxes if m.sam == "ann")
+    twin.play({"do": "set_upn", "account": "CONTOSO\\ann", "upn": "ann.lee@contoso.com"})
+    assert (world.directory.find("CONTOSO\\ann").upn, mailbox.upn) == ("ann.lee@contoso.com",) * 2
+    assert "ann.lee@contoso.com" not in world.intune.tenant.users  # until the next directory sync
+    twin.play({"do": "set_mail", "account": "ann.lee@contoso.com", "mail": "al@contoso.com"})
+    assert (mailbox.mail, mailbox.primary_smtp) == ("al@contoso.com", "ann@contoso.local")
+    with pytest.raises(StepError, match="already used by CONTOSO"):
+        twin.play({"do": "set_upn", "account": "CONTOSO\\svc-intune", "upn": "ann.lee@contoso.com"})
+    with pytest.raises(StepError, match="isn't correct"):
+        twin.play({"do": "set_mail", "account": "CONTOSO\\ann", "mail": "nope"})
+    twin.play(
+        {
+            "do": "create_user",
+            "name": "CONTOSO\\cat",
+            "mailbox": True,
+            "mail": "cat.jones@contoso.com",
+        }
+    )
+    cat = next(m for m in world.org.mailboxes if m.sam == "cat")
+    assert (cat.upn, cat.primary_smtp) == ("cat@contoso.local", "cat.jones@contoso.com")
+    changes = [e for e in world.trace.events if e["kind"] == "directory.change"]
+    assert [e["change"] for e in changes] == ["upn", "mail", "created"]
 
 
 @pytest.mark.twin_scenario({"world": STILL})

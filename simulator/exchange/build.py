@@ -60,7 +60,12 @@ def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
 
 def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
     """A mailbox for a named directory account (the scenario's own accounts, and users a step
-    creates): its alias is the account name and its address the UPN."""
+    creates): its alias is the account name; its primary SMTP address is the account's `mail`
+    (the UPN when it has none), and Exchange writes that address back to `mail`, as it does
+    for every mailbox it creates."""
+    mail = user.mail or user.upn
+    if user.mail != mail:
+        user.mail = mail
     return Mailbox(
         guid=guid_bits(ids),
         exchange_guid=guid_bits(ids),
@@ -68,7 +73,7 @@ def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: f
         alias=user.sam.lower(),
         display_name=user.display_name,
         upn=user.upn,
-        primary_smtp=user.upn,
+        primary_smtp=mail,
         sam=user.sam,
         domain=user.domain,
         server=server,
@@ -91,6 +96,8 @@ def build_exchange(
     now = clock.seconds
     org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
     org.rng = rng("exchange.objects")
+    org.directory = directory
+    directory.watchers.append(org.directory_changed)
     installed = now - INSTALLED_DAYS_AGO * 86400.0
     ids = rng("exchange")
     for s in ex.servers:

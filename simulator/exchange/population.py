@@ -425,6 +425,7 @@ class PopulationBuilder:
                 domain=domain,
                 upn=upn,
                 display_name=name,
+                mail=upn,
                 first_name=first,
                 last_name=last,
                 enabled=details == "UserMailbox",

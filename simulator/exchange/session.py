@@ -36,7 +36,7 @@ from simulator.exchange.errors import (
     SessionBroken,
 )
 from simulator.exchange.invocation import Invocation, Prompter
-from simulator.exchange.model import AuditEntry, ExchangeServer, Mailbox, Organization
+from simulator.exchange.model import AuditEntry, ExchangeServer, Organization, Scoped
 from simulator.exchange.rbac import Grant
 from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
 from simulator.world.directory import Directory, DirectoryUser, LogonError
@@ -113,7 +113,7 @@ class RemoteSession:
         """True when the read scope is the whole forest (no mailbox needs testing)."""
         return self.view_entire_forest or self.recipient_view_root is None
 
-    def visible(self, mailbox: Mailbox) -> bool:
+    def visible(self, mailbox: Scoped) -> bool:
         """Recipient read scope: the session's root unless ViewEntireForest (Set-ADServerSettings)."""
         root = self.recipient_view_root
         if self.view_entire_forest or root is None:

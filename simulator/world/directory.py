@@ -16,6 +16,7 @@ account the way a domain controller's lockout policy does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -129,7 +130,9 @@ class DirectoryUser:
     groups: list[str] = field(default_factory=list)  # direct memberships, by group name
     first_name: str = ""
     last_name: str = ""
-    mail: str | None = None  # primary SMTP address; the UPN when unset
+    # the `mail` attribute (Exchange's WindowsEmailAddress); a mailbox built for the account
+    # takes it as its primary SMTP address; unset: the UPN
+    mail: str | None = None
     password_expires: date | None = None  # expired from this date (UTC) on
     bad_passwords: int = 0
 
@@ -213,6 +216,9 @@ class Directory:
         self.groups: dict[str, Group] = {}  # by lower-case name
         self.computers: dict[tuple[str, str], Computer] = {}  # (domain dns, name lower)
         self.lockout_threshold = 0  # bad passwords before lockout; 0 never locks
+        # who reads these attributes straight from AD (Exchange: a mailbox *is* its user
+        # object): told of every UPN or mail change at once, (user, attribute, old value)
+        self.watchers: list[Callable[[DirectoryUser, str, str | None], None]] = []
 
     # -- forests, domains and trusts -------------------------------------------------------
     def add_domain(
@@ -315,12 +321,39 @@ class Directory:
         _CHANGES[0] += 1
 
     def set_upn(self, account: str, upn: str) -> None:
+        """Change the user principal name (the logon name Intune's directory sync keys users
+        by). Refused when another account already holds it, as a domain controller refuses a
+        UPN that is not unique in the forest."""
         user = self._require_user(account)
-        if upn.lower() in self._by_upn and self._by_upn[upn.lower()] is not user:
-            raise ValueError(f"duplicate user principal name {upn}")
-        del self._by_upn[user.upn.lower()]
+        if "@" not in upn or upn.startswith("@") or upn.endswith("@"):
+            raise ValueError(f"a user principal name is user@suffix, not {upn!r}")
+        holder = self._by_upn.get(upn.lower())
+        if holder is not None and holder is not user:
+            raise ValueError(
+                f"the user principal name {upn} is already used by {self.account_name(holder)}"
+            )
+        old = user.upn
+        if old == upn:
+            return
+        del self._by_upn[old.lower()]
         user.upn = upn
         self._by_upn[upn.lower()] = user
+        self._tell(user, "upn", old)
+
+    def set_mail(self, account: str, mail: str | None) -> None:
+        """Change the `mail` attribute (ADUC's E-mail field; Exchange's WindowsEmailAddress).
+        Exchange reads it at once — but, as documented for Set-Mailbox -WindowsEmailAddress,
+        editing it in AD does not change a mailbox's primary SMTP address."""
+        user = self._require_user(account)
+        old = user.mail
+        if old == mail:
+            return
+        user.mail = mail
+        self._tell(user, "mail", old)
+
+    def _tell(self, user: DirectoryUser, attribute: str, old: str | None) -> None:
+        for watcher in self.watchers:
+            watcher(user, attribute, old)
 
     def set_password(self, account: str, password: str) -> None:
         """An administrator resets the password (which also clears 'must change')."""

@@ -6,8 +6,10 @@ memberships only after its next directory synchronisation (every 30 minutes by d
 a change of targeting takes effect in Intune then, not at once (`simulator/intune/tenant.py`).
 
 Steps: `set_password`, `lock_account` / `unlock_account`, `disable_account` /
-`enable_account`, `expire_password`, `add_to_group` / `remove_from_group` and `create_user`
-(optionally with a mailbox on the on-premises Exchange and an Intune licence).
+`enable_account`, `expire_password`, `add_to_group` / `remove_from_group`, `set_upn` /
+`set_mail` (Exchange reads both AD attributes at once; Intune sees the UPN after its next
+directory synchronisation) and `create_user` (optionally with a mailbox on the on-premises
+Exchange and an Intune licence).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
 from simulator.exchange.build import account_mailbox
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 from simulator.world.directory import Directory, DirectoryUser
@@ -141,6 +144,45 @@ def remove_from_group(s: RemoveFromGroup, run: StepRunner) -> None:
     _changed(run, "group_removed", user, group=s.group)
 
 
+class SetUpn(AccountStep):
+    """An administrator changes an account's user principal name in AD (Exchange shows the
+    new UserPrincipalName at once; Intune, the connector's user list and licences follow at
+    the next directory synchronisation)."""
+
+    do: Literal["set_upn"]
+    upn: str = Field(description="user@suffix")
+
+
+class SetMail(AccountStep):
+    """An administrator edits an account's E-mail (`mail`) attribute in AD: Exchange shows it
+    as WindowsEmailAddress at once, but — as documented — a mailbox's primary SMTP address
+    does not change with it."""
+
+    do: Literal["set_mail"]
+    mail: str | None = Field(description="an SMTP address; null clears the attribute")
+
+
+@step(SetUpn, FAMILY)
+def set_upn(s: SetUpn, run: StepRunner) -> None:
+    user = _user(run, s.account)
+    old = user.upn
+    try:
+        run.world.directory.set_upn(s.account, s.upn)
+    except ValueError as exc:
+        raise StepError(str(exc)) from None
+    _changed(run, "upn", user, old=old, upn=s.upn)
+
+
+@step(SetMail, FAMILY)
+def set_mail(s: SetMail, run: StepRunner) -> None:
+    user = _user(run, s.account)
+    if s.mail is not None and not is_smtp(s.mail):
+        raise StepError(invalid_smtp_detail(s.mail))
+    old = user.mail
+    run.world.directory.set_mail(s.account, s.mail)
+    _changed(run, "mail", user, old=old, mail=s.mail)
+
+
 class CreateUser(StepBase):
     """Create an AD user, optionally with a mailbox on the on-premises Exchange and a direct
     Intune licence (effective once directory synchronisation has brought the user over)."""
@@ -150,6 +192,10 @@ class CreateUser(StepBase):
     password: str | None = None
     upn: str | None = Field(
         None, description="user@domain; <user>@<the domain's DNS name> if unset"
+    )
+    mail: str | None = Field(
+        None,
+        description="the E-mail attribute: the mailbox's primary SMTP address; the UPN if unset",
     )
     groups: list[str] = Field(default_factory=list)
     mailbox: bool = False
@@ -169,9 +215,16 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
         raise StepError(f"unknown domain '{dom}' (domains: {', '.join(sorted(directory.domains))})")
     world.trace.add_secret(s.password)
     upn = s.upn or f"{sam.lower()}@{domain.dns_name}"
+    if s.mail is not None and not is_smtp(s.mail):
+        raise StepError(invalid_smtp_detail(s.mail))
     user = directory.add_user(
         DirectoryUser(
-            sam=sam, domain=domain.dns_name, upn=upn, display_name=sam, password=s.password
+            sam=sam,
+            domain=domain.dns_name,
+            upn=upn,
+            display_name=sam,
+            password=s.password,
+            mail=s.mail,
         )
     )
     for group in s.groups:
@@ -192,4 +245,5 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
         upn=upn,
         mailbox=s.mailbox,
         licensed=s.licensed,
+        **({"mail": s.mail} if s.mail else {}),
     )

@@ -67,8 +67,19 @@ class AccountSpec(Strict):
     locked: bool = False
     password_expired: bool = False
     password_expires: date | None = Field(None, description="expired from this date (UTC) on")
-    mail: str | None = Field(None, description="primary SMTP address; the UPN when unset")
+    mail: str | None = Field(
+        None, description="E-mail attribute: its mailbox's primary SMTP address; the UPN if unset"
+    )
     groups: list[str] = Field(default_factory=list, description="AD groups (see directory.groups)")
+
+    @field_validator("mail")
+    @classmethod
+    def _smtp(cls, v: str | None) -> str | None:
+        from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
+
+        if v is not None and not is_smtp(v):
+            raise ValueError(invalid_smtp_detail(v))
+        return v
 
     @field_validator("name")
     @classmethod
