@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.exchange.shell.lab import LabError, open_shell
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 
 FAMILY = "exchange"
@@ -35,6 +34,9 @@ class ExchangeCommand(StepBase):
 
 @step(ExchangeCommand, FAMILY)
 def exchange(s: ExchangeCommand, run: StepRunner) -> None:
+    # the shell (parser, interpreter, session), loaded when a step runs: reading needs none
+    from simulator.exchange.shell.lab import LabError, open_shell
+
     world = run.world
     try:
         shell = open_shell(world, s.account, s.server, live=False)
