@@ -238,9 +238,11 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
     at(repair_at, {"do": "request_sync", "kind": "full"})
 
     steps: list[dict[str, Any]] = []
+    last = 0.0
     for moment, _, step in sorted(timeline, key=lambda x: (x[0], x[1])):
-        if moment > 0:
+        if moment > last:
             steps.append({"at": _span(moment)})
+            last = moment
         steps.append(step)
     steps.append({"at": _span(end_at)})
 
