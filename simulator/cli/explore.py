@@ -44,7 +44,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
     profiles, versions = _csv(args.profile), _csv(args.exchange)
     bad = [p for p in profiles if p not in PROFILES] + [v for v in versions if v not in _versions()]
     if bad or not profiles or not versions:
-        error(err, f"unknown profile or Exchange version: {', '.join(bad) or '(none given)'} (profiles: {', '.join(PROFILES)}; versions such as {', '.join(EXCHANGE_VERSIONS)})")
+        error(
+            err,
+            f"unknown profile or Exchange version: {', '.join(bad) or '(none given)'} (profiles: {', '.join(PROFILES)}; versions such as {', '.join(EXCHANGE_VERSIONS)})",
+        )
         return EXIT_INVALID
     if not 0.05 <= args.days <= 30:
         error(err, f"--days takes 0.05 to 30; found {args.days}")
@@ -125,9 +128,26 @@ def _table(swept: Any) -> None:
         table.add_row(name, str(n), INVARIANTS[name].statement)
     out.print(table)
     if swept.reproducers:
-        shrunk = Table("invariant", "seed", "devices", "faults", "steps", "runs", "reproducer", title="Shrunk reproducers")
+        shrunk = Table(
+            "invariant",
+            "seed",
+            "devices",
+            "faults",
+            "steps",
+            "runs",
+            "reproducer",
+            title="Shrunk reproducers",
+        )
         for r in swept.reproducers:
-            shrunk.add_row(r.invariant, str(r.seed), str(r.devices), str(r.faults), str(r.steps), str(r.runs), r.path)
+            shrunk.add_row(
+                r.invariant,
+                str(r.seed),
+                str(r.devices),
+                str(r.faults),
+                str(r.steps),
+                str(r.runs),
+                r.path,
+            )
         out.print(shrunk)
 
 
@@ -139,9 +159,22 @@ class _Bar:
 
     def __enter__(self) -> _Bar:
         if self.err.is_terminal and self.total > 1:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            self.bar = Progress(TextColumn("[bold]exploring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=self.err, transient=True)
+            self.bar = Progress(
+                TextColumn("[bold]exploring"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.err,
+                transient=True,
+            )
             self.task = self.bar.add_task("explore", total=self.total)
             self.bar.start()
         return self
@@ -178,19 +211,50 @@ def add_explore_parser(sub: Any) -> None:
     )
     p.add_argument("base", nargs="?", help="a scenario whose world: the generated ones start from")
     p.add_argument("--seeds", default="1-100", help="N, N-M or a list of them (default 1-100)")
-    p.add_argument("--days", type=float, default=1.0, help="span of the turbulence, days (default 1)")
+    p.add_argument(
+        "--days", type=float, default=1.0, help="span of the turbulence, days (default 1)"
+    )
     p.add_argument("--profile", default="2016,2018", help="release profiles to draw from")
-    p.add_argument("--exchange", default="2010 SP3,2013 CU12,2016 CU3", help="Exchange versions to draw from, e.g. '2010 SP3,2013 CU12'")
-    p.add_argument("--workers", type=_positive, default=1, metavar="N", help="a local Dask cluster of N processes")
-    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="a running Dask scheduler to send the seeds to")
-    p.add_argument("--out", default="explore-failures", metavar="DIR", help="where shrunk reproducers are written")
-    p.add_argument("--no-shrink", action="store_true", help="report failing seeds without shrinking them")
-    p.add_argument("--promote", action="store_true", help="copy shrunk reproducers into the library")
-    p.add_argument("--promote-to", default="scenarios/regressions", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--exchange",
+        default="2010 SP3,2013 CU12,2016 CU3",
+        help="Exchange versions to draw from, e.g. '2010 SP3,2013 CU12'",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="a local Dask cluster of N processes",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="a running Dask scheduler to send the seeds to",
+    )
+    p.add_argument(
+        "--out",
+        default="explore-failures",
+        metavar="DIR",
+        help="where shrunk reproducers are written",
+    )
+    p.add_argument(
+        "--no-shrink", action="store_true", help="report failing seeds without shrinking them"
+    )
+    p.add_argument(
+        "--promote", action="store_true", help="copy shrunk reproducers into the library"
+    )
+    p.add_argument(
+        "--promote-to", default="scenarios/regressions", metavar="DIR", help=argparse.SUPPRESS
+    )
     p.add_argument("--replay", metavar="FILE", help="run a written reproducer under the invariants")
     p.add_argument("--json", metavar="F", help="write the results as JSON")
-    p.add_argument("--junit", metavar="F", help="write the results as JUnit XML (a test case per seed)")
+    p.add_argument(
+        "--junit", metavar="F", help="write the results as JUnit XML (a test case per seed)"
+    )
     p.add_argument("--html", metavar="F", help="write an HTML page (failures first)")
     p.add_argument("--invariants", action="store_true", help="print docs/invariants.md")
-    p.add_argument("--plant", help=argparse.SUPPRESS)  # test-only: plant a bug (simulator/explore/plants.py)
+    p.add_argument(
+        "--plant", help=argparse.SUPPRESS
+    )  # test-only: plant a bug (simulator/explore/plants.py)
     p.set_defaults(fn=cmd_explore)

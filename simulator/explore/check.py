@@ -16,8 +16,8 @@ from typing import Any
 from simulator.explore import plants
 from simulator.explore.generate import Generated, Options, generate
 from simulator.explore.invariants import Monitor, Spinning, Violation
-from simulator.run.runner import Runner
 from simulator.language.schema import Scenario
+from simulator.run.runner import Runner
 
 SECRET_KEYS = ("password", "secret")
 
@@ -78,7 +78,11 @@ def secrets_of(data: Any) -> list[str]:
         elif isinstance(value, list):
             for v in value:
                 walk(v, key)
-        elif isinstance(value, str) and any(s in key.lower() for s in SECRET_KEYS) and len(value) >= 4:
+        elif (
+            isinstance(value, str)
+            and any(s in key.lower() for s in SECRET_KEYS)
+            and len(value) >= 4
+        ):
             found.append(value)
 
     walk(data)
@@ -89,7 +93,9 @@ def check(plan: Generated, plant: str | None = None) -> SeedResult:
     """Run `plan.scenario` with the monitor; a scenario that does not validate is a bug of
     the generator or the shrinker, and is raised as such (never counted as a finding)."""
     scenario = Scenario.model_validate(plan.scenario)
-    result = SeedResult(plan.seed, scenario=plan.scenario, repair_at=plan.repair_at, end_at=plan.end_at)
+    result = SeedResult(
+        plan.seed, scenario=plan.scenario, repair_at=plan.repair_at, end_at=plan.end_at
+    )
     monitor = Monitor(plan)
     with plants.planted(plant):
         runner = MonitoredRunner(scenario)
@@ -122,7 +128,12 @@ def check(plan: Generated, plant: str | None = None) -> SeedResult:
         return result
 
 
-def explore_seed(seed: int, options: Options | None = None, base: dict[str, Any] | None = None, plant: str | None = None) -> SeedResult:
+def explore_seed(
+    seed: int,
+    options: Options | None = None,
+    base: dict[str, Any] | None = None,
+    plant: str | None = None,
+) -> SeedResult:
     """Generate the scenario of `seed` and check it (what a worker runs)."""
     plan = generate(seed, options, base)
     plan.secrets = secrets_of(plan.scenario)

@@ -73,7 +73,9 @@ class _Draw:
         return self.rng.random() < p
 
 
-def generate(seed: int, options: Options | None = None, base: dict[str, Any] | None = None) -> Generated:
+def generate(
+    seed: int, options: Options | None = None, base: dict[str, Any] | None = None
+) -> Generated:
     """The scenario of `seed`. `base` (a scenario as data) supplies a world to start from:
     its `world:` replaces the generated one, everything else is generated around it."""
     opts = options or Options()
@@ -81,7 +83,10 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
     rng = d.rng
     profile = rng.choice(opts.profiles)
     version = rng.choice(opts.exchange)
-    servers = [{"name": f"EX0{i + 1}", "roles": ["ClientAccess", "Mailbox"]} for i in range(rng.choice((1, 1, 2, 3)))]
+    servers = [
+        {"name": f"EX0{i + 1}", "roles": ["ClientAccess", "Mailbox"]}
+        for i in range(rng.choice((1, 1, 2, 3)))
+    ]
     use_proxy = d.chance(0.5)
     proxy_auth = use_proxy and d.chance(0.5)
     named_users = rng.randint(2, 5)
@@ -135,7 +140,10 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
 
     # what the wizard is given; repairs change it, and every later (re)configure uses it
     settings: dict[str, Any] = {
-        "exchange": {"type": "on_premises", "server": f"{servers[0]['name'].lower()}.contoso.local"},
+        "exchange": {
+            "type": "on_premises",
+            "server": f"{servers[0]['name'].lower()}.contoso.local",
+        },
         "account": {"user": SVC, "password": SVC_PASSWORD},
     }
     if profile == "2018":  # Connect ends with a tenant administrator signing in (R4.5)
@@ -162,7 +170,15 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
         for j in range(rng.randint(0, 2)):
             device_id = f"EXPL{seed % 100000:05d}U{i + 1}D{j + 1}"
             devices.append(device_id)
-            at(d.moment(60, 1200), {"do": "new_partnership", "user": user, "device_id": device_id, "device_type": rng.choice(("iPhone", "iPad", "Android"))})
+            at(
+                d.moment(60, 1200),
+                {
+                    "do": "new_partnership",
+                    "user": user,
+                    "device_id": device_id,
+                    "device_type": rng.choice(("iPhone", "iPad", "Android")),
+                },
+            )
 
     faults: list[dict[str, Any]] = []
 
@@ -181,7 +197,9 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
         elif kind == "latency":
             fault.update(seconds=round(rng.uniform(0.2, 3.0), 2))
         elif kind == "dns_failure":
-            fault["name"] = rng.choice(("*.manage.microsoft.com", f"{servers[0]['name'].lower()}.contoso.local"))
+            fault["name"] = rng.choice(
+                ("*.manage.microsoft.com", f"{servers[0]['name'].lower()}.contoso.local")
+            )
         elif kind == "account_locked":
             fault["account"] = SVC
         elif kind == "proxy_down":
@@ -195,7 +213,14 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
     # permanent changes, put right at the repair
     if proxy is not None and d.chance(0.3):
         when = d.moment(start_turbulence, repair_at - 600)
-        at(when, {"do": "proxy_moved", "address": proxy["address"], "to_address": "proxy2.contoso.local"})
+        at(
+            when,
+            {
+                "do": "proxy_moved",
+                "address": proxy["address"],
+                "to_address": "proxy2.contoso.local",
+            },
+        )
         settings["proxy"]["address"] = "proxy2.contoso.local"
     if proxy_auth and d.chance(0.3):
         when = d.moment(start_turbulence, repair_at - 600)
@@ -206,13 +231,18 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
     actions = [rng.choice(_ACTIONS) for _ in range(rng.randint(0, 6))]
     if d.chance(0.5):
         actions.append("replace")
+    if d.chance(0.5):
+        actions.append("wipe")
     for action in actions:
         when = d.moment(start_turbulence, repair_at - 300)
         if action == "reconfigure":
             at(when, {"do": "reconfigure", "host": host, **_copy(settings)})
         elif action == "replace":
             host = "CONN02" if host == "CONN01" else "CONN01"
-            at(when, {"do": "configure", "host": host, **_copy(settings), "replace": profile == "2018"})
+            at(
+                when,
+                {"do": "configure", "host": host, **_copy(settings), "replace": profile == "2018"},
+            )
         elif action == "request_sync":
             at(when, {"do": "request_sync", "kind": rng.choice(("quick", "full"))})
         elif action == "licence" and users:
@@ -230,7 +260,14 @@ def generate(seed: int, options: Options | None = None, base: dict[str, Any] | N
             devices.append(device_id)
             at(when, {"do": "new_partnership", "user": rng.choice(users), "device_id": device_id})
         elif action == "offline" and devices:
-            at(when, {"do": "device_offline", "device": rng.choice(devices), "lasting": _span(d.moment(600, 6 * HOUR))})
+            at(
+                when,
+                {
+                    "do": "device_offline",
+                    "device": rng.choice(devices),
+                    "lasting": _span(d.moment(600, 6 * HOUR)),
+                },
+            )
 
     # repair: every fault is over; put right what they left behind and ask for a full sync
     # `configure` with Replace: works whether the host's last wizard run succeeded or not
@@ -276,7 +313,16 @@ _FAULT_KINDS = (
     "proxy_down",
     "certificate_expired",
 )
-_ACTIONS = ("reconfigure", "replace", "request_sync", "licence", "group", "wipe", "device_churn", "offline")
+_ACTIONS = (
+    "reconfigure",
+    "replace",
+    "request_sync",
+    "licence",
+    "group",
+    "wipe",
+    "device_churn",
+    "offline",
+)
 
 
 def _upn(account: str) -> str:

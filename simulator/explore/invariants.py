@@ -127,7 +127,9 @@ class Monitor:
         if now == self._instant:
             self._at_instant += 1
             if self._at_instant > SPIN_LIMIT:
-                raise Spinning(f"over {SPIN_LIMIT} steps and connector jobs at {runner.world.clock.iso()} without simulated time moving on")
+                raise Spinning(
+                    f"over {SPIN_LIMIT} steps and connector jobs at {runner.world.clock.iso()} without simulated time moving on"
+                )
         else:
             self._instant, self._at_instant = now, 0
         events = runner.world.trace.events
@@ -152,7 +154,11 @@ class Monitor:
             if host in jobs:
                 del self._unexplained[cid]
                 if not jobs[host]:
-                    self._fail(runner, "sync_monotonic", f"connection {cid} ({host}): last successful sync moved to {moved_to} but that host's sync failed")
+                    self._fail(
+                        runner,
+                        "sync_monotonic",
+                        f"connection {cid} ({host}): last successful sync moved to {moved_to} but that host's sync failed",
+                    )
         for conn in runner.world.intune.connectors.values():
             now = conn.last_successful_sync
             if now is None:
@@ -160,12 +166,20 @@ class Monitor:
             before = self._last_sync.get(conn.connector_id)
             self._last_sync[conn.connector_id] = now
             if before is not None and now < before:
-                self._fail(runner, "sync_monotonic", f"connection {conn.connector_id} ({conn.host}): last successful sync moved back from {before.isoformat()} to {now.isoformat()}")
+                self._fail(
+                    runner,
+                    "sync_monotonic",
+                    f"connection {conn.connector_id} ({conn.host}): last successful sync moved back from {before.isoformat()} to {now.isoformat()}",
+                )
             elif before is None or now > before:
                 if jobs.get(str(conn.host)) is True:
                     continue
                 if jobs.get(str(conn.host)) is False:
-                    self._fail(runner, "sync_monotonic", f"connection {conn.connector_id} ({conn.host}): last successful sync moved to {now.isoformat()} in a job whose syncs failed")
+                    self._fail(
+                        runner,
+                        "sync_monotonic",
+                        f"connection {conn.connector_id} ({conn.host}): last successful sync moved to {now.isoformat()} in a job whose syncs failed",
+                    )
                 else:
                     self._unexplained[conn.connector_id] = (str(conn.host), now.isoformat())
 
@@ -180,13 +194,21 @@ class Monitor:
                 # the wizard's registration (POST …/connectors) is a new connector, not the old one
                 own = not str(e.get("url", "")).rstrip("/").endswith("/connectors")
                 if host in self._gone and e.get("method") in WRITES and own:
-                    self._fail(runner, "retired_silent", f"{host} was told at {self._gone[host]} that its connection is gone (410), yet sent {e['method']} {e['url']} at {e['t']}")
+                    self._fail(
+                        runner,
+                        "retired_silent",
+                        f"{host} was told at {self._gone[host]} that its connection is gone (410), yet sent {e['method']} {e['url']} at {e['t']}",
+                    )
                 if e.get("status") == 410 and host not in self._gone:
                     self._gone[host] = e["t"]
 
     @staticmethod
     def _configured_since(new: list[dict[str, Any]], host: str) -> bool:
-        return any(e["kind"] in ("connector.configured", "connector.reconfigured") and e.get("host") == host for e in new)
+        return any(
+            e["kind"] in ("connector.configured", "connector.reconfigured")
+            and e.get("host") == host
+            for e in new
+        )
 
     def _reconnects(self, runner: Runner) -> None:
         if self._reconnect_checked:
@@ -199,7 +221,11 @@ class Monitor:
         conn = runner.world.intune.exchange_connection()
         status = conn.status_at(runner.world.clock.now()) if conn is not None else None
         if status != "connected":
-            self._fail(runner, "reconnects", f"{_span(now - self.plan.repair_at)} after the repair the connection is {status or 'absent'}")
+            self._fail(
+                runner,
+                "reconnects",
+                f"{_span(now - self.plan.repair_at)} after the repair the connection is {status or 'absent'}",
+            )
 
     def _bound(self, runner: Runner) -> float:
         """One heartbeat (and a full sync's worth of work) after the repair, in seconds."""
@@ -214,7 +240,11 @@ class Monitor:
     def at_end(self, runner: Runner, trace: bytes, reports: list[bytes]) -> None:
         self.during(runner)
         for cid, (host, moved_to) in self._unexplained.items():
-            self._fail(runner, "sync_monotonic", f"connection {cid} ({host}): last successful sync moved to {moved_to} and no job of that host accounts for it")
+            self._fail(
+                runner,
+                "sync_monotonic",
+                f"connection {cid} ({host}): last successful sync moved to {moved_to} and no job of that host accounts for it",
+            )
         self._reconnects(runner)
         self._convergence(runner)
         self._commands_final(runner)
@@ -230,7 +260,11 @@ class Monitor:
         if present != expected:
             missing = sorted(set(expected) - set(present))
             extra = sorted(set(present) - set(expected))
-            self._fail(runner, "convergence", f"Intune holds {len(present)} devices, Exchange's targeted devices are {len(expected)}: missing {missing[:5]}, extra {extra[:5]}")
+            self._fail(
+                runner,
+                "convergence",
+                f"Intune holds {len(present)} devices, Exchange's targeted devices are {len(expected)}: missing {missing[:5]}, extra {extra[:5]}",
+            )
 
     def _commands_final(self, runner: Runner) -> None:
         """Open commands at the end are a violation, except a wipe whose phone is not in
@@ -245,11 +279,22 @@ class Monitor:
                     continue
                 if command.type == "wipe" and device.get("handset") != "active":
                     continue
-                self._fail(runner, "commands_final", f"{command.type} of {command.device} is still {command.state} at the end (issued {command.issued_at.isoformat()}); Exchange shows {device.get('status')}, {device.get('reported')}")
+                self._fail(
+                    runner,
+                    "commands_final",
+                    f"{command.type} of {command.device} is still {command.state} at the end (issued {command.issued_at.isoformat()}); Exchange shows {device.get('status')}, {device.get('reported')}",
+                )
                 return
             if command.type == "wipe" and command.state == "succeeded" and device is not None:
-                if device.get("status") != "DeviceWipeSucceeded" and device.get("handset") != "wiped":
-                    self._fail(runner, "commands_final", f"wipe of {command.device} reported succeeded, Exchange shows {device.get('status')}")
+                if (
+                    device.get("status") != "DeviceWipeSucceeded"
+                    and device.get("handset") != "wiped"
+                ):
+                    self._fail(
+                        runner,
+                        "commands_final",
+                        f"wipe of {command.device} reported succeeded, Exchange shows {device.get('status')}",
+                    )
                     return
 
     def _no_secret(self, runner: Runner, trace: bytes, reports: list[bytes]) -> None:
@@ -272,7 +317,11 @@ class Monitor:
             errors = log.get("errors", 0)
             coded = sum((log.get("codes") or {}).values())
             if errors > coded:
-                self._fail(runner, "log_codes", f"{name}: {errors} error records in the log, only {coded} with a code")
+                self._fail(
+                    runner,
+                    "log_codes",
+                    f"{name}: {errors} error records in the log, only {coded} with a code",
+                )
                 return
         failures: dict[str, list[str]] = {}
         for e in runner.world.trace.events:
@@ -280,7 +329,11 @@ class Monitor:
                 for job, message in (e.get("errors") or {}).items():
                     found = CODE.search(str(message))
                     if found is None:
-                        self._fail(runner, "log_codes", f"{e.get('host')}: {job} failed without an error code: {message}")
+                        self._fail(
+                            runner,
+                            "log_codes",
+                            f"{e.get('host')}: {job} failed without an error code: {message}",
+                        )
                         return
                     failures.setdefault(str(e.get("host")), []).append(found.group(1).lower())
         for host, codes in failures.items():
@@ -288,7 +341,11 @@ class Monitor:
             logged = {str(c).lower() for c in ((observed.get("log") or {}).get("codes") or {})}
             missing = sorted(set(codes) - logged)
             if missing:
-                self._fail(runner, "log_codes", f"{host}: jobs failed with {missing} but the log has no record with that code")
+                self._fail(
+                    runner,
+                    "log_codes",
+                    f"{host}: jobs failed with {missing} but the log has no record with that code",
+                )
                 return
 
 

@@ -12,13 +12,16 @@ run layer does); `unittest.mock.patch` resolves them when the run starts.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
 
-def _drop_last_device(original: Callable[..., list[dict[str, Any]]]) -> Callable[..., list[dict[str, Any]]]:
+def _drop_last_device(
+    original: Callable[..., list[dict[str, Any]]],
+) -> Callable[..., list[dict[str, Any]]]:
     def devices(self: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         records = original(self, *args, **kwargs)
         return records[:-1] if len(records) > 1 else records
@@ -26,14 +29,11 @@ def _drop_last_device(original: Callable[..., list[dict[str, Any]]]) -> Callable
     return devices
 
 
-def _forget_retirement(original: Callable[..., Any]) -> Callable[..., Any]:
-    def retire(self: Any, exc: Any) -> None:
-        """The connector logs its retirement, then carries on as if it had not been replaced."""
-        due = dict(self.due)
-        original(self, exc)
-        self.retired = None
+def _forget_retirement(original: Callable[..., Any]) -> Callable[..., Any]:  # noqa: ARG001
+    def retire(self: Any, exc: Any) -> None:  # noqa: ARG001
+        """The connector shrugs off being replaced: its jobs simply come round again."""
         now = self.platform.now()
-        self.due = {job: max(when, now) + self._interval(job) for job, when in due.items()}
+        self.due = {job: max(when, now) + self._interval(job) for job, when in self.due.items()}
 
     return retire
 
@@ -87,13 +87,14 @@ def _stale_proxy(original: Callable[..., Any]) -> Callable[..., Any]:
     return reload
 
 
-def _never_report_wipes(original: Callable[..., Any]) -> Callable[..., Any]:
-    def handle(self: Any, command: dict[str, Any]) -> Any:
-        if command.get("type") == "wipe":
-            raise KeyError("planted: wipe commands are dropped")
-        return original(self, command)
+def _wipe_reported_unread(original: Callable[..., Any]) -> Callable[..., Any]:
+    outcome = importlib.import_module("connector.commands").CommandOutcome
 
-    return handle
+    def wipe(self: Any, upn: str, device_id: str) -> Any:  # noqa: ARG001
+        # success without asking Exchange for the wipe, nor reading back what it shows
+        return outcome("succeeded")
+
+    return wipe
 
 
 #: name → (target, how to build its replacement from the original)
@@ -103,9 +104,12 @@ PLANTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "no_secret": ("connector.service.ConnectorService.reload", _log_the_password),
     "no_crash": ("connector.sync.SyncEngine.quick", _crash_on_quick_sync),
     "log_codes": ("connector.service.ConnectorService._failed", _uncoded_failures),
-    "sync_monotonic": ("simulator.intune.service.IntuneService.complete_sync", _sync_success_on_failure),
+    "sync_monotonic": (
+        "simulator.intune.service.IntuneService.complete_sync",
+        _sync_success_on_failure,
+    ),
     "reconnects": ("connector.service.ConnectorService.reload", _stale_proxy),
-    "commands_final": ("connector.commands.DeviceCommands.handle", _never_report_wipes),
+    "commands_final": ("connector.commands.DeviceCommands._wipe", _wipe_reported_unread),
 }
 
 
@@ -120,8 +124,6 @@ def planted(name: str | None) -> Iterator[None]:
     target, build = PLANTS[name]
     module_name, _, attr = target.rpartition(".")
     owner_path, _, cls_name = module_name.rpartition(".")
-    import importlib
-
     owner = importlib.import_module(owner_path)
     cls = getattr(owner, cls_name)
     original = getattr(cls, attr)

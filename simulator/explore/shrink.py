@@ -47,7 +47,9 @@ def device_count(plan: Generated) -> int:
 def fault_count(plan: Generated) -> int:
     faults = len(plan.scenario.get("faults", []))
     world_steps = sum(
-        1 for s in plan.scenario["steps"] if s.get("do") in ("proxy_moved", "proxy_password_changed", "fault", "server_down")
+        1
+        for s in plan.scenario["steps"]
+        if s.get("do") in ("proxy_moved", "proxy_password_changed", "fault", "server_down")
     )
     return faults + world_steps
 
@@ -60,17 +62,23 @@ def _is_repair(plan: Generated, index: int) -> bool:
         if "at" in step:
             moment = float(str(step["at"]).rstrip("s"))
         if i == index:
-            return moment >= plan.repair_at or (moment == 0 and step.get("do") in (*PROTECTED, "configure"))
+            return moment >= plan.repair_at or (
+                moment == 0 and step.get("do") in (*PROTECTED, "configure")
+            )
     return False
 
 
 def _candidates(plan: Generated) -> Iterator[tuple[str, Generated]]:
     data = plan.scenario
 
-    def variant(change: Callable[[dict[str, Any]], None], repair_at: float | None = None) -> Generated:
+    def variant(
+        change: Callable[[dict[str, Any]], None], repair_at: float | None = None
+    ) -> Generated:
         new = copy.deepcopy(data)
         change(new)
-        out = Generated(plan.seed, new, plan.repair_at if repair_at is None else repair_at, plan.end_at)
+        out = Generated(
+            plan.seed, new, plan.repair_at if repair_at is None else repair_at, plan.end_at
+        )
         out.secrets = secrets_of(new)
         return out
 
@@ -82,33 +90,70 @@ def _candidates(plan: Generated) -> Iterator[tuple[str, Generated]]:
     users = pop.get("users", 50)
     for target in (0, users // 4, users // 2):
         if target < users:
-            yield f"population users {users} → {target}", variant(lambda d, t=target: d["world"].setdefault("population", {}).update(users=t))
+            yield (
+                f"population users {users} → {target}",
+                variant(
+                    lambda d, t=target: d["world"].setdefault("population", {}).update(users=t)
+                ),
+            )
     per_user = pop.get("devices_per_user", 1.5)
     if per_user > 0.5:
-        yield f"devices per user {per_user} → 0.5", variant(lambda d: d["world"].setdefault("population", {}).update(devices_per_user=0.5))
+        yield (
+            f"devices per user {per_user} → 0.5",
+            variant(lambda d: d["world"].setdefault("population", {}).update(devices_per_user=0.5)),
+        )
     faults = list(range(len(data.get("faults", []))))
     for chunk in _chunks(faults):
-        yield f"faults {[i + 1 for i in chunk]} removed", variant(lambda d, c=chunk: d.update(faults=[f for i, f in enumerate(d["faults"]) if i not in c]))
-    removable = [i for i, step in enumerate(data["steps"]) if "at" not in step and not _is_repair(plan, i)]
+        yield (
+            f"faults {[i + 1 for i in chunk]} removed",
+            variant(
+                lambda d, c=chunk: d.update(
+                    faults=[f for i, f in enumerate(d["faults"]) if i not in c]
+                )
+            ),
+        )
+    removable = [
+        i for i, step in enumerate(data["steps"]) if "at" not in step and not _is_repair(plan, i)
+    ]
     for chunk in _chunks(removable):
-        yield f"steps {[i + 1 for i in chunk]} removed", variant(lambda d, c=chunk: d.update(steps=[st for i, st in enumerate(d["steps"]) if i not in c]))
+        yield (
+            f"steps {[i + 1 for i in chunk]} removed",
+            variant(
+                lambda d, c=chunk: d.update(
+                    steps=[st for i, st in enumerate(d["steps"]) if i not in c]
+                )
+            ),
+        )
     # `at:` steps left with nothing to time: merge them into the next one
     for i in range(len(data["steps"]) - 2, -1, -1):
         if "at" in data["steps"][i] and "at" in data["steps"][i + 1]:
-            yield f"empty moment {data['steps'][i]['at']} removed", variant(lambda d, i=i: d["steps"].pop(i))
+            yield (
+                f"empty moment {data['steps'][i]['at']} removed",
+                variant(lambda d, i=i: d["steps"].pop(i)),
+            )
     named = [a for a in data["world"]["directory"].get("accounts", []) if "mailbox" in a]
     text = repr(data["steps"]) + repr(data.get("faults", []))
     for account in named:
         user = account["name"].split("\\", 1)[1]
         if user not in text:
-            yield f"account {account['name']} removed", variant(
-                lambda d, n=account["name"]: d["world"]["directory"].update(
-                    accounts=[a for a in d["world"]["directory"]["accounts"] if a["name"] != n]
-                )
+            yield (
+                f"account {account['name']} removed",
+                variant(
+                    lambda d, n=account["name"]: d["world"]["directory"].update(
+                        accounts=[a for a in d["world"]["directory"]["accounts"] if a["name"] != n]
+                    )
+                ),
             )
     servers = data["world"]["exchange"].get("servers", [])
     if len(servers) > 1:
-        yield f"servers {len(servers)} → 1", variant(lambda d: d["world"]["exchange"].update(servers=d["world"]["exchange"]["servers"][:1]))
+        yield (
+            f"servers {len(servers)} → 1",
+            variant(
+                lambda d: d["world"]["exchange"].update(
+                    servers=d["world"]["exchange"]["servers"][:1]
+                )
+            ),
+        )
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:
@@ -158,13 +203,17 @@ def _compressed(plan: Generated, factor: float) -> Generated:
     return out
 
 
-def shrink(plan: Generated, invariant: str, plant: str | None = None, max_runs: int = 400) -> Shrunk:
+def shrink(
+    plan: Generated, invariant: str, plant: str | None = None, max_runs: int = 400
+) -> Shrunk:
     """The smallest variant of `plan` found that still violates `invariant`."""
     best = plan
     result = check(plan, plant)
     runs, kept = 1, 0
     if invariant not in result.invariants:
-        raise ValueError(f"the plan does not violate {invariant} (it violates {result.invariants or 'nothing'})")
+        raise ValueError(
+            f"the plan does not violate {invariant} (it violates {result.invariants or 'nothing'})"
+        )
     progress = True
     while progress and runs < max_runs:
         progress = False

@@ -80,7 +80,9 @@ def parse_seeds(text: str) -> list[int]:
         part = part.strip()
         match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if match is None:
-            raise ValueError(f"--seeds takes N, N-M or a comma-separated list of them; found {part!r}")
+            raise ValueError(
+                f"--seeds takes N, N-M or a comma-separated list of them; found {part!r}"
+            )
         low = int(match.group(1))
         high = int(match.group(2) or low)
         if high < low:
@@ -117,13 +119,19 @@ def sweep(
             plan = Generated(result.seed, result.scenario, result.repair_at, result.end_at)
             plan.secrets = secrets_of(plan.scenario)
             small = shrink(plan, violation.invariant, plant, max_shrink_runs)
-            path = write_reproducer(small, violation.invariant, out or Path("explore-failures"), plant)
+            path = write_reproducer(
+                small, violation.invariant, out or Path("explore-failures"), plant
+            )
             swept.reproducers.append(
                 Reproducer(
                     violation.invariant,
                     result.seed,
                     str(path),
-                    next(v.message for v in small.result.violations if v.invariant == violation.invariant),
+                    next(
+                        v.message
+                        for v in small.result.violations
+                        if v.invariant == violation.invariant
+                    ),
                     device_count(small.plan),
                     fault_count(small.plan),
                     len(small.plan.scenario["steps"]),
@@ -167,7 +175,9 @@ def load_reproducer(path: Path) -> tuple[Generated, dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
     match = HEADER.search(text)
     if match is None:
-        raise ValueError(f"{path}: not written by exchange-twin explore (no '# explore: {{...}}' line)")
+        raise ValueError(
+            f"{path}: not written by exchange-twin explore (no '# explore: {{...}}' line)"
+        )
     meta = json.loads(match.group(1))
     data = yaml.safe_load(text)
     plan = Generated(int(meta["seed"]), data, float(meta["repair_at"]), float(meta["end_at"]))

@@ -41,8 +41,15 @@ def to_html(swept: SweepResult) -> bytes:
     rows = []
     for r in sorted(swept.results, key=lambda r: (r.passed, r.seed)):
         status = "pass" if r.passed else "fail"
-        found = "<br>".join(f"<b>{e(v.invariant)}</b> at {e(v.at)}: {e(v.message)}" for v in r.violations) or "every invariant held"
-        rows.append(f'<tr class="{status}"><td>{r.seed}</td><td>{status.upper()}</td><td>{found}</td><td><code>{e(r.sha256[:16])}</code></td></tr>')
+        found = (
+            "<br>".join(
+                f"<b>{e(v.invariant)}</b> at {e(v.at)}: {e(v.message)}" for v in r.violations
+            )
+            or "every invariant held"
+        )
+        rows.append(
+            f'<tr class="{status}"><td>{r.seed}</td><td>{status.upper()}</td><td>{found}</td><td><code>{e(r.sha256[:16])}</code></td></tr>'
+        )
     repro = "".join(
         f"<li><b>{e(x.invariant)}</b> (seed {x.seed}): <code>{e(x.path)}</code> — {x.devices} devices, "
         f"{x.faults} faults, {x.steps} steps after {x.runs} runs; replay with "
