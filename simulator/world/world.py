@@ -265,7 +265,7 @@ class World:
         self.ews = ExchangeWebServices(self.org, self.directory, self.exchange_server_up)
         for server in self.org.servers:
             if server.is_client_access:
-                self.http_services[server.fqdn] = self.ews
+                self.http_services[server.fqdn] = self.ews.at(server)
         domains = {mb.primary_smtp.split("@", 1)[1].lower() for mb in self.org.mailboxes}
         for domain in sorted(domains | {self.domain}):
             self.http_services[f"autodiscover.{domain}"] = self.ews
