@@ -285,17 +285,21 @@ class Monitor:
                     f"{command.type} of {command.device} is still {command.state} at the end (issued {command.issued_at.isoformat()}); Exchange shows {device.get('status')}, {device.get('reported')}",
                 )
                 return
-            if command.type == "wipe" and command.state == "succeeded" and device is not None:
-                if (
-                    device.get("status") != "DeviceWipeSucceeded"
-                    and device.get("handset") != "wiped"
-                ):
-                    self._fail(
-                        runner,
-                        "commands_final",
-                        f"wipe of {command.device} reported succeeded, Exchange shows {device.get('status')}",
-                    )
-                    return
+            shown = None if device is None else (device.get("status"), device.get("handset"))
+            wrongly_succeeded = (
+                command.type == "wipe"
+                and command.state == "succeeded"
+                and shown is not None
+                and shown[0] != "DeviceWipeSucceeded"
+                and shown[1] != "wiped"
+            )
+            if wrongly_succeeded and shown is not None:
+                self._fail(
+                    runner,
+                    "commands_final",
+                    f"wipe of {command.device} reported succeeded, Exchange shows {shown[0]}",
+                )
+                return
 
     def _no_secret(self, runner: Runner, trace: bytes, reports: list[bytes]) -> None:
         places: list[tuple[str, bytes]] = [("the trace", trace)]
@@ -311,7 +315,7 @@ class Monitor:
                     return
 
     def _log_codes(self, runner: Runner) -> None:
-        for name, rt in runner.connectors.items():
+        for name in runner.connectors:
             observed = runner.observe_root("hosts")[name].get("connector") or {}
             log = observed.get("log") or {}
             errors = log.get("errors", 0)
