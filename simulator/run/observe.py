@@ -109,6 +109,8 @@ def observe(world: World, connectors: dict[str, HostConnector], path: str) -> An
                 f"{'.'.join(parts[:i])} has no {part!r} (it has: {', '.join(map(str, value)) or 'nothing'})"
             )
         if isinstance(value, list) and part.lstrip("-").isdigit():
+            if not -len(value) <= int(part) < len(value):
+                raise KeyError(f"{'.'.join(parts[:i])} has {len(value)} item(s), no item {part}")
             value = value[int(part)]
             continue
         if value is None:
