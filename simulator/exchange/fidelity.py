@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "invocation",
     "opath",
     "population",
+    "shell.limits",
 )
 # The fake Intune service's modules whose deviations the table lists too (by name, so that
 # the Exchange twin does not import the Intune one)

@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from simulator.exchange.rbac import RbacModel
 from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.accounts import DirectoryUser
+from simulator.world.directory import Directory
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
 ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"

@@ -31,7 +31,8 @@ from simulator.intune.errors import (
     Forbidden,
     SignInFailed,
 )
-from simulator.world.directory import Directory, directory_changes
+from simulator.world.accounts import directory_changes
+from simulator.world.directory import Directory
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"
