@@ -29,7 +29,10 @@ def observe_root(world: World, connectors: dict[str, HostConnector], root: str) 
         ids = world.expected_inventory()
         return {"inventory": {"count": len(ids), "device_ids": ids}}
     if root == "console":
-        return {"exchange_connection": world.console.exchange_connection()}
+        return {
+            "exchange_connection": world.console.exchange_connection(),
+            "exchange_connections": world.console.exchange_connections(),
+        }
     if root == "hosts":
         return {name: _observe_host(world, connectors, name) for name in world.hosts}
     raise KeyError(f"unknown root {root!r}; roots: intune, exchange, expected, console, hosts")

@@ -118,7 +118,12 @@ class ThrottlingSpec(BudgetSpec):
 
 class ExchangeSpec(Strict):
     version: str = "2013 CU12"
-    organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
+    organization: str | None = Field(
+        None,
+        description="the Exchange organisation's name (chosen at setup; 'First Organization' when "
+        "unset): Get-OrganizationConfig, every legacyExchangeDN (/o=<name>/...), the "
+        "configuration DNs, and what the connector reports to Intune as its organisation",
+    )
     servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
     cas_arrays: list[str] = Field(default_factory=list)
     hosted_address: str | None = Field(
@@ -185,3 +190,20 @@ class PopulationModel(Strict):
     @classmethod
     def _switch(cls, v: Any) -> Any:
         return {"enabled": v} if isinstance(v, bool) else v
+
+
+class OrganizationSpec(ExchangeSpec):
+    """Another Exchange organisation, in its own Active Directory forest (`world.exchange` is
+    the organisation of the directory's own forest): its name, servers, settings, policies,
+    rules, RBAC and throttling as in `world.exchange`, and its own seeded population. The
+    directory's accounts of its forest get their mailboxes and direct role assignments here."""
+
+    organization: str = Field(
+        description="the organisation's name (Get-OrganizationConfig, /o=<name>/... DNs); "
+        "unique among the world's organisations"
+    )
+    forest: str = Field(
+        description="root domain of the forest it is installed in: a world.directory.extra_domains "
+        "forest other than the directory's own"
+    )
+    population: PopulationModel = Field(default_factory=PopulationModel)
