@@ -113,7 +113,9 @@ def observe(world: World, connectors: dict[str, HostConnector], path: str) -> An
             )
         if isinstance(value, list) and part.lstrip("-").isdigit():
             if not -len(value) <= int(part) < len(value):
-                raise KeyError(f"{'.'.join(parts[:i])} has {len(value)} item(s), no item {part}")
+                raise KeyError(
+                    f"{'.'.join(parts[:i])} has {len(value)} items; there is no item {part}"
+                )
             value = value[int(part)]
             continue
         if value is None:
