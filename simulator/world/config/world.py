@@ -33,6 +33,29 @@ class WorldSpec(Strict):
     hosts: list[HostSpec] = Field(default_factory=lambda: [HostSpec(name="CONN01")])
 
     @model_validator(mode="after")
+    def _device_owners(self) -> WorldSpec:
+        """A device of `world.exchange.devices` belongs to an account declared with a mailbox
+        (its partnership lives in that mailbox)."""
+        if not self.exchange.devices:
+            return self
+        owners = {a.name.lower() for a in self.directory.accounts if a.mailbox}
+        seen: set[tuple[str, str]] = set()
+        for i, device in enumerate(self.exchange.devices):
+            where = f"world.exchange.devices.{i}"
+            if device.owner.lower() not in owners:
+                raise ValueError(
+                    f"{where}.owner: {device.owner!r} is not an account of world.directory "
+                    "with mailbox: true"
+                )
+            key = (device.owner.lower(), device.device_id.lower())
+            if key in seen:
+                raise ValueError(
+                    f"{where}.device_id: {device.owner} already has a device {device.device_id!r}"
+                )
+            seen.add(key)
+        return self
+
+    @model_validator(mode="after")
     def _one_organisation_per_forest(self) -> WorldSpec:
         """Each further organisation sits in a forest of the directory that has no other one,
         under a name no other one has (the connector tells Intune its organisation by name)."""
