@@ -13,14 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORLD = HERE / "world.yaml"
 
 
-def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
-    """File name → bytes of each sample export of the world at `scenario_path`."""
-    from simulator.language.imports.powershell_csv import write_export
+def sample_lab(scenario_path: Path = WORLD) -> Any:
+    """The world at `scenario_path` with a shell open on it, after an administrator allowed
+    one device and blocked another by hand (Individual), as the samples show it."""
     from simulator.run.lab import open_lab
 
     lab = open_lab(str(scenario_path))
@@ -33,6 +34,14 @@ def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
     ):
         owner = record["Identity"].split("/ExchangeActiveSyncDevices/")[0]
         session.invoke("Set-CASMailbox", {"Identity": owner, listed: [record["DeviceId"]]})
+    return lab
+
+
+def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
+    """File name → bytes of each sample export of the world at `scenario_path`."""
+    from simulator.language.imports.powershell_csv import write_export
+
+    session = sample_lab(scenario_path).shell.session
     devices = session.invoke("Get-MobileDevice", {"ResultSize": "Unlimited"})
     mailboxes = session.invoke(
         "Get-CASMailbox",
