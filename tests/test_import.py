@@ -207,3 +207,20 @@ def test_device_owner_must_be_an_account_with_a_mailbox():
     )
     with pytest.raises(ScenarioError, match="not an account of world.directory with mailbox"):
         parse_scenario(text)
+
+
+LIBRARY = ROOT / "scenarios" / "access" / "imported-sample.yaml"
+LIBRARY_COMMAND = (
+    "exchange-twin import --devices samples/get-mobiledevice.csv --mailboxes "
+    "samples/get-casmailbox.csv --anonymise sample-key --spec R7.1 "
+    "-o scenarios/access/imported-sample.yaml"
+)
+
+
+def test_the_library_scenario_is_what_import_makes_of_the_samples(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "imported-sample.yaml"
+    argv = LIBRARY_COMMAND.split()[1:]
+    argv[argv.index("-o") + 1] = str(out)
+    assert main(argv) == 0
+    assert out.read_text() == LIBRARY.read_text(), f"run {LIBRARY_COMMAND}"

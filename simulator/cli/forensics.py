@@ -23,7 +23,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     err = console(stderr=True)
     name = args.name or Path(args.output).stem
     try:
-        scenario, report = import_devices(args.devices, args.mailboxes, args.anonymise, name)
+        scenario, report = import_devices(
+            args.devices, args.mailboxes, args.anonymise, name, args.spec
+        )
         write_scenario(scenario, args.output)
     except (ExportError, ScenarioError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
@@ -50,6 +52,9 @@ def add_import_parser(sub: Any) -> None:
         "--anonymise",
         metavar="SEED",
         help="replace names, domains, addresses and device ids by pseudonyms keyed by SEED",
+    )
+    p.add_argument(
+        "--spec", action="append", default=[], metavar="ID", help="a SPEC id it shows (repeat)"
     )
     p.add_argument("--name", help="the scenario's name (default: the output file's stem)")
     p.add_argument("-o", "--output", required=True, help="the scenario file to write")

@@ -14,6 +14,7 @@ access level most such devices show. What cannot be carried over is listed in th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ def import_devices(
     mailboxes_path: str | None = None,
     anonymise: str | None = None,
     name: str = "imported",
+    spec: list[str] | None = None,
 ) -> tuple[dict[str, Any], ImportReport]:
     """The scenario (as plain data, ready for YAML) and the report. Raises `ExportError`."""
     report = ImportReport()
@@ -234,7 +236,7 @@ def import_devices(
             if value:
                 device[key] = value
         for key, column, value_of in (
-            ("friendly_name", "FriendlyName", lambda v: pseudo.text("device", v)),
+            ("friendly_name", "FriendlyName", lambda v: pseudo.text("friendly", v)),
             ("imei", "DeviceImei", lambda v: pseudo.digits("imei", v)),
             ("phone", "DeviceTelephoneNumber", lambda v: pseudo.digits("phone", v)),
         ):
@@ -290,7 +292,7 @@ def import_devices(
         report.notes.append(
             "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers and "
             "friendly names (models, OS, user agents, operators and rules kept as exported): "
-            + ", ".join(f"{n} {kind}s" for kind, n in sorted(pseudo.used.items()))
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
         )
     default = "Allow"
     if global_states:
@@ -322,13 +324,22 @@ def import_devices(
         {"path": "exchange.mailboxes.count", "equals": len(accounts)},
         {"path": "exchange.devices.count", "equals": len(devices)},
     ]
+    expect.append({"path": "exchange.settings.default_access_level", "equals": default})
+    expect.append(
+        {
+            "path": "exchange.rules",
+            "equals": [f"{r['query_string']} ({r['characteristic']})" for r in rules.values()],
+        }
+    )
     if not report.unmapped:
         for state, n in sorted(states.items()):
             expect.append({"path": f"exchange.access.reported.{state}", "equals": n})
     scenario: dict[str, Any] = {
         "name": name,
-        "summary": f"Imported by exchange-twin import: {len(devices)} devices of "
-        f"{len(accounts)} mailboxes" + (" (anonymised)" if pseudo.enabled else ""),
+        "summary": f"Imported by exchange-twin import from {Path(devices_path).name}: "
+        f"{len(devices)} devices of {len(accounts)} mailboxes"
+        + (" (anonymised)" if pseudo.enabled else ""),
+        "spec": list(spec or []),
         "tags": ["imported"],
         "start": _iso(start),
         "world": {
