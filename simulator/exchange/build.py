@@ -4,7 +4,20 @@ The servers with their versions and roles; the organisation's ActiveSync setting
 "Default" mailbox policy that setup creates and any other policies; device access rules; RBAC
 (custom role groups, direct assignments with their scopes); the throttling policy; the access
 cache and Device Discovery durations; the seeded population; mailboxes for the scenario's own
-accounts; and — unless switched off — the fleet whose simpy process gives the devices a life.
+accounts; the partnerships the world declares (`world.exchange.devices`, what `exchange-twin
+import` writes from a customer's export); and — unless switched off — the fleet whose simpy
+process gives the devices a life.
+
+Deviations: a declared partnership (an import of Export-Csv output of Get-MobileDevice) keeps
+its device id and type, model, OS, user agent, friendly name, IMEI, operator, phone number,
+OS language, ActiveSync version, client type and first sync, but not its GUID, WhenCreated
+or WhenChanged, nor its mailbox's CN and OU (the mailbox is named after its account's
+sAMAccountName, in Users); Export-Csv times carry no time zone and are read as UTC; its
+access state is not stored but decided as Exchange decides it (the owner's block and allow
+lists, the rules, the default level), so a state Exchange had not yet re-evaluated (a rule
+added after the device's last sync) is not reproduced, and Device Discovery, Policy and
+Upgrade states are not carried over; without Get-MobileDeviceStatistics (not imported) a
+declared device has no last successful sync.
 """
 
 from __future__ import annotations
