@@ -112,6 +112,10 @@ def observe(world: World, connectors: dict[str, HostConnector], path: str) -> An
                 f"{'.'.join(parts[:i])} has no {part!r} (it has: {', '.join(map(str, value)) or 'nothing'})"
             )
         if isinstance(value, list) and part.lstrip("-").isdigit():
+            if not -len(value) <= int(part) < len(value):
+                raise KeyError(
+                    f"{'.'.join(parts[:i])} has {len(value)} items; there is no item {part}"
+                )
             value = value[int(part)]
             continue
         if value is None:

@@ -382,6 +382,8 @@ class World:
 
     def host(self, name: str | None) -> SimHost:
         if name is None:
+            if not self.hosts:
+                raise KeyError("the world has no hosts (world.hosts is empty)")
             return next(iter(self.hosts.values()))
         try:
             return self.hosts[name.upper()]

@@ -14,11 +14,11 @@ access level most such devices show. What cannot be carried over is listed in th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from simulator.language.imports.anonymise import Pseudonyms

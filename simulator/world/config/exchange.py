@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
 
-from simulator.world.config.base import Strict, TimePoint
+from simulator.world.config.base import FieldError, Strict, TimePoint
 from simulator.world.durations import parse_duration
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -105,13 +106,13 @@ class PolicySpec(Strict):
             if setting is None:
                 close = difflib.get_close_matches(key, [s.name for s in policy_settings.SETTINGS])
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(f"unknown mailbox policy setting {key!r}{hint}")
+                raise FieldError((key,), f"unknown mailbox policy setting {key!r}{hint}")
             try:
                 out[setting.name] = policy_settings.parse(setting, value)
             except (
                 Exception
             ) as exc:  # an Exchange-shaped validation error, reported as schema error
-                raise ValueError(f"{key}: {exc}") from None
+                raise FieldError((key,), f"{key}: {exc}") from None
         return out
 
 
@@ -156,7 +157,11 @@ class ExchangeSpec(Strict):
         "unset): Get-OrganizationConfig, every legacyExchangeDN (/o=<name>/...), the "
         "configuration DNs, and what the connector reports to Intune as its organisation",
     )
-    servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
+    servers: list[ServerSpec] = Field(
+        default_factory=lambda: [ServerSpec(name="EX01")],
+        min_length=1,
+        description="an organisation has at least one server",
+    )
     cas_arrays: list[str] = Field(default_factory=list)
     hosted_address: str | None = Field(
         None,
@@ -196,7 +201,7 @@ class BehaviourModel(Strict):
 
     enabled: bool = True
     tick: str = "1m"
-    new_partnerships_per_day: float = Field(0.002, ge=0, description="per user mailbox")
+    new_partnerships_per_day: float = Field(0.002, ge=0, le=10, description="per user mailbox")
     stale_per_day: float = Field(0.0015, ge=0, le=1, description="per active device")
     offline_per_day: float = Field(0.02, ge=0, le=1, description="per active device")
     offline_duration: str = "1d"
@@ -204,9 +209,15 @@ class BehaviourModel(Strict):
     _durations = field_validator("tick", "offline_duration")(_duration)
 
 
+#: The largest organisation a scenario may ask for: ten times the largest benchmarked
+#: (100,000 users); beyond it a typing mistake would exhaust memory instead of being refused.
+MAX_USERS = 1_000_000
+MAX_DEVICES = 1_500_000
+
+
 class PopulationModel(Strict):
-    users: int = Field(50, ge=0)
-    devices_per_user: float = Field(1.5, ge=0)
+    users: int = Field(50, ge=0, le=MAX_USERS)
+    devices_per_user: float = Field(1.5, ge=0, le=10)
     licensed: float = Field(1.0, ge=0, le=1)
     email_domain: str | None = None
     domains: list[str] = Field(
@@ -214,13 +225,26 @@ class PopulationModel(Strict):
     )
     ous: list[str] = Field(default_factory=lambda: ["Users"])
     resource_mailboxes: float = Field(
-        0.0, ge=0, description="shared/room/equipment mailboxes per user mailbox, besides users"
+        0.0,
+        ge=0,
+        le=10,
+        description="shared/room/equipment mailboxes per user mailbox, besides users",
     )
     stale: float = Field(0.08, ge=0, le=1, description="share of partnerships long silent")
     sync_interval: str = Field("1h", description="mean time between a device's syncs")
     behaviour: BehaviourModel = Field(default_factory=BehaviourModel)
 
     _interval = field_validator("sync_interval")(_duration)
+
+    @model_validator(mode="after")
+    def _not_absurd(self) -> PopulationModel:
+        if self.users * self.devices_per_user > MAX_DEVICES:
+            raise FieldError(
+                ("devices_per_user",),
+                f"{self.users:,} users with {self.devices_per_user:g} devices each is more than "
+                f"the {MAX_DEVICES:,} devices a scenario may have",
+            )
+        return self
 
     @field_validator("behaviour", mode="before")
     @classmethod

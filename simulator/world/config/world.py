@@ -9,7 +9,7 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.world.config.base import Strict
+from simulator.world.config.base import FieldError, Strict
 from simulator.world.config.directory import DirectorySpec
 from simulator.world.config.exchange import ExchangeSpec, OrganizationSpec, PopulationModel
 from simulator.world.config.hosts import HostSpec
@@ -41,16 +41,16 @@ class WorldSpec(Strict):
         owners = {a.name.lower() for a in self.directory.accounts if a.mailbox}
         seen: set[tuple[str, str]] = set()
         for i, device in enumerate(self.exchange.devices):
-            where = f"world.exchange.devices.{i}"
             if device.owner.lower() not in owners:
-                raise ValueError(
-                    f"{where}.owner: {device.owner!r} is not an account of world.directory "
-                    "with mailbox: true"
+                raise FieldError(
+                    ("exchange", "devices", i, "owner"),
+                    f"{device.owner!r} is not an account of world.directory with mailbox: true",
                 )
             key = (device.owner.lower(), device.device_id.lower())
             if key in seen:
-                raise ValueError(
-                    f"{where}.device_id: {device.owner} already has a device {device.device_id!r}"
+                raise FieldError(
+                    ("exchange", "devices", i, "device_id"),
+                    f"{device.owner} already has a device {device.device_id!r}",
                 )
             seen.add(key)
         return self
