@@ -359,7 +359,7 @@ class RemoteConnectError(ExchangeError):
         self.kind = kind  # unreachable, dns, not_cas, no_remote_powershell, auth:<reason>, trust
 
 
-# -- RBAC: management roles, role entries, role groups (cmdlets/rbac.py) ----------------------------
+# -- RBAC: roles, role entries, role groups (cmdlets/roles.py, role_entries.py, role_groups.py)
 class RbacOperationError(ExchangeError):
     """A change RBAC refuses: an entry of a built-in role, an entry or parameter the parent role
     lacks, an entry a child role still holds, a member already in (or not in) a group."""

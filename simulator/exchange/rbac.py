@@ -9,9 +9,9 @@ cmdlet's write scope is the union of the scopes of the assignments that grant it
 assignment makes it organisation-wide). Grants are computed when a session opens: role changes
 apply to new sessions only, as in Exchange.
 
-Administrators change all of it with the cmdlets of `cmdlets/rbac.py`: a custom role is a
-child of one role (`New-ManagementRole -Parent`) that starts with a copy of its parent's
-entries and may only hold entries, and parameters, its parent has; built-in roles cannot be
+Administrators change all of it with the cmdlets of `cmdlets/roles.py`, `role_entries.py`
+and `role_groups.py`: a custom role is a child of one role (`New-ManagementRole -Parent`)
+that starts with a copy of its parent's entries and may only hold entries, and parameters, its parent has; built-in roles cannot be
 changed. Removing one entry, or one parameter of an entry, from a custom role assigned to an
 account is how an account comes to lack exactly one cmdlet or one parameter. Role groups hold
 role assignments named `<Role>-<Group>`; their members are the accounts whose AD groups include
@@ -78,7 +78,8 @@ _READ_USERS = {"Get-Mailbox": ALL, "Get-User": ALL}
 
 _READ_CONFIG = {"Get-ExchangeServer": ALL, "Get-OrganizationConfig": ALL}
 _READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
-# RBAC itself (cmdlets/rbac.py): Role Management changes it, View-Only Configuration reads it
+# RBAC itself (cmdlets/roles.py, role_entries.py, role_groups.py): Role Management changes it,
+# View-Only Configuration reads it
 _RBAC_READ = {
     "Get-ManagementRole": ALL,
     "Get-ManagementRoleEntry": ALL,
@@ -351,7 +352,7 @@ class RbacModel:
     def children(self, role: str) -> list[ManagementRole]:
         return [r for r in self.roles.values() if (r.parent or "").lower() == role.lower()]
 
-    # -- changes (the cmdlets of cmdlets/rbac.py, and the scenario's set-up) -------------------
+    # -- changes (the RBAC cmdlets, and the scenario's set-up) -------------------
     def add_role(
         self, name: str, parent: str, description: str = "", now: float = 0.0
     ) -> ManagementRole:

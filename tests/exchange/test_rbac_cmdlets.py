@@ -1,4 +1,5 @@
-"""The RBAC cmdlets administrators use (cmdlets/rbac.py): custom roles from a parent, their
+"""The RBAC cmdlets administrators use (cmdlets/roles.py, role_entries.py, role_groups.py):
+custom roles from a parent, their
 entries down to parameters, role groups and their members, role assignments — and that every
 change reaches only the sessions opened after it."""
 

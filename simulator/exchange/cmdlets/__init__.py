@@ -15,8 +15,10 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     organization,
     orgconfig,
     policies,
-    rbac,
     recipients,
+    role_entries,
+    role_groups,
+    roles,
     rules,
     servers,
 )
