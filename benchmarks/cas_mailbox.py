@@ -23,7 +23,7 @@ from benchmarks.common import (
     progress,
     timed,
 )
-from simulator.exchange.model import Mailbox
+from simulator.exchange.mailbox import Mailbox
 from simulator.exchange.session import RemoteSession, open_session
 from simulator.run.runner import Runner
 

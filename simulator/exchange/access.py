@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.exchange.model import Device, DeviceAccessRule, Organization
+from simulator.exchange.device import Device
+from simulator.exchange.model import Organization
+from simulator.exchange.settings import DeviceAccessRule
 
 STATE_OF_LEVEL = {"Allow": "Allowed", "Block": "Blocked", "Quarantine": "Quarantined"}
 LEVEL_ORDER = ("Block", "Quarantine", "Allow")

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.exchange.access import serve
-from simulator.exchange.model import Device, Mailbox, Organization
+from simulator.exchange.device import Device
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
 from simulator.exchange.population import PopulationBuilder
 
 DAY = 86400.0

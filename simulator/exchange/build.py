@@ -32,18 +32,13 @@ from faker import Faker
 from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
-from simulator.exchange.model import (
-    DEFAULT_ORGANIZATION,
-    Device,
-    DeviceAccessRule,
-    ExchangeServer,
-    Mailbox,
-    MailboxPolicy,
-    Organization,
-    OrganizationSettings,
-    guid_bits,
-)
+from simulator.exchange.device import Device
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
+from simulator.exchange.naming import DEFAULT_ORGANIZATION, guid_bits
 from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
+from simulator.exchange.servers import ExchangeServer
+from simulator.exchange.settings import DeviceAccessRule, MailboxPolicy, OrganizationSettings
 from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
 from simulator.world.accounts import DirectoryUser

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.exchange.model import ExchangeServer, Mailbox, Organization
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
+from simulator.exchange.servers import ExchangeServer
 from simulator.exchange.versions import ExchangeVersion
 from simulator.world.accounts import DirectoryUser, LogonError
 from simulator.world.directory import Directory

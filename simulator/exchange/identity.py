@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
+from simulator.exchange.device import DEVICE_CONTAINER, Device, DeviceClass
 from simulator.exchange.errors import (
     AmbiguousIdentity,
     MobileDeviceNotFound,
@@ -26,16 +27,10 @@ from simulator.exchange.errors import (
     RecipientNotFound,
     RecipientNotUnique,
 )
-from simulator.exchange.model import (
-    DEVICE_CONTAINER,
-    Device,
-    DeviceAccessRule,
-    DeviceClass,
-    ExchangeServer,
-    Mailbox,
-    MailboxPolicy,
-    parse_guid,
-)
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.naming import parse_guid
+from simulator.exchange.servers import ExchangeServer
+from simulator.exchange.settings import DeviceAccessRule, MailboxPolicy
 
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from simulator.exchange.errors import HostPromptNotSupported, WriteScopeError
 
 if TYPE_CHECKING:
-    from simulator.exchange.model import Organization, Scoped
+    from simulator.exchange.mailbox import Scoped
+    from simulator.exchange.model import Organization
     from simulator.exchange.rbac import Grant
     from simulator.exchange.registry import CmdletSpec
     from simulator.exchange.session import RemoteSession

@@ -17,7 +17,9 @@ from typing import Any
 
 from simulator.exchange.access import decide
 from simulator.exchange.behaviour import Fleet
-from simulator.exchange.model import Device, Mailbox, Organization
+from simulator.exchange.device import Device
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
 
 
 class LazyMap(dict[str, Any]):

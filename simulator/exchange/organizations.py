@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING, Any
 from faker import Faker
 
 from simulator.exchange.build import ExchangeWorld, account_forest, build_organization
-from simulator.exchange.model import ExchangeServer, Mailbox, Organization
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
+from simulator.exchange.servers import ExchangeServer
 from simulator.world.clock import SimClock
 from simulator.world.directory import Directory
 

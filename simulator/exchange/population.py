@@ -28,7 +28,10 @@ from typing import Any
 
 from faker import Faker
 
-from simulator.exchange.model import Device, Mailbox, Organization, format_guid, guid_bits
+from simulator.exchange.device import Device
+from simulator.exchange.mailbox import Mailbox
+from simulator.exchange.model import Organization
+from simulator.exchange.naming import format_guid, guid_bits
 from simulator.world.accounts import DirectoryUser
 from simulator.world.directory import Directory
 

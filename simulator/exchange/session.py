@@ -41,9 +41,12 @@ from simulator.exchange.errors import (
     SessionBroken,
 )
 from simulator.exchange.invocation import Invocation, Prompter
-from simulator.exchange.model import AuditEntry, ExchangeServer, Organization, Scoped
+from simulator.exchange.mailbox import Scoped
+from simulator.exchange.model import Organization
 from simulator.exchange.rbac import Grant
 from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
+from simulator.exchange.servers import ExchangeServer
+from simulator.exchange.settings import AuditEntry
 from simulator.world.accounts import DirectoryUser, LogonError
 from simulator.world.directory import Directory
 

@@ -19,21 +19,13 @@ from typing import Any
 
 from simulator.exchange import policy_settings
 from simulator.exchange.access import decide
-from simulator.exchange.model import (
-    DEVICE_CONTAINER,
-    AuditEntry,
-    Device,
-    DeviceAccessRule,
-    DeviceClass,
-    ExchangeServer,
-    Mailbox,
-    MailboxPolicy,
-    Organization,
-    UserObject,
-    admin_group,
-    format_guid,
-)
+from simulator.exchange.device import DEVICE_CONTAINER, Device, DeviceClass
+from simulator.exchange.mailbox import Mailbox, UserObject
+from simulator.exchange.model import Organization
+from simulator.exchange.naming import admin_group, format_guid
 from simulator.exchange.opath import TimeProperty
+from simulator.exchange.servers import ExchangeServer
+from simulator.exchange.settings import AuditEntry, DeviceAccessRule, MailboxPolicy
 from simulator.exchange.versions import ExchangeVersion
 
 

@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.access import decide as exchange_decide
-from simulator.exchange.model import Device, Organization
+from simulator.exchange.device import Device
+from simulator.exchange.model import Organization
 from simulator.exchange.observe import effective_state
 from simulator.intune.access import ManagedDevice, governable, platform_of
 from simulator.intune.access import decide as intune_decide

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.exchange.access import decide, serve
-from simulator.exchange.model import DeviceAccessRule
+from simulator.exchange.settings import DeviceAccessRule
 from tests.exchange.conftest import connect, make_world
 
 LEVELS = ("Allow", "Block", "Quarantine")

@@ -18,6 +18,7 @@ from simulator.exchange.cmdlets.common import (
     limit,
     sort_by,
 )
+from simulator.exchange.device import Device
 from simulator.exchange.identity import (
     device_filter,
     devices_of,
@@ -25,7 +26,7 @@ from simulator.exchange.identity import (
     resolve_mailbox,
     visible_mailboxes,
 )
-from simulator.exchange.model import Device, Mailbox
+from simulator.exchange.mailbox import Mailbox
 from simulator.exchange.opath import time_floor
 from simulator.exchange.registry import Param, cmdlet
 from simulator.exchange.views import (

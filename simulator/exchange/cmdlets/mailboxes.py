@@ -12,7 +12,7 @@ from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER, filtered, limit
 from simulator.exchange.cmdlets.recipients import _anr, _in_ou
 from simulator.exchange.errors import DataValidationError, InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import one, resolve_mailbox, visible_mailboxes
-from simulator.exchange.model import Mailbox, UserObject
+from simulator.exchange.mailbox import Mailbox, UserObject
 from simulator.exchange.registry import Param, cmdlet
 from simulator.exchange.views import (
     Record,

@@ -10,8 +10,8 @@ from simulator.exchange import policy_settings
 from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER, deprecated, no_change
 from simulator.exchange.errors import ObjectAlreadyExists, PropertyTooLong
 from simulator.exchange.identity import resolve_policy
-from simulator.exchange.model import MailboxPolicy
 from simulator.exchange.registry import Param, cmdlet
+from simulator.exchange.settings import MailboxPolicy
 from simulator.exchange.views import Record, policy_view
 
 if TYPE_CHECKING:

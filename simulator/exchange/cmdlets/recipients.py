@@ -15,7 +15,7 @@ from simulator.exchange.cmdlets.common import (
 )
 from simulator.exchange.errors import InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import resolve_mailbox, resolve_policy, visible_mailboxes
-from simulator.exchange.model import Mailbox
+from simulator.exchange.mailbox import Mailbox
 from simulator.exchange.registry import Param, cmdlet
 from simulator.exchange.views import (
     Record,

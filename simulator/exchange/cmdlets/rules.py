@@ -9,8 +9,8 @@ from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER, no_change
 from simulator.exchange.cmdlets.organization import ACCESS_LEVELS
 from simulator.exchange.errors import ArgumentTransformationError, ObjectAlreadyExists
 from simulator.exchange.identity import resolve_rule
-from simulator.exchange.model import DeviceAccessRule
 from simulator.exchange.registry import Param, cmdlet
+from simulator.exchange.settings import DeviceAccessRule
 from simulator.exchange.views import Record, rule_view
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
     from simulator.exchange.behaviour import Fleet
-    from simulator.exchange.model import Device, Organization
+    from simulator.exchange.device import Device
+    from simulator.exchange.model import Organization
     from simulator.world.config.exchange import PopulationModel
     from simulator.world.world import World
 
@@ -68,7 +69,7 @@ class NewPartnership(StepBase):
 def new_partnership(s: NewPartnership, run: StepRunner) -> None:
     # the organisation's models, loaded when a step runs (reading a scenario needs none)
     from simulator.exchange.behaviour import first_contact
-    from simulator.exchange.model import Device
+    from simulator.exchange.device import Device
     from simulator.exchange.population import kind_variant
 
     world = run.world

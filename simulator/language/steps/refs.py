@@ -17,7 +17,8 @@ from simulator.language.steps.base import StepError
 from simulator.world.config.base import Strict
 
 if TYPE_CHECKING:
-    from simulator.exchange.model import Device, Mailbox
+    from simulator.exchange.device import Device
+    from simulator.exchange.mailbox import Mailbox
     from simulator.world.world import World
 
 
