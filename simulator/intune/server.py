@@ -147,7 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else None
         if body is not None and len(body) < length:
-            self.close_connection = True  # the client closed before sending its body
+            self.send_error(
+                HTTPStatus.BAD_REQUEST,
+                f"The body ended after {len(body)} of its {length} bytes (Content-Length)",
+            )
             return
         try:
             parts = urlsplit(self.path)
@@ -217,6 +220,7 @@ def make_server(
     *,
     read_timeout: float = READ_TIMEOUT,
     max_body: int = MAX_BODY,
+    server_class: type[LabServer] = LabServer,
 ) -> LabServer:
     """An HTTP server for `api` on 127.0.0.1:`port` (0 picks a free port); the caller runs
     `serve_forever()` and, to stop, `shutdown()` then `server_close()`."""
@@ -225,4 +229,4 @@ def make_server(
         (_Handler,),
         {"api": api, "timeout": read_timeout, "max_body": max_body},
     )
-    return LabServer((LOOPBACK, port), handler)
+    return server_class((LOOPBACK, port), handler)
