@@ -422,6 +422,31 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return run_repl(shell, banner)
 
 
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Every observation path with its type and an example value, from a run of the code."""
+    from simulator.paths import paths_of_scenario
+
+    err = Console(stderr=True)
+    scenario = None
+    if args.scenario:
+        loaded = _load_all([args.scenario], err)
+        if loaded is None:
+            return EXIT_INVALID
+        if len(loaded) != 1:
+            _error(err, f"{args.scenario}: give one scenario file, not a folder")
+            return EXIT_INVALID
+        scenario = loaded[0]
+    found = paths_of_scenario(scenario)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in found], indent=2))
+        return EXIT_OK
+    table = Table("path", "type", "example", box=None, pad_edge=False)
+    for p in found:
+        table.add_row(p.path, p.type, p.example)
+    _wide().print(table, markup=False, highlight=False)
+    return EXIT_OK
+
+
 def cmd_fidelity(args: argparse.Namespace) -> int:
     """Print (or check) the Exchange fidelity table generated from the cmdlet registry."""
     from simulator.exchange.fidelity import fidelity_markdown
@@ -582,6 +607,15 @@ def _add_shell_parsers(sub: Any) -> None:
     sh.add_argument("--seed", type=int, help="override the scenario's seed")
     sh.add_argument("-c", dest="command_text", metavar="COMMAND", help="run one command and exit")
     sh.set_defaults(fn=cmd_shell)
+    paths = sub.add_parser(
+        "paths",
+        help="list every observation path (for expect: path:) with its type and an example",
+    )
+    paths.add_argument(
+        "scenario", nargs="?", help="the scenario to run and walk (default: a small built-in one)"
+    )
+    paths.add_argument("--json", action="store_true", help="the list as JSON")
+    paths.set_defaults(fn=cmd_paths)
     fid = sub.add_parser("fidelity", help="print the Exchange fidelity table (docs/fidelity.md)")
     fid.add_argument("--check", metavar="FILE", help="exit 1 when FILE differs from the table")
     fid.set_defaults(fn=cmd_fidelity)

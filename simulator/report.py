@@ -128,6 +128,7 @@ class ExpectationResult:
     passed: bool | None  # None: skipped because a step failed
     failures: list[str]
     at: datetime | None  # when checked, for a timed expectation; else the end of the run
+    after_failed_step: int | None = None  # checked after this step failed (it may explain it)
 
 
 @dataclass
@@ -181,6 +182,7 @@ class TraceRun:
                     passed=e.get("passed"),
                     failures=list(e.get("failures", [])),
                     at=_time(e["at"]) if e.get("at") else None,
+                    after_failed_step=e.get("after_failed_step"),
                 )
                 run.expectations.append(result)
                 run.failures.extend(result.failures)
@@ -580,7 +582,13 @@ def _scenario_section(run: TraceRun) -> str:
         body = "".join(
             f'<tr class="{"fail" if x.passed is False else ""}"><td>{x.index}</td>'
             f"<td><code>{_e(x.expectation)}</code></td>"
-            f"<td>{_e(x.at.isoformat() if x.at else 'end of run')}</td>"
+            f"<td>{_e(x.at.isoformat() if x.at else 'end of run')}"
+            + (
+                f"<br><small>after step {x.after_failed_step} failed</small>"
+                if x.after_failed_step
+                else ""
+            )
+            + "</td>"
             f"<td>{_badge(x.passed)}</td><td>{'<br>'.join(_e(f) for f in x.failures)}</td></tr>"
             for x in run.expectations
         )

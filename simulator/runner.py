@@ -41,7 +41,16 @@ from simulator.clock import format_span, format_time
 from simulator.directory import LogonError
 from simulator.exchange.population import gc_paused
 from simulator.intune.service import IntuneError
-from simulator.scenario import Advance, At, Expectation, Scenario
+from simulator.scenario import (
+    Advance,
+    At,
+    Check,
+    Expectation,
+    Scenario,
+    is_where_operator,
+    moment_seconds,
+    where_matches,
+)
 from simulator.steps import STEPS, StepError
 from simulator.steps.base import wrap
 from simulator.trace import write_atomic
@@ -184,6 +193,7 @@ class Runner:
         self._last_sample: dict[str, Any] | None = None
         self._checked: set[int] = set()
         self.step_failed = False
+        self.failed_step: int | None = None  # the first step that did not go as written
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -292,21 +302,27 @@ class Runner:
                     continue
                 trace.emit("step.failed", index=index, do=label, expected=False, error=message)
                 self.sample()
-                self.step_failed = True
+                self._step_failed(index)
                 self.failures.append(
                     f"step {index} ({label}) failed at {self.world.clock.iso()}: {message}"
                 )
-                return
+                continue  # the rest still runs, so one run shows every problem
             self.sample()
             if isinstance(step, Advance | At):
                 continue
             if step.expect_error:
-                self.step_failed = True
+                self._step_failed(index)
                 self.failures.append(
                     f"step {index} ({step.do}) succeeded at {self.world.clock.iso()} but was expected to fail "
                     f"with {step.expect_error!r}"
                 )
-                return
+
+    def _step_failed(self, index: int) -> None:
+        """Remember the first step that did not go as written: every expectation checked
+        after it is marked, since what it finds may follow from that failure."""
+        if self.failed_step is None:
+            self.failed_step = index
+        self.step_failed = True
 
     def play(self, index: int, step: Advance | Any) -> Generator[simpy.Event, Any, None]:
         """One step on the clock; raises `StepError`/`ConnectorError` when it fails.
@@ -376,6 +392,12 @@ class Runner:
                     "type": svc.last_result.sync_type,
                     "devices": svc.last_result.devices,
                     "users": svc.last_result.users,
+                    "started": format_time(svc.last_result.started),
+                    "finished": format_time(svc.last_result.finished),
+                    # simulated seconds the job took: what parallel runspaces shorten
+                    "duration": (
+                        svc.last_result.finished - svc.last_result.started
+                    ).total_seconds(),
                 },
                 "log": {
                     "records": len(records),
@@ -429,10 +451,19 @@ class Runner:
         return value
 
     def check(self, exp: Expectation) -> list[str]:
+        """The failures of `exp` now (none when it holds); `any_of` holds when one alternative does."""
+        if exp.any_of is None:
+            return self._check_one(exp)
+        tried = [self._check_one(alt) for alt in exp.alternatives()]
+        if any(not fails for fails in tried):
+            return []
+        return [f"none of the alternatives held: {'; '.join(f for fails in tried for f in fails)}"]
+
+    def _check_one(self, exp: Check) -> list[str]:
         world = self.world
         when = world.clock.iso()
         if exp.trace is not None:
-            n = world.trace.count(exp.trace, **exp.where)
+            n = self._count(exp)
             fails = []
             for op, target in exp.operators():
                 ok = {
@@ -441,7 +472,7 @@ class Runner:
                     "count_at_most": n <= target,
                 }[op]
                 if not ok:
-                    fails.append(f"{exp.describe()}: found {n} at {when}")
+                    fails.append(f"{exp.describe_check()}: found {n} at {when}")
             return fails
         try:
             value = self.observe(exp.path or "")
@@ -454,6 +485,30 @@ class Runner:
                 fails.append(f"{exp.path}: expected {op} {_short(target)}, found {found} at {when}")
         return fails
 
+    def _count(self, exp: Check) -> int:
+        """How many trace events of the kind match `where` (plain values or operators) and
+        fall inside `after`/`before`. Plain equality only takes the trace's own fast count."""
+        trace = self.world.trace
+        kind = str(exp.trace)
+        plain = all(not is_where_operator(v) for v in exp.where.values())
+        if plain and exp.after is None and exp.before is None:
+            return trace.count(kind, **exp.where)
+        start = self.world.clock.start
+        after = moment_seconds(exp.after, start)
+        before = moment_seconds(exp.before, start)
+        low = None if after is None else format_time(self.world.clock.to_datetime(after))
+        high = None if before is None else format_time(self.world.clock.to_datetime(before))
+        n = 0
+        for event in trace.events:
+            if event["kind"] != kind:
+                continue
+            t = event["t"]  # fixed-width ISO text: compares as times do
+            if (low is not None and t <= low) or (high is not None and t >= high):
+                continue
+            if all(where_matches(event, k, v) for k, v in exp.where.items()):
+                n += 1
+        return n
+
     def _apply(self, op: str, value: Any, target: Any) -> tuple[bool, str]:
         found = _short(value)
         if op == "equals":
@@ -462,6 +517,8 @@ class Runner:
             return not _eq(value, target), found
         if op == "contains":
             return (target in value) if isinstance(value, list | str | dict) else False, found
+        if op == "not_contains":
+            return (target not in value) if isinstance(value, list | str | dict) else False, found
         if op in ("at_least", "at_most"):
             number = len(value) if isinstance(value, list | dict) else value
             if not isinstance(number, int | float):
@@ -469,11 +526,19 @@ class Runner:
             return (number >= target if op == "at_least" else number <= target), found
         if op == "matches":
             return re.search(str(target), _text(value)) is not None, found
+        if op == "not_matches":
+            return re.search(str(target), _text(value)) is None, found
         if op == "is_set":
             is_set = value not in (None, "", [], {})
             return is_set == bool(target), found
         if op == "length":
             return isinstance(value, list | dict | str) and len(value) == target, found
+        if op == "not_same_as":
+            try:
+                other = self.observe(str(target))
+            except KeyError as exc:
+                return False, f"(cannot read {target}: {exc.args[0]})"
+            return not _eq(value, other), f"{found}, the same as {target}"
         if op == "same_as":
             try:
                 other = self.observe(str(target))
@@ -533,7 +598,10 @@ class Runner:
     # -- expectations over time -----------------------------------------------------------------------
     def _record(self, index: int, exp: Expectation, fails: list[str], timed: bool) -> None:
         self._checked.add(index)
-        extra = {"at": self.world.clock.iso()} if timed else {}
+        extra: dict[str, Any] = {"at": self.world.clock.iso()} if timed else {}
+        if self.failed_step is not None:
+            extra["after_failed_step"] = self.failed_step
+            fails = [f"{f} (checked after step {self.failed_step} failed)" for f in fails]
         self.world.trace.emit(
             "expect",
             index=index,
@@ -595,11 +663,6 @@ class Runner:
             self.sample()
             for index, exp in enumerate(scenario.expect, start=1):
                 if index in self._checked:
-                    continue
-                if self.step_failed:
-                    world.trace.emit(
-                        "expect", index=index, expectation=exp.describe(), passed=None, skipped=True
-                    )
                     continue
                 if index in timed:
                     self._finish_timed(index, exp, timed[index][1])

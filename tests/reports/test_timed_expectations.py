@@ -86,21 +86,31 @@ def test_a_moment_after_the_end_of_the_run_fails_saying_so():
     assert failure.endswith("before 2016-05-04T08:00:00.000Z")
 
 
-def test_timed_expectations_after_a_failed_step_are_skipped():
+def test_expectations_after_a_failed_step_are_still_checked_and_marked():
+    """One run shows every problem: the steps after a failed one still run, and every
+    expectation is checked, each marked with the step that failed before it."""
     steps = [*STEPS_THEN_CONFIGURE]
     steps[3] = {**steps[3], "account": {"user": "CONTOSO\\svc-intune", "password": "wrong"}}
     result = run_scenario(
         make_scenario(
-            steps=steps,
+            steps=[*steps, {"advance": "1h"}],
             expect=[
                 {"path": "intune.connectors", "equals": 0, "at": "10m"},
                 {"path": "intune.connectors", "equals": 1, "at": "90m"},
+                {"path": "intune.connectors", "equals": 0},
             ],
         )
     )
-    assert not result.passed and len(result.failures) == 1
-    first, second = sorted(expects(result), key=lambda e: e["index"])
-    assert first["passed"] is True and second["passed"] is None and second["skipped"]
+    assert not result.passed
+    step_failure, late = result.failures
+    assert step_failure.startswith("step 4 (configure) failed")
+    assert late.endswith("(checked after step 4 failed)")
+    first, second, last = sorted(expects(result), key=lambda e: e["index"])
+    assert first["passed"] is True and "after_failed_step" not in first
+    assert second["passed"] is False and second["after_failed_step"] == 4
+    assert last["passed"] is True and last["after_failed_step"] == 4
+    events = [json.loads(x) for x in result.trace_bytes.decode().splitlines()]
+    assert [e["index"] for e in events if e["kind"] == "step"][-1] == 6  # ran after step 4
 
 
 @pytest.mark.parametrize(
