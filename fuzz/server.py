@@ -35,8 +35,6 @@ from simulator.intune.server import LabServer, _gone, make_server, on_wall_clock
 #: Seconds the client waits for an answer (below the target's budget, so a silent server
 #: counts as a hang rather than stopping the run).
 ANSWER_TIMEOUT = 4.0
-#: The fuzz server's body limit: small, so that generated bodies reach it.
-FUZZ_MAX_BODY = 4096
 
 ROUTES = (
     ("POST", "/connectors"),
@@ -274,7 +272,6 @@ def _start() -> _Lab:
         IntuneApi(world.intune),
         0,
         read_timeout=2.0,
-        max_body=FUZZ_MAX_BODY,
         server_class=_FuzzServer,
     )
     threading.Thread(target=server.serve_forever, daemon=True, name="fuzz-lab").start()
@@ -323,6 +320,26 @@ def render(request: dict[str, Any], values: dict[str, str]) -> bytes:
         headers.append(f"Content-Length: {len(body) if length is None else length}")
     head = "\r\n".join([line, *headers]) + "\r\n\r\n"
     return head.encode("latin-1", "replace") + body
+
+
+def show(request: dict[str, Any]) -> str:
+    """One line for the catalogue: the request line, what is unusual in the headers, the body."""
+    if "raw" in request:
+        return "raw bytes " + repr(request["raw"])
+    version = request.get("version", "")
+    parts = [f"{request['method']} {request['target']}" + (f" {version}" if version else "")]
+    parts += [
+        f"{name}: {value}"
+        for name, value in request.get("headers", [])
+        if [name, value] != ["Authorization", "Bearer {token}"]
+    ]
+    if not any(name == "Authorization" for name, _ in request.get("headers", [])):
+        parts.append("no Authorization")
+    if request.get("length") is not None:
+        parts.append(f"Content-Length: {request['length']}")
+    if request.get("body") is not None:
+        parts.append(f"body {request['body']}")
+    return " · ".join(parts)
 
 
 def _send(state: _Lab, request: dict[str, Any]) -> Reply:
@@ -405,9 +422,7 @@ CATALOGUE = (
     BadInput(
         "a route with the wrong method", _req("DELETE", "/connectors"), "405 methodNotAllowed"
     ),
-    BadInput(
-        "a method HTTP does not have", _req("BREW", "/connectors/{cid}"), "405 methodNotAllowed"
-    ),
+    BadInput("a method HTTP does not have", _req("BREW", "/connectors"), "405 methodNotAllowed"),
     BadInput("no token", _req("GET", "/connectors/{cid}", auth=None), "401 unauthorized"),
     BadInput(
         "a wrong token", _req("GET", "/connectors/{cid}", auth="Bearer x"), "401 unauthorized"
@@ -519,4 +534,5 @@ TARGET = FuzzTarget(
     dump=lambda value: json.dumps(value, indent=1, ensure_ascii=True),
     load=json.loads,
     catalogue=CATALOGUE,
+    show=lambda value: show(value),
 )

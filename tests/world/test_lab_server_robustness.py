@@ -61,10 +61,12 @@ def test_a_slow_client_does_not_block_another_clients_request():
 
 
 def test_a_silent_connection_is_closed_after_the_read_timeout():
-    with serving(read_timeout=0.2) as server:
-        with socket.create_connection((LOOPBACK, port_of(server)), timeout=PATIENCE) as slow:
-            slow.sendall(b"GET /api/v1/connectors/x HTTP/1.1\r\n")
-            assert slow.recv(1024) == b""  # closed by the server, not by our own timeout
+    with (
+        serving(read_timeout=0.2) as server,
+        socket.create_connection((LOOPBACK, port_of(server)), timeout=PATIENCE) as slow,
+    ):
+        slow.sendall(b"GET /api/v1/connectors/x HTTP/1.1\r\n")
+        assert slow.recv(1024) == b""  # closed by the server, not by our own timeout
 
 
 def test_an_oversized_body_gets_413_before_it_is_read():
