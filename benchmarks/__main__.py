@@ -23,7 +23,7 @@ from rich.table import Table
 
 from benchmarks import BENCHMARKS
 from benchmarks.common import SIZES, Record
-from simulator.trace import write_atomic
+from simulator.run.trace import write_atomic
 
 DEFAULT_OUTPUT = Path(".bench/results.json")
 

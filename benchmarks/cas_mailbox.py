@@ -25,7 +25,7 @@ from benchmarks.common import (
 )
 from simulator.exchange.model import Mailbox
 from simulator.exchange.session import RemoteSession, open_session
-from simulator.runner import Runner
+from simulator.run.runner import Runner
 
 SIZES = {"full": (10_000, 100_000), "tiny": (100, 300)}  # users, calls
 

@@ -22,7 +22,7 @@ from benchmarks.common import (
     peak_rss_mib,
     progress,
 )
-from simulator.world import build_world
+from simulator.world.world import build_world
 
 USERS = {"full": 100_000, "tiny": 300}
 REPEATS = 3  # the build and its floor each take the best of three runs (see `best_of`)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.common import SERVICE_ACCOUNT, SETUP_STEPS, Record, organisation, progress, timed
-from simulator.runner import Runner
+from simulator.run.runner import Runner
 
 SIZES = {"full": (6_667, 30), "tiny": (100, 1)}  # users (1.5 devices each), days
 _FAULTS: list[dict[str, Any]] = [

@@ -32,7 +32,7 @@ from connector.install import stored_certificate
 from connector.intune import IntuneClient
 from connector.service import ConnectorService
 from connector.sync import UPLOAD_PAGE_SIZE, SyncEngine, SyncResult
-from simulator.runner import Runner
+from simulator.run.runner import Runner
 
 DEVICES_PER_USER = 1.5
 

@@ -160,13 +160,32 @@ class IntuneClient:
         return list(self._call("GET", self._connector_path("/commands")).get("commands", []))
 
     def report_command(
-        self, command_id: str, outcome: str, error: str | None = None, code: str | None = None
+        self,
+        command_id: str,
+        outcome: str,
+        error: str | None = None,
+        code: str | None = None,
+        exchange: dict[str, Any] | None = None,
     ) -> None:
-        self._call(
-            "POST",
-            self._connector_path(f"/commands/{command_id}/result"),
-            {"outcome": outcome, "error": error, "errorCode": code},
-        )
+        """A command's result: `outcome` and `exchange` are what Exchange showed afterwards."""
+        body: dict[str, Any] = {"outcome": outcome, "error": error, "errorCode": code}
+        if exchange is not None:
+            body["exchange"] = exchange
+        self._call("POST", self._connector_path(f"/commands/{command_id}/result"), body)
+
+    def targeting_changes(self, since: str) -> Iterator[tuple[str, bool]]:
+        """Users whose targeting changed since `since` (licensed or targeted, or no longer),
+        as (UPN, targeted now), page by page."""
+        page: int | None = 0
+        while page is not None:
+            result = self._call(
+                "GET",
+                self._connector_path("/users/changes"),
+                params={"since": since, "page": page},
+            )
+            for change in result["changes"]:
+                yield str(change["userPrincipalName"]), bool(change["targeted"])
+            page = result.get("nextPage")
 
     def policy(self) -> dict[str, Any]:
         """The Exchange on-premises access policy a full sync re-applies to Exchange."""

@@ -291,8 +291,9 @@ class ConnectorService:
             with exchange_errors(self.config.exchange.server):
                 outcome = handler.handle(command)
             target = command.get("target") or {}
+            still = command.get("state") == "pending" and outcome.outcome == "pending"
             self.log.write(
-                "Information" if outcome.outcome == "succeeded" else "Error",
+                _OUTCOME_LEVELS.get(outcome.outcome, "Error") if not still else "Verbose",
                 "Command",
                 f"Command {command_id} ({kind}) for device {target.get('exchangeDeviceId')} of "
                 f"{target.get('userPrincipalName')}: {outcome.outcome}"
@@ -302,7 +303,10 @@ class ConnectorService:
                 outcome=outcome.outcome,
                 code=outcome.code,
             )
-            intune.report_command(command_id, outcome.outcome, outcome.error, outcome.code)
+            if not still:  # Intune already knows it is pending: nothing new to report
+                intune.report_command(
+                    command_id, outcome.outcome, outcome.error, outcome.code, outcome.exchange
+                )
         self.notification_error = handler.notification_error
 
     def health(self) -> dict[str, Any]:
@@ -325,6 +329,12 @@ class ConnectorService:
         self._intune().heartbeat(self.health())
 
 
+_OUTCOME_LEVELS = {
+    "succeeded": "Information",
+    "pending": "Information",
+    "cancelled": "Warning",
+    "failed": "Error",
+}
 _JOB_TITLES = {
     "poll": "Get next command",
     "fullSync": "Full sync",

@@ -5,7 +5,11 @@ Exchange servers (remembering the Client Access servers for failover), the CAS m
 that have device partnerships and all their devices, keeps the devices of the users Intune
 targets (primary SMTP address = UPN, R5.4), uploads them in pages and completes the sync;
 Intune's inventory then equals that snapshot. **Quick sync** (every 2 hours by default) reads
-only the devices changed since its watermark and uploads them as a delta.
+only the devices changed since its watermark and uploads them as a delta — and a change in
+who is targeted is a change too: it asks Intune which users became licensed or targeted since
+the watermark (and reads all their devices) and which no longer are (and withdraws them, a
+`{userPrincipalName, removed: true}` entry), so their devices come and go at the next quick
+sync, not only at the daily full one.
 
 Uploads are idempotent (keyed by device id), so a sync interrupted by a fault and repeated
 neither loses nor duplicates a device; a sync that fails is never completed, so Intune keeps
@@ -103,10 +107,10 @@ class SyncEngine:
         return owners
 
     def _devices(
-        self, owners: dict[str, str], filter_text: str | None = None
+        self, owners: dict[str, str], filter_text: str | None = None, per_mailbox: bool = False
     ) -> list[dict[str, Any]]:
         settings = self.pool.config.settings
-        if settings.enable_parallel_command_support and filter_text is None:
+        if per_mailbox or (settings.enable_parallel_command_support and filter_text is None):
             # one call per mailbox, spread over several runspaces (SPEC R5.6)
             calls = [
                 ("Get-ActiveSyncDevice", {"Mailbox": identity, "ResultSize": "Unlimited"})
@@ -158,6 +162,7 @@ class SyncEngine:
         sync_id = self.intune.start_sync(sync_type)
         try:
             owners, records, summary = read(targeted)
+            devices = sum(1 for r in records if "exchangeDeviceId" in r)  # not withdrawn users
             for first in range(0, len(records), UPLOAD_PAGE_SIZE):
                 page = records[first : first + UPLOAD_PAGE_SIZE]
                 self.intune.upload_devices(sync_id, page)
@@ -172,7 +177,7 @@ class SyncEngine:
                 "success",
                 {
                     "syncType": sync_type,
-                    "devicesSynced": len(records),
+                    "devicesSynced": devices,
                     "users": len(owners),
                     "powerShellExchangeServer": self.pool.server,
                     **summary,
@@ -187,10 +192,10 @@ class SyncEngine:
         title = "Full sync" if sync_type == FULL_SYNC else "Quick sync"
         self.log.info(
             "SyncComplete",
-            f"{title} completed successfully. Devices synced: {len(records)}",
+            f"{title} completed successfully. Devices synced: {devices}",
             syncType=sync_type,
             syncId=sync_id,
-            devices=len(records),
+            devices=devices,
             users=len(owners),
             health={"PowerShellExchangeServer": self.pool.server, "Status": "Connected"},
         )
@@ -198,7 +203,7 @@ class SyncEngine:
             sync_type,
             sync_id,
             len(owners),
-            len(records),
+            devices,
             started,
             finished,
             summary.get("exchangeServers", []),
@@ -238,6 +243,19 @@ class SyncEngine:
         ]
         return owners, self._devices(owners), {"exchangeServers": server_summary}
 
+    def _targeting_changes(self, since: datetime, targeted: set[str]) -> tuple[set[str], list[str]]:
+        """Users who became targeted since `since` (and still are), and users who stopped
+        being targeted (and still are not), from Intune."""
+        added: set[str] = set()
+        withdrawn: list[str] = []
+        for upn, now_targeted in self.intune.targeting_changes(_iso(since)):
+            key = upn.lower()
+            if now_targeted and key in targeted:
+                added.add(key)
+            elif not now_targeted and key not in targeted:
+                withdrawn.append(key)
+        return added, withdrawn
+
     def quick(self) -> SyncResult:
         """The devices of the targeted users that changed since the watermark."""
         since = self.state.watermark_time()
@@ -254,7 +272,26 @@ class SyncEngine:
                 syncType=DELTA_SYNC,
                 users=len(owners),
             )
-            return owners, self._devices(owners, f"WhenChanged -gt '{stamp}'"), {}
+            records = self._devices(owners, f"WhenChanged -gt '{stamp}'")
+            added, withdrawn = self._targeting_changes(since, targeted)
+            if added or withdrawn:
+                self.log.info(
+                    "TargetingChanged",
+                    f"Users targeted since {stamp}: {len(added)}; no longer targeted: "
+                    f"{len(withdrawn)}",
+                    added=len(added),
+                    withdrawn=len(withdrawn),
+                )
+            newcomers = {identity: upn for identity, upn in owners.items() if upn in added}
+            if newcomers:  # all their devices, changed or not: Intune has none of them yet
+                seen = {str(r["exchangeDeviceId"]).lower() for r in records}
+                records += [
+                    r
+                    for r in self._devices(newcomers, per_mailbox=True)
+                    if str(r["exchangeDeviceId"]).lower() not in seen
+                ]
+            records += [{"userPrincipalName": upn, "removed": True} for upn in withdrawn]
+            return owners, records, {}
 
         result = self._run(DELTA_SYNC, read)
         self.state.last_quick_sync = result.finished.isoformat()

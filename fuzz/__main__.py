@@ -25,7 +25,7 @@ from fuzz.common import CLEAN, UNCLEAN, FuzzTarget, Tally, judge, run_target
 from fuzz.convergence import MachineRun, run_convergence
 from fuzz.corpus import corpus, keep
 from fuzz.targets import discover
-from simulator.trace import write_atomic
+from simulator.run.trace import write_atomic
 
 EXAMPLES = 10_000
 CONVERGENCE_EXAMPLES = 2_000

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fuzz.common import FuzzTarget
-from simulator.trace import write_atomic
+from simulator.run.trace import write_atomic
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

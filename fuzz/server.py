@@ -253,8 +253,8 @@ def lab() -> _Lab:
 
 def _start() -> _Lab:
     from simulator.intune.package import ACCOUNT_CERT, read_package
-    from simulator.scenario import Scenario
-    from simulator.world import build_world
+    from simulator.language.schema import Scenario
+    from simulator.world.world import build_world
 
     world = build_world(
         Scenario.model_validate(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from simulator.pytest_plugin import DEFAULT_SCENARIO
-from simulator.scenario import Scenario, parse_scenario
+from simulator.language.schema import Scenario, parse_scenario
+from simulator.plugin import DEFAULT_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent
 SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}

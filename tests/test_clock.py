@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.clock import DEFAULT_START, SimClock, format_time, parse_duration
+from simulator.world.clock import DEFAULT_START, SimClock, format_time, parse_duration
 
 
 def test_now_is_start_plus_simpy_time_plus_the_jobs_offset():

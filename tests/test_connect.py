@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator import run_scenario
-from simulator.runner import Runner
+from simulator.run.runner import Runner
 from tests.conftest import SVC, make_scenario
 
 

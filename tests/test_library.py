@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from simulator import load_scenario
-from simulator.coverage import (
+from simulator.language.coverage import (
     CUSTOMER_ISSUES,
     CUSTOMER_TAG,
     NOT_EXPRESSIBLE,
     SPEC_IDS,
     expressible_customer_issues,
 )
-from simulator.scenario import Scenario, find_scenarios
+from simulator.language.schema import Scenario, find_scenarios
 from tests.conftest import ROOT
 
 THEMES = {

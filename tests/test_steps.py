@@ -9,9 +9,9 @@ import pytest
 
 from connector.errors import ConnectorError
 from simulator.cli import main
-from simulator.scenario import ACTIONS, ScenarioError, json_schema, parse_scenario
-from simulator.steps import FAMILIES, STEPS
-from simulator.steps.base import StepError
+from simulator.language.schema import ACTIONS, ScenarioError, json_schema, parse_scenario
+from simulator.language.steps import FAMILIES, STEPS
+from simulator.language.steps.base import StepError
 
 SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}
 STILL = {
@@ -68,6 +68,20 @@ def test_a_misspelled_key_of_a_new_step_names_line_field_and_closest_key():
     )
     assert (err.line, err.field) == (4, "steps[0].key")
     assert "did you mean keys" in err.message
+
+
+def test_an_account_mail_that_is_no_smtp_address_is_refused_with_its_line():
+    err = error_of(
+        """\
+        name: bad
+        world:
+          directory:
+            accounts:
+              - {name: CONTOSO\\ann, password: x, mail: ann.lee}
+        """
+    )
+    assert err.line == 5 and "mail" in err.field
+    assert 'The email address "ann.lee" isn\'t correct' in err.message
 
 
 def test_a_misspelled_new_action_suggests_the_closest():
@@ -134,6 +148,33 @@ def test_directory_steps_change_logons(twin):
     with pytest.raises(StepError, match="no account 'CONTOSO\\\\zed'"):
         twin.play({"do": "lock_account", "account": "CONTOSO\\zed"})
     assert "New-2016!" not in twin.world.trace.data().decode()
+
+
+@pytest.mark.twin_scenario({"world": STILL})
+def test_directory_steps_change_upn_and_mail_which_exchange_sees_at_once(twin):
+    world = twin.world
+    mailbox = next(m for m in world.org.mailboxes if m.sam == "ann")
+    twin.play({"do": "set_upn", "account": "CONTOSO\\ann", "upn": "ann.lee@contoso.com"})
+    assert (world.directory.find("CONTOSO\\ann").upn, mailbox.upn) == ("ann.lee@contoso.com",) * 2
+    assert "ann.lee@contoso.com" not in world.intune.tenant.users  # until the next directory sync
+    twin.play({"do": "set_mail", "account": "ann.lee@contoso.com", "mail": "al@contoso.com"})
+    assert (mailbox.mail, mailbox.primary_smtp) == ("al@contoso.com", "ann@contoso.local")
+    with pytest.raises(StepError, match="already used by CONTOSO"):
+        twin.play({"do": "set_upn", "account": "CONTOSO\\svc-intune", "upn": "ann.lee@contoso.com"})
+    with pytest.raises(StepError, match="isn't correct"):
+        twin.play({"do": "set_mail", "account": "CONTOSO\\ann", "mail": "nope"})
+    twin.play(
+        {
+            "do": "create_user",
+            "name": "CONTOSO\\cat",
+            "mailbox": True,
+            "mail": "cat.jones@contoso.com",
+        }
+    )
+    cat = next(m for m in world.org.mailboxes if m.sam == "cat")
+    assert (cat.upn, cat.primary_smtp) == ("cat@contoso.local", "cat.jones@contoso.com")
+    changes = [e for e in world.trace.events if e["kind"] == "directory.change"]
+    assert [e["change"] for e in changes] == ["upn", "mail", "created"]
 
 
 @pytest.mark.twin_scenario({"world": STILL})
@@ -223,3 +264,12 @@ def test_an_at_step_waits_and_refuses_a_moment_already_passed(twin):
     assert twin.world.clock.iso() == "2016-05-02T10:00:00.000Z"
     with pytest.raises(StepError, match="already at"):
         twin.play({"at": "1h"})
+
+
+def test_the_service_steps_name_the_connectors_own_windows_service():
+    """The language spells the service's name for its schema default (it never imports the
+    connector); it must be the one setup installs."""
+    from connector import SERVICE_NAME
+    from simulator.language.steps.base import CONNECTOR_SERVICE
+
+    assert CONNECTOR_SERVICE == SERVICE_NAME

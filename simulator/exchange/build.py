@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 
-from simulator.clock import SimClock, parse_duration
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
@@ -33,9 +31,12 @@ from simulator.exchange.model import (
 from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
 from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
+from simulator.world.clock import SimClock, parse_duration
+from simulator.world.directory import Directory, DirectoryUser
 
 if TYPE_CHECKING:
-    from simulator.scenario import BudgetSpec, WorldSpec
+    from simulator.world.config.exchange import BudgetSpec
+    from simulator.world.config.world import WorldSpec
 
 INSTALLED_DAYS_AGO = 400  # when setup created the organisation's configuration objects
 
@@ -59,7 +60,12 @@ def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
 
 def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
     """A mailbox for a named directory account (the scenario's own accounts, and users a step
-    creates): its alias is the account name and its address the UPN."""
+    creates): its alias is the account name; its primary SMTP address is the account's `mail`
+    (the UPN when it has none), and Exchange writes that address back to `mail`, as it does
+    for every mailbox it creates."""
+    mail = user.mail or user.upn
+    if user.mail != mail:
+        user.mail = mail
     return Mailbox(
         guid=guid_bits(ids),
         exchange_guid=guid_bits(ids),
@@ -67,7 +73,7 @@ def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: f
         alias=user.sam.lower(),
         display_name=user.display_name,
         upn=user.upn,
-        primary_smtp=user.upn,
+        primary_smtp=mail,
         sam=user.sam,
         domain=user.domain,
         server=server,
@@ -90,6 +96,8 @@ def build_exchange(
     now = clock.seconds
     org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
     org.rng = rng("exchange.objects")
+    org.directory = directory
+    directory.watchers.append(org.directory_changed)
     installed = now - INSTALLED_DAYS_AGO * 86400.0
     ids = rng("exchange")
     for s in ex.servers:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.directory import Directory, DirectoryUser, LogonError
 from simulator.exchange.model import Mailbox, Organization
+from simulator.world.directory import Directory, DirectoryUser, LogonError
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
 EWS_PATH = "/ews/exchange.asmx"

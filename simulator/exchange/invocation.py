@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.exchange.errors import HostPromptNotSupported, WriteScopeError
 
 if TYPE_CHECKING:
-    from simulator.exchange.model import Mailbox, Organization
+    from simulator.exchange.model import Organization, Scoped
     from simulator.exchange.rbac import Grant
     from simulator.exchange.registry import CmdletSpec
     from simulator.exchange.session import RemoteSession
@@ -96,7 +96,7 @@ class Invocation:
         return self.prompter(caption, text)
 
     # -- scopes ---------------------------------------------------------------------------------
-    def check_recipient_write(self, mailbox: Mailbox) -> None:
+    def check_recipient_write(self, mailbox: Scoped) -> None:
         """Raise the write-scope error when no role granting this cmdlet may write `mailbox`."""
         roots = self.grant.write_roots
         if roots is None:

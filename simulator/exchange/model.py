@@ -24,11 +24,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from simulator.exchange.rbac import RbacModel
 from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
+from simulator.world.directory import Directory, DirectoryUser
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
 ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
@@ -127,6 +128,10 @@ class Mailbox:
     ou: str = "Users"
     recipient_type_details: str = "UserMailbox"
     proxy_addresses: tuple[str, ...] = ()  # secondary SMTP addresses
+    # the AD `mail` attribute (WindowsEmailAddress); None: the primary SMTP address, which is
+    # what Exchange writes there whenever it sets the primary address
+    windows_email_address: str | None = None
+    email_address_policy_enabled: bool = True
     activesync_enabled: bool = True
     allowed_device_ids: list[str] = field(default_factory=list)
     blocked_device_ids: list[str] = field(default_factory=list)
@@ -168,6 +173,12 @@ class Mailbox:
         return self.domain.split(".")[0].upper()
 
     @property
+    def mail(self) -> str:
+        """WindowsEmailAddress: the AD `mail` attribute."""
+        address = self.windows_email_address
+        return self.primary_smtp if address is None else address
+
+    @property
     def email_addresses(self) -> list[str]:
         primary = f"SMTP:{self.primary_smtp}"
         if not self.proxy_addresses:
@@ -177,6 +188,65 @@ class Mailbox:
     @property
     def guid_text(self) -> str:
         return format_guid(self.guid)
+
+
+class Scoped(Protocol):
+    """What recipient read and write scopes look at: the object's domain and canonical name."""
+
+    @property
+    def domain(self) -> str: ...
+
+    @property
+    def identity(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserObject:
+    """An AD user as Exchange's User object shows it (Get-User, Set-User): the directory
+    account, and its mailbox when it has one (then the two are one AD object)."""
+
+    user: DirectoryUser
+    mailbox: Mailbox | None = None
+
+    @property
+    def name(self) -> str:
+        return self.mailbox.name if self.mailbox is not None else self.user.display_name
+
+    @property
+    def domain(self) -> str:
+        return self.user.domain
+
+    @property
+    def ou(self) -> str:
+        return self.mailbox.ou if self.mailbox is not None else "Users"
+
+    @property
+    def identity(self) -> str:
+        return f"{self.domain}/{self.ou}/{self.name}"
+
+    @property
+    def distinguished_name(self) -> str:
+        if self.mailbox is not None:
+            return self.mailbox.distinguished_name
+        return f"CN={self.name.replace(',', chr(92) + ',')},CN=Users,{dc_path(self.domain)}"
+
+    @property
+    def guid(self) -> int:
+        """The AD object's GUID: the mailbox's, or one derived from the account's name (a
+        user without a mailbox has no GUID of its own in the twin; derived, never drawn)."""
+        if self.mailbox is not None:
+            return self.mailbox.guid
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"ad:{self.domain}\\{self.user.sam}".lower()).int
+
+    @property
+    def guid_text(self) -> str:
+        return format_guid(self.guid)
+
+    @property
+    def recipient_type_details(self) -> str:
+        if self.mailbox is not None:
+            return self.mailbox.recipient_type_details
+        return "User" if self.user.enabled else "DisabledUser"
 
 
 @dataclass(slots=True, eq=False)
@@ -363,6 +433,9 @@ class Organization:
         self.access_cache_seconds = 6 * 3600.0  # SPEC R5.9
         self.discovery_seconds = 14 * 60.0  # the Device Discovery transient
         self.rbac = RbacModel()
+        # the Active Directory the recipients live in (set when the world is built): Set-User
+        # and Set-Mailbox write UPN and `mail` there, and its changes come back at once
+        self.directory: Directory | None = None
         self.throttling = Throttling(ThrottlingPolicy())
         # objects created by cmdlets draw their GUIDs here; the world gives it a seeded generator
         self.rng = random.Random(f"{name}:{domain}")
@@ -411,7 +484,10 @@ class Organization:
         self.mailboxes.append(mailbox)
         self._mailbox_guids[mailbox.guid] = mailbox
         self._mailbox_guids[mailbox.exchange_guid] = mailbox
-        keys = self._mailbox_keys
+        self._index(mailbox)
+
+    def _keys(self, mailbox: Mailbox) -> list[str]:
+        """The lower-case keys a mailbox is found by: name, alias, UPN, addresses, account."""
         seen: list[str] = []
         for text in (
             mailbox.name,
@@ -424,9 +500,13 @@ class Organization:
             key = text.lower()
             if key == text:
                 key = text  # already lower-case: keep the one string, not a copy
-            if key in seen:
-                continue
-            seen.append(key)
+            if key not in seen:
+                seen.append(key)
+        return seen
+
+    def _index(self, mailbox: Mailbox) -> None:
+        keys = self._mailbox_keys
+        for key in self._keys(mailbox):
             bucket = keys.get(key)
             if bucket is None:  # one mailbox per key, nearly always: kept alone, not in a list
                 keys[key] = mailbox
@@ -434,6 +514,107 @@ class Organization:
                 bucket.append(mailbox)
             else:
                 keys[key] = [bucket, mailbox]
+
+    def _unindex(self, mailbox: Mailbox) -> None:
+        keys = self._mailbox_keys
+        for key in self._keys(mailbox):
+            bucket = keys.get(key)
+            if bucket is mailbox:
+                del keys[key]
+            elif type(bucket) is list and mailbox in bucket:
+                bucket.remove(mailbox)
+                if len(bucket) == 1:
+                    keys[key] = bucket[0]
+
+    def readdress(
+        self,
+        mailbox: Mailbox,
+        *,
+        upn: str | None = None,
+        primary: str | None = None,
+        secondary: tuple[str, ...] | None = None,
+    ) -> None:
+        """Change what a mailbox is found by (its UPN, primary or secondary SMTP addresses),
+        keeping the identity index true."""
+        self._unindex(mailbox)
+        if upn is not None:
+            mailbox.upn = upn
+        if primary is not None:
+            mailbox.primary_smtp = primary
+        if secondary is not None:
+            mailbox.proxy_addresses = secondary
+        self._index(mailbox)
+
+    def address_owner(self, address: str) -> Mailbox | None:
+        """The mailbox holding `address` as a primary or secondary SMTP address, if any."""
+        low = address.lower()
+        for mb in self._named(low):
+            if mb.primary_smtp.lower() == low or any(a.lower() == low for a in mb.proxy_addresses):
+                return mb
+        return None
+
+    def mailbox_of(self, user: DirectoryUser) -> Mailbox | None:
+        """The mailbox of a directory user (by its domain and sAMAccountName), if it has one."""
+        sam = user.sam.lower()
+        return next(
+            (m for m in self._named(sam) if m.sam.lower() == sam and m.domain == user.domain),
+            None,
+        )
+
+    def users(self) -> list[UserObject]:
+        """Every AD user of the organisation's directory, with its mailbox when it has one."""
+        if self.directory is None:
+            return []
+        return [UserObject(u, self.mailbox_of(u)) for u in self.directory.users()]
+
+    def find_users(self, identity: str) -> list[UserObject]:
+        """Every user `identity` names (UserIdParameter): a mailbox user by any of its mailbox
+        identities; any user by DOMAIN\\user, UPN, sAMAccountName, name, canonical name,
+        distinguished name or GUID."""
+        found = [UserObject(self._user_of(m), m) for m in self.find_mailboxes(identity)]
+        if self.directory is None:
+            return found
+        seen = {u.user.sam.lower() + "@" + u.domain for u in found}
+        text = identity.strip()
+        low = text.lower()
+        guid = parse_guid(text)
+        direct = self.directory.find(text) if ("\\" in text or "@" in text) else None
+        for user in self.directory.users():
+            key = user.sam.lower() + "@" + user.domain
+            if key in seen:
+                continue
+            obj = UserObject(user, self.mailbox_of(user))
+            if (
+                user is direct
+                or user.sam.lower() == low
+                or obj.name.lower() == low
+                or obj.identity.lower() == low
+                or obj.distinguished_name.lower() == low
+                or (guid is not None and obj.guid == guid)
+            ):
+                seen.add(key)
+                found.append(obj)
+        return found
+
+    def _user_of(self, mailbox: Mailbox) -> DirectoryUser:
+        user = None
+        if self.directory is not None:
+            user = self.directory.find(f"{mailbox.domain}\\{mailbox.sam}")
+        if user is None:  # a mailbox built without a directory (unit tests of the model)
+            user = DirectoryUser(mailbox.sam, mailbox.domain, mailbox.upn, mailbox.display_name)
+        return user
+
+    def directory_changed(self, user: DirectoryUser, attribute: str, old: str | None) -> None:
+        """Active Directory told of a change: a mailbox is its AD user object, so Exchange
+        sees a new UPN or `mail` attribute at once (`Directory.watchers`)."""
+        mailbox = self.mailbox_of(user)
+        if mailbox is None:
+            return
+        if attribute == "upn":
+            self.readdress(mailbox, upn=user.upn)
+        elif attribute == "mail":
+            mail = user.mail
+            mailbox.windows_email_address = None if mail == mailbox.primary_smtp else (mail or "")
 
     def _named(self, key: str) -> list[Mailbox] | tuple[Mailbox, ...]:
         """The mailboxes indexed under `key` (lower-case name, alias, address or account)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from simulator.exchange.access import decide
 from simulator.exchange.behaviour import Fleet
-from simulator.exchange.model import Device, Organization
+from simulator.exchange.model import Device, Mailbox, Organization
 
 
 class LazyMap(dict[str, Any]):
@@ -80,6 +80,18 @@ def device_entry(org: Organization, device: Device, now: float) -> dict[str, Any
     }
 
 
+def mailbox_entry(mb: Mailbox) -> dict[str, Any]:
+    """A mailbox's addresses as Get-Mailbox shows them (what R5.4 matching depends on)."""
+    return {
+        "upn": mb.upn,
+        "primary_smtp": mb.primary_smtp,
+        "windows_email_address": mb.mail,
+        "email_addresses": mb.email_addresses,
+        "email_address_policy_enabled": mb.email_address_policy_enabled,
+        "smtp_is_upn": mb.primary_smtp.lower() == mb.upn.lower(),
+    }
+
+
 def observe_exchange(org: Organization, fleet: Fleet | None, now: float) -> dict[str, Any]:
     partnered = org.devices()
     handsets = fleet.devices if fleet is not None else partnered
@@ -87,6 +99,7 @@ def observe_exchange(org: Organization, fleet: Fleet | None, now: float) -> dict
     for device in handsets:
         by_id.setdefault(device.device_id.lower(), device)
     reported = Counter(decide(org, d, now).state for d in partnered)
+    by_alias = {mb.alias.lower(): mb for mb in org.mailboxes}
     effective = Counter(effective_state(org, d, now) for d in handsets if d.state == "active")
     return {
         "organization": org.name,
@@ -99,7 +112,10 @@ def observe_exchange(org: Organization, fleet: Fleet | None, now: float) -> dict
             }
             for s in org.servers
         ],
-        "mailboxes": {"count": len(org.mailboxes)},
+        "mailboxes": {
+            "count": len(org.mailboxes),
+            "by_alias": LazyMap(sorted(by_alias), lambda key: mailbox_entry(by_alias[key])),
+        },
         "devices": {
             "count": len(partnered),
             "device_ids": sorted(d.device_id.lower() for d in partnered),

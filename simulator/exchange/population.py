@@ -28,8 +28,8 @@ from typing import Any
 
 from faker import Faker
 
-from simulator.directory import Directory, DirectoryUser
 from simulator.exchange.model import Device, Mailbox, Organization, format_guid, guid_bits
+from simulator.world.directory import Directory, DirectoryUser
 
 _HEX = "0123456789ABCDEF"
 _LANGUAGES = (
@@ -425,6 +425,7 @@ class PopulationBuilder:
                 domain=domain,
                 upn=upn,
                 display_name=name,
+                mail=upn,
                 first_name=first,
                 last_name=last,
                 enabled=details == "UserMailbox",

@@ -52,6 +52,20 @@ _SET_CAS_OCA = _COMMON | {"ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDevice
 _SET_CAS_EVD = _COMMON | {"ResetAutoBlockedDevices"}
 _SET_CAS_USER_OPTIONS = _COMMON | {"ActiveSyncDebugLogging"}
 
+# Set-Mailbox / Set-User: the address and UPN parameters the twin has are Mail Recipients'
+_SET_RECIPIENT_MR = _COMMON | {
+    "PrimarySmtpAddress",
+    "EmailAddresses",
+    "EmailAddressPolicyEnabled",
+    "WindowsEmailAddress",
+    "UserPrincipalName",
+    "FirstName",
+    "LastName",
+    "Force",
+    "IgnoreDefaultScope",
+}
+_READ_USERS = {"Get-Mailbox": ALL, "Get-User": ALL}
+
 _READ_CONFIG = {"Get-ExchangeServer": ALL}
 _READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
 
@@ -104,14 +118,22 @@ ROLES: dict[str, dict[str, frozenset[str]]] = {
             "Get-ActiveSyncDeviceStatistics": ALL,
             "Clear-ActiveSyncDevice": ALL,
             "Remove-ActiveSyncDevice": ALL,
+            "Set-Mailbox": _SET_RECIPIENT_MR,
+            "Set-User": _SET_RECIPIENT_MR,
+            **_READ_USERS,
             **_READ_RECIPIENTS,
         },
-        "Mail Recipient Creation": {"Get-ActiveSyncMailboxPolicy": ALL, **_READ_RECIPIENTS},
+        "Mail Recipient Creation": {
+            "Get-ActiveSyncMailboxPolicy": ALL,
+            **_READ_USERS,
+            **_READ_RECIPIENTS,
+        },
         "View-Only Recipients": {
             "Get-ActiveSyncMailboxPolicy": ALL,
             "Get-CASMailbox": ALL,
             "Get-ActiveSyncDevice": ALL,
             "Get-ActiveSyncDeviceStatistics": ALL,
+            **_READ_USERS,
             **_READ_RECIPIENTS,
         },
         "Exchange Servers": {**_READ_CONFIG, **_READ_RECIPIENTS},

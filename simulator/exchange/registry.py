@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.exchange import policy_settings
+from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
 from simulator.exchange.errors import (
     AmbiguousParameter,
     AmbiguousParameterSet,
@@ -73,6 +74,7 @@ _DEFAULT_PS_TYPE = {
     "enum": "String",
     "enum_list": "String[]",
     "fqdn": "Fqdn",
+    "smtp": "SmtpAddress",
     "object": "Object",
 }
 
@@ -345,6 +347,10 @@ def convert(param: Param, value: Any) -> Any:
         raise PropertyTooLong(param.max_length, len(text))
     if kind == "fqdn" and (not text or " " in text.strip()):
         raise ArgumentTransformationError(param.name, value, "Microsoft.Exchange.Data.Fqdn")
+    if kind == "smtp" and not is_smtp(text):
+        raise ArgumentTransformationError(
+            param.name, value, "Microsoft.Exchange.Data.SmtpAddress", invalid_smtp_detail(text)
+        )
     return text
 
 

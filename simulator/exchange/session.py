@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simulator.directory import Directory, DirectoryUser, LogonError
 from simulator.exchange import cmdlets as _cmdlets  # noqa: F401  (registers the cmdlets)
 from simulator.exchange.errors import (
     CommandNotFound,
@@ -37,13 +36,14 @@ from simulator.exchange.errors import (
     SessionBroken,
 )
 from simulator.exchange.invocation import Invocation, Prompter
-from simulator.exchange.model import AuditEntry, ExchangeServer, Mailbox, Organization
+from simulator.exchange.model import AuditEntry, ExchangeServer, Organization, Scoped
 from simulator.exchange.rbac import Grant
 from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
+from simulator.world.directory import Directory, DirectoryUser, LogonError
 
 if TYPE_CHECKING:
-    from simulator.clock import SimClock
-    from simulator.network import Network
+    from simulator.world.clock import SimClock
+    from simulator.world.network import Network
 
 CMDLET_BASE_COST = 0.08  # seconds of simulated time per cmdlet round trip
 CMDLET_PER_OBJECT_COST = 0.0004
@@ -113,7 +113,7 @@ class RemoteSession:
         """True when the read scope is the whole forest (no mailbox needs testing)."""
         return self.view_entire_forest or self.recipient_view_root is None
 
-    def visible(self, mailbox: Mailbox) -> bool:
+    def visible(self, mailbox: Scoped) -> bool:
         """Recipient read scope: the session's root unless ViewEntireForest (Set-ADServerSettings)."""
         root = self.recipient_view_root
         if self.view_entire_forest or root is None:

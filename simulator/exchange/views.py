@@ -20,6 +20,7 @@ from typing import Any
 from simulator.exchange import policy_settings
 from simulator.exchange.access import decide
 from simulator.exchange.model import (
+    ADMIN_GROUP,
     DEVICE_CONTAINER,
     AuditEntry,
     Device,
@@ -29,6 +30,7 @@ from simulator.exchange.model import (
     Mailbox,
     MailboxPolicy,
     Organization,
+    UserObject,
     format_guid,
 )
 from simulator.exchange.opath import TimeProperty
@@ -238,6 +240,67 @@ def recipient_view(org: Organization, mb: Mailbox) -> Record:
             "DistinguishedName": mb.distinguished_name,
             "WhenCreated": org.dt(mb.when_created),
             "WhenChanged": org.dt(mb.when_changed),
+        },
+    )
+
+
+def mailbox_view(org: Organization, mb: Mailbox, version: ExchangeVersion) -> Record:
+    """The Mailbox object (Get-Mailbox): the recipient's addresses, UPN and placement."""
+    return Record(
+        "Mailbox",
+        {
+            "Database": mb.database,
+            "SamAccountName": mb.sam,
+            "ServerLegacyDN": f"{ADMIN_GROUP}/cn=Configuration/cn=Servers/cn={mb.server}",
+            "ServerName": mb.server.lower(),
+            "UserPrincipalName": mb.upn,
+            "ExchangeGuid": _guid(mb.exchange_guid),
+            "RecipientType": "UserMailbox",
+            "RecipientTypeDetails": mb.recipient_type_details,
+            "Alias": mb.alias,
+            "OrganizationalUnit": f"{mb.domain}/{mb.ou}",
+            "DisplayName": mb.display_name,
+            "EmailAddresses": mb.email_addresses,
+            "LegacyExchangeDN": mb.legacy_dn,
+            "PrimarySmtpAddress": mb.primary_smtp,
+            "WindowsEmailAddress": mb.mail,
+            "EmailAddressPolicyEnabled": mb.email_address_policy_enabled,
+            "Identity": mb.identity,
+            "IsValid": True,
+            "ExchangeVersion": version.exchange_version,
+            "Name": mb.name,
+            "DistinguishedName": mb.distinguished_name,
+            "Guid": mb.guid_text,
+            "WhenChanged": org.dt(mb.when_changed),
+            "WhenCreated": org.dt(mb.when_created),
+        },
+    )
+
+
+def user_view(org: Organization, user: UserObject, version: ExchangeVersion) -> Record:
+    """The User object (Get-User): the AD account, with or without a mailbox."""
+    mb = user.mailbox
+    return Record(
+        "User",
+        {
+            "IsSecurityPrincipal": True,
+            "SamAccountName": user.user.sam,
+            "UserPrincipalName": user.user.upn,
+            "FirstName": user.user.first_name,
+            "LastName": user.user.last_name,
+            "WindowsEmailAddress": mb.mail if mb is not None else (user.user.mail or ""),
+            "RecipientType": "UserMailbox" if mb is not None else "User",
+            "RecipientTypeDetails": user.recipient_type_details,
+            "DisplayName": user.user.display_name,
+            "Name": user.name,
+            "DistinguishedName": user.distinguished_name,
+            "Identity": user.identity,
+            "Guid": user.guid_text,
+            "OrganizationalUnit": f"{user.domain}/{user.ou}",
+            "ExchangeVersion": version.exchange_version,
+            "IsValid": True,
+            "WhenChanged": org.dt(mb.when_changed) if mb is not None else None,
+            "WhenCreated": org.dt(mb.when_created) if mb is not None else None,
         },
     )
 
@@ -554,6 +617,33 @@ def recipient_filter_getters(org: Organization) -> dict[str, Getter]:
         "RecipientType": lambda m: "UserMailbox",
         "RecipientTypeDetails": lambda m: m.recipient_type_details,
         "OrganizationalUnit": lambda m: f"{m.domain}/{m.ou}",
+    }
+
+
+def mailbox_filter_getters(org: Organization) -> dict[str, Getter]:
+    """Filterable properties of Get-Mailbox (a mailbox → its value)."""
+    getters = recipient_filter_getters(org)
+    return {
+        **getters,
+        "UserPrincipalName": lambda m: m.upn,
+        "WindowsEmailAddress": lambda m: m.mail,
+        "EmailAddressPolicyEnabled": lambda m: m.email_address_policy_enabled,
+    }
+
+
+def user_filter_getters(org: Organization) -> dict[str, Getter]:
+    """Filterable properties of Get-User (a UserObject → its value)."""
+    return {
+        "Name": lambda u: u.name,
+        "DisplayName": lambda u: u.user.display_name,
+        "FirstName": lambda u: u.user.first_name,
+        "LastName": lambda u: u.user.last_name,
+        "SamAccountName": lambda u: u.user.sam,
+        "UserPrincipalName": lambda u: u.user.upn,
+        "WindowsEmailAddress": lambda u: u.mailbox.mail if u.mailbox else (u.user.mail or ""),
+        "RecipientType": lambda u: "UserMailbox" if u.mailbox else "User",
+        "RecipientTypeDetails": lambda u: u.recipient_type_details,
+        "OrganizationalUnit": lambda u: f"{u.domain}/{u.ou}",
     }
 
 

@@ -103,6 +103,31 @@ def targeted_users(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple
     return 200, {"users": chunk, "nextPage": page + 1 if more else None}
 
 
+@route("GET", "/connectors/{cid}/users/changes")
+def targeting_changes(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
+    svc.authenticate(p["cid"], req.authorization, req.now)
+    text = req.query.get("page", "0")
+    if not text.isdigit():
+        raise InvalidPage(f"page must be a whole number >= 0, found {text!r}")
+    since_text = req.query.get("since", "")
+    try:
+        since = datetime.fromisoformat(since_text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidBody(
+            f"since must be an ISO 8601 time with an offset, found {since_text!r}"
+        ) from None
+    if since.tzinfo is None:
+        raise InvalidBody(f"since must carry an offset (Z or +hh:mm), found {since_text!r}")
+    page = int(text)
+    changes = svc.targeting_changes(since, req.now)
+    chunk = changes[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    more = (page + 1) * PAGE_SIZE < len(changes)
+    return 200, {
+        "changes": [{"userPrincipalName": upn, "targeted": on} for upn, on in chunk],
+        "nextPage": page + 1 if more else None,
+    }
+
+
 @route("GET", "/connectors/{cid}/policy")
 def policy(svc: IntuneService, req: Request, p: dict[str, str]) -> tuple[int, Any]:
     svc.authenticate(p["cid"], req.authorization, req.now)

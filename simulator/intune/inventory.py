@@ -7,7 +7,9 @@ contains is kept, marked removed, with the time it disappeared — and a **delta
 applies its records and its `{exchangeDeviceId, removed: true}` entries. A failed sync
 changes nothing. Each device belongs to the scope of the connector that reported it (the
 subscription in profile 2016, an Exchange organisation in 2018), and a full snapshot only
-speaks for its own scope.
+speaks for its own scope. A delta may also withdraw a user — `{userPrincipalName, removed:
+true}`, for a user no longer licensed or targeted — which marks every device of that user in
+the scope removed, unless the same delta reports it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class Unchanged:
         self.reported = reported
 
 
+WITHDRAWN = object()  # staged for a user withdrawn by a delta
+
+
 @dataclass
 class SyncSession:
     sync_id: str
@@ -60,17 +65,33 @@ class SyncSession:
     started: datetime
     devices: dict[str, dict[str, Any] | Unchanged] = field(default_factory=dict)  # lower id ->
     removed: set[str] = field(default_factory=set)  # lower ids (delta only)
+    withdrawn: set[str] = field(default_factory=set)  # lower UPNs whose devices go (delta only)
     held: dict[str, dict[str, Any]] = field(default_factory=dict)  # the inventory's records
 
     def add(self, records: list[Any], now: datetime) -> int:
         """Validate and keep one page; return how many distinct devices the sync holds."""
-        staged: list[tuple[str, dict[str, Any] | Unchanged | None]] = []
+        staged: list[tuple[str, Any]] = []
         reported = now.isoformat()
         held, scope = self.held, self.scope
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise InvalidDevice(f"devices[{index}] is not an object")
             device_id = record.get("exchangeDeviceId")
+            if (
+                device_id is None
+                and record.get("removed") is True
+                and "userPrincipalName" in record
+            ):
+                upn = record["userPrincipalName"]
+                if not isinstance(upn, str) or not upn.strip():
+                    raise InvalidDevice(f"devices[{index}] needs a userPrincipalName to withdraw")
+                if self.sync_type == "fullSync":
+                    raise InvalidDevice(
+                        f"devices[{index}]: a full snapshot lists present devices; "
+                        "withdrawals belong to delta syncs"
+                    )
+                staged.append((upn.lower(), WITHDRAWN))
+                continue
             if not isinstance(device_id, str) or not device_id.strip():
                 raise InvalidDevice(f"devices[{index}] needs an exchangeDeviceId")
             if record.get("removed") is True:
@@ -100,7 +121,9 @@ class SyncSession:
                         kept[name] = intern(value)
                 staged.append((key, kept))
         for key, record in staged:  # all or nothing: a bad page changes nothing
-            if record is None:
+            if record is WITHDRAWN:
+                self.withdrawn.add(key)
+            elif record is None:
                 self.removed.add(key)
                 self.devices.pop(key, None)
             else:
@@ -154,6 +177,16 @@ class Inventory:
             record = self.devices.get(key)
             if record is not None and record["scope"] == scope and not record["removed"]:
                 self._mark_removed(record, now)
+        if session.withdrawn:  # users no longer licensed or targeted: all their devices go
+            withdrawn = session.withdrawn
+            for key, record in self.devices.items():
+                if (
+                    record["scope"] == scope
+                    and not record["removed"]
+                    and key not in session.devices
+                    and str(record.get("userPrincipalName") or "").lower() in withdrawn
+                ):
+                    self._mark_removed(record, now)
 
     def _mark_removed(self, record: dict[str, Any], now: datetime) -> None:
         record["removed"] = True

@@ -66,7 +66,7 @@ HTTP_ERRORS = {
 }
 
 if TYPE_CHECKING:
-    from simulator.world import World
+    from simulator.world.world import World
 
 
 def wall_now() -> datetime:

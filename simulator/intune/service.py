@@ -18,6 +18,15 @@ an administrator signs in (`tenant.py`). Then the scope's active connection, if 
 replaced — silently in profile 2016, only with `replace: true` in 2018 (otherwise 409
 `replaceRequired`). A replaced or deleted connector gets 410 on every call, and nothing it
 sends is accepted: its open syncs are discarded.
+
+Targeting (SPEC R5.2, R5.4): who is targeted is Intune's to know, so Intune stamps each
+user's change — licensed or targeted, or no longer — at the evaluation that saw it, and a
+quick sync asks for the changes since its watermark (`GET /users/changes`).
+
+Deviations: the connector–Intune protocol is not public; the targeting changes a quick sync
+asks for (`GET /users/changes`) are the twin's model of how it learns them, and a change reverted
+between two quick syncs is reported as the user's state now (reported again, or withdrawn
+again: both idempotent).
 """
 
 from __future__ import annotations
@@ -31,8 +40,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.directory import Directory
-from simulator.faults import FaultTimeline
+from simulator.exchange.observe import LazyMap
 from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
 from simulator.intune.connections import (
@@ -63,8 +71,11 @@ from simulator.intune.errors import (
     Unauthorized,
 )
 from simulator.intune.inventory import SYNC_TYPES, Inventory, SyncSession
+from simulator.intune.observe import device_entry, device_ids
 from simulator.intune.package import account_certificate, build_package, sign
 from simulator.intune.tenant import SyncChange, Tenant, authority_name
+from simulator.world.directory import Directory
+from simulator.world.faults import FaultTimeline
 
 __all__ = ["ENDPOINT", "IntuneError", "IntuneService"]
 
@@ -99,9 +110,15 @@ class IntuneService:
         self.enrolled: dict[str, ManagedDevice] = {}  # lower EAS device id -> enrolment
         self.commands = CommandQueue(self.new_guid)
         self.decisions: dict[str, str] = {}  # lower EAS device id -> access last commanded
+        # lower EAS device id -> (when, what Exchange showed): the connector's last read-back
+        self.readback: dict[str, tuple[datetime, dict[str, Any]]] = {}
         self.notified: set[str] = set()  # devices whose user was told before a block
         self.issued_serials: set[str] = set()
         self._targeted: tuple[Any, ...] | None = None  # see `targeted`
+        # who is targeted as last noted, and when each user's targeting last changed
+        # (licensed or targeted, or no longer): what a quick sync asks for (`targeting_changes`)
+        self._targeting_seen: tuple[str, ...] | None = None
+        self.targeting_changed: dict[str, datetime] = {}
 
     # -- identity and time ----------------------------------------------------------------
     def new_guid(self) -> str:
@@ -351,6 +368,35 @@ class IntuneService:
         self._targeted = (licensed, users, key, value)
         return value
 
+    def note_targeting(self, now: datetime) -> None:
+        """Record the users whose targeting changed since the last look, stamped `now`.
+
+        Called at every evaluation — after a licence change, a directory synchronisation that
+        changed something, a change of conditional access, a sync — so each change is stamped
+        with the time Intune learnt it. The first look only takes the baseline: a connector's
+        first sync is a full one, which reports everybody."""
+        current = self.targeted()
+        seen = self._targeting_seen
+        if seen is current:
+            return
+        if seen is not None and seen != current:
+            for upn in sorted(set(seen).symmetric_difference(current)):
+                self.targeting_changed[upn] = now
+        self._targeting_seen = current
+
+    def targeting_changes(self, since: datetime, now: datetime) -> list[tuple[str, bool]]:
+        """(UPN, targeted now) for each user whose targeting changed at or after `since`,
+        sorted by UPN."""
+        self.note_targeting(now)
+        if not self.targeting_changed:
+            return []
+        targeted = set(self.targeted())
+        return [
+            (upn, upn in targeted)
+            for upn, when in sorted(self.targeting_changed.items())
+            if when >= since
+        ]
+
     def policy(self) -> dict[str, Any]:
         return self.access.policy()
 
@@ -416,10 +462,17 @@ class IntuneService:
     def report_command(
         self, record: ConnectorRecord, command_id: str, body: dict[str, Any], now: datetime
     ) -> Command:
+        """A command's result as the connector read it back from Exchange (commands.py)."""
         command = self.commands.complete(record.scope, command_id, body, now)
         device = command.device
         if command.state == "failed" and device and self.decisions.get(device) == command.type:
             del self.decisions[device]  # decided again, and so re-issued, at the next evaluation
+        if device and command.updated_at == now and command.exchange:
+            self.readback[device] = (now, command.exchange)
+        if command.type == "cancelWipe" and command.state == "succeeded" and device:
+            for wipe in self.commands.pending(command.scope):
+                if wipe.device == device and wipe.type == "wipe":
+                    self.commands.end(wipe, "cancelled", now)
         return command
 
     # -- directory synchronisation, enrolment, decisions ------------------------------------
@@ -471,6 +524,7 @@ class IntuneService:
         """Decide every reported device of a targeted user again and queue a command for
         each decision that changed."""
         issued: list[Command] = []
+        self.note_targeting(now)
         if not self.access.enabled and not self.decisions:
             return issued  # nobody is targeted and nothing was decided: nothing to undo either
         targeted = set(self.targeted()) if self.access.enabled else set()
@@ -530,8 +584,15 @@ class IntuneService:
             "userPrincipalName": str(record.get("userPrincipalName") or "").lower(),
             "exchangeDeviceId": record["exchangeDeviceId"],
         }
-        if action == "cancelWipe":
-            self.commands.supersede(record["scope"], eas_device_id.lower(), ("wipe",))
+        if action == "cancelWipe":  # a wipe not carried out yet is cancelled at once; one
+            # pending in Exchange is cancelled when the cancelWipe succeeds there
+            for wipe in self.commands.pending(record["scope"]):
+                if (
+                    wipe.device == eas_device_id.lower()
+                    and wipe.type == "wipe"
+                    and wipe.state == "issued"
+                ):
+                    self.commands.end(wipe, "cancelled", now)
         return self.commands.issue(record["scope"], action, now, target)
 
     def set_conditional_access(self, settings: ConditionalAccess, now: datetime) -> None:
@@ -574,7 +635,10 @@ class IntuneService:
                 "last_sync": tenant.last_directory_sync,
                 "users": len(tenant.users),
             },
-            "licensed_users": {"count": len(tenant.licensed("intune"))},
+            "licensed_users": {
+                "count": len(tenant.licensed("intune")),
+                "upns": list(tenant.licensed("intune")),
+            },
             "targeted_users": {"count": len(self.targeted())},
             "connectors": len(self.connectors),
             "active_connectors": len(self.active_connectors()),
@@ -597,11 +661,12 @@ class IntuneService:
                 "compliant": sum(1 for d in self.enrolled.values() if d.compliant),
                 "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
             },
+            "devices": {"by_id": LazyMap(device_ids(self), lambda key: device_entry(self, key))},
             "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
             "decided_device_ids": sorted(self.decisions),
             "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
             "commands": {
-                "pending": sum(1 for c in self.commands.commands.values() if c.state == "pending"),
+                "pending": sum(1 for c in self.commands.commands.values() if c.open),
                 "states": self.commands.counts(),
                 "issued": dict(sorted(issued.items())),
             },

@@ -7,7 +7,10 @@ default). A user created, disabled, renamed or moved between groups on-premises 
 Intune — licensing, conditional access targeting, the connector's list of users — only
 after the next cycle. Licences are assigned in the cloud, directly to a synchronised user
 (effective at once) or through group-based licensing on a synchronised AD group (effective
-when the membership arrives with a cycle).
+when the membership arrives with a cycle). A user whose UPN changes on-premises stays the same
+Azure AD user (matched by its on-premises account): after the next cycle it is known by the
+new UPN — the one the connector must find as a mailbox's primary SMTP address (SPEC R5.4) —
+and its direct licences follow it.
 
 Administrator sign-in at registration (model, docs/intune-api.md): profile 2016 registers
 with the account certificate alone — the 2016 installation guide has no sign-in step;
@@ -21,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from simulator.directory import Directory, directory_changes
 from simulator.intune.errors import (
     BadRequest,
     CertificateEnrollmentFailed,
@@ -29,6 +31,7 @@ from simulator.intune.errors import (
     Forbidden,
     SignInFailed,
 )
+from simulator.world.directory import Directory, directory_changes
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"
@@ -195,6 +198,8 @@ class Tenant:
         netbios: dict[str, str] = {}
         memberships: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
         changed = 0
+        renamed = 0
+        by_account: dict[str, SyncedUser] | None = None  # built only if a UPN is new
         for user in directory.users():
             upn = _lower(user.upn)
             nb = netbios.get(user.domain)
@@ -216,20 +221,37 @@ class Tenant:
             ):
                 fresh[upn] = previous
                 continue
+            if previous is None:
+                # a UPN not seen before: a new user, or one whose UPN changed — the same Azure
+                # AD object (matched by its on-premises account), whose licences follow it
+                if by_account is None:
+                    by_account = {rec.account: rec for rec in old.values()}
+                former = by_account.get(account)
+                if former is not None and former.upn not in fresh:
+                    renamed += 1
+                    self._rename(former.upn, upn)
+                    previous = former
             if previous is not None:
                 changed += 1
             fresh[upn] = SyncedUser(
                 upn=upn, account=account, mail=mail, enabled=user.enabled, groups=groups
             )
         change = SyncChange(
-            added=sum(1 for u in fresh if u not in old),
-            removed=sum(1 for u in old if u not in fresh),
+            added=sum(1 for u in fresh if u not in old) - renamed,
+            removed=sum(1 for u in old if u not in fresh) - renamed,
             changed=changed,
         )
         self.users = fresh
         self.last_directory_sync = now
         self._synced_from = stamp
         return change
+
+    def _rename(self, old_upn: str, new_upn: str) -> None:
+        """A synchronised user's UPN changed: its direct licences stay with it."""
+        skus = self.direct_licences.pop(old_upn, None)
+        if skus is not None:
+            self.direct_licences[new_upn] = skus
+            self._licence_changes += 1
 
     def licences_of(self, upn: str) -> set[str]:
         """SKUs a synchronised user holds, directly or through a licensing group."""

@@ -133,16 +133,21 @@ def test_wipe_reaches_the_device_at_its_next_contact_and_remove_deletes_the_part
     remove = twin.world.console.remove_device(ADMIN, removed, now)
     driver.advance("6m")
     commands = twin.world.intune.commands.commands
-    assert (
-        commands[wipe.command_id].state == "succeeded"
-        and commands[remove.command_id].state == "succeeded"
-    )
+    # Intune reports what Exchange shows: the wipe is requested, not yet acknowledged
+    assert commands[wipe.command_id].state == "pending"
+    assert commands[remove.command_id].state == "succeeded"
+    assert twin.observe(f"intune.devices.by_id.{wiped}.wipe_state") == "pending"
     assert device_state(twin, wiped)["status"] == "DeviceWipePending"
     assert removed not in twin.observe("exchange.devices.device_ids")
     assert device_state(twin, removed)["partnership"] is False
-    driver.advance("3h")  # the handset syncs and acknowledges
+    driver.advance("3h")  # the handset syncs and acknowledges; a later poll reads it back
     assert device_state(twin, wiped)["status"] == "DeviceWipeSucceeded"
     assert device_state(twin, wiped)["wipe_acknowledged"] is not None
+    assert commands[wipe.command_id].state == "succeeded"
+    entry = twin.observe(f"intune.devices.by_id.{wiped}")
+    assert entry["wipe_state"] == "succeeded"
+    assert entry["wipe"]["exchange_status"] == "DeviceWipeSucceeded"
+    assert entry["wipe"]["acknowledged"] is not None
     # the removed device still exists: its next sync recreates the partnership (C28)
     assert device_state(twin, removed)["partnership"] is True
 
@@ -158,5 +163,6 @@ def test_cancel_wipe_while_pending():
     cancel = twin.world.console.cancel_wipe(ADMIN, device, twin.world.clock.now())
     driver.advance("6m")
     assert twin.world.intune.commands.commands[cancel.command_id].state == "succeeded"
+    assert twin.observe(f"intune.devices.by_id.{device}.wipe_state") == "cancelled"
     state = device_state(twin, device)
     assert state["status"] == "DeviceOk" and state["wipe_requested"] is None

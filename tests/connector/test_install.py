@@ -8,8 +8,8 @@ from connector import SERVICE_NAME
 from connector.errors import PackageIntegrityError, PrerequisiteNotMet
 from connector.install import install, lingering_certificate, uninstall
 from connector.paths import DATA_DIR, INSTALL_DIR
-from simulator.host import GroupPolicy
 from simulator.intune.package import read_package
+from simulator.world.host import GroupPolicy
 from tests.connector.conftest import build, installed
 
 FOLDER = r"C:\Setup\Exchange_Connector_Setup"

@@ -30,6 +30,8 @@ class MiniExchange:
         ]
         self.wiped: list[tuple[str, bool]] = []
         self.removed: list[str] = []
+        self.wipe: dict[str, Any] = {"Status": "DeviceOk"}  # the statistics' wipe fields
+        self.ignore_writes = False  # an Exchange that accepts a change and does not apply it
         shell.on(
             "Get-ActiveSyncOrganizationSettings", lambda **_: [{"DefaultAccessLevel": self.default}]
         )
@@ -41,13 +43,43 @@ class MiniExchange:
         shell.on("Get-CasMailbox", self.get_cas)
         shell.on("Set-CasMailbox", self.set_cas)
         shell.on("Get-ActiveSyncDevice", self.get_devices)
-        shell.on(
-            "Clear-ActiveSyncDevice",
-            lambda Identity, Cancel=False, **_: self.wiped.append((Identity, Cancel)) or [],
-        )
-        shell.on(
-            "Remove-ActiveSyncDevice", lambda Identity, **_: self.removed.append(Identity) or []
-        )
+        shell.on("Get-ActiveSyncDeviceStatistics", self.get_statistics)
+        shell.on("Clear-ActiveSyncDevice", self.clear)
+        shell.on("Remove-ActiveSyncDevice", self.remove)
+
+    def clear(self, Identity, Cancel=False, **_):
+        self.wiped.append((Identity, Cancel))
+        if Cancel and self.wipe["Status"] == "DeviceWipePending":
+            self.wipe = {"Status": "DeviceOk"}
+        elif not Cancel:
+            self.wipe = {"Status": "DeviceWipePending", "DeviceWipeRequestTime": "t1"}
+        return []
+
+    def acknowledge(self):
+        """The phone's next contact: it receives the wipe and acknowledges it."""
+        self.wipe = {**self.wipe, "Status": "DeviceWipeSucceeded", "DeviceWipeAckTime": "t2"}
+
+    def remove(self, Identity, **_):
+        self.removed.append(Identity)
+        if not self.ignore_writes:
+            self.devices = [d for d in self.devices if d["Identity"] != Identity]
+        return []
+
+    def access_state(self, device_id):
+        if device_id in self.blocked:
+            return "Blocked", "Individual"
+        if device_id in self.allowed:
+            return "Allowed", "Individual"
+        return {"Allow": "Allowed", "Block": "Blocked", "Quarantine": "Quarantined"}[
+            self.default
+        ], "Global"
+
+    def get_statistics(self, Mailbox, **_):
+        self.get_cas(Mailbox)
+        return [
+            {"DeviceID": d["DeviceId"], "Identity": d["Identity"], **self.wipe}
+            for d in self.devices
+        ]
 
     def set_org(self, DefaultAccessLevel, **_):
         self.default = DefaultAccessLevel
@@ -84,6 +116,8 @@ class MiniExchange:
         ]
 
     def set_cas(self, Identity, **params):
+        if self.ignore_writes:
+            return []
         for name, target in (
             ("ActiveSyncAllowedDeviceIDs", self.allowed),
             ("ActiveSyncBlockedDeviceIDs", self.blocked),
@@ -100,7 +134,11 @@ class MiniExchange:
 
     def get_devices(self, Mailbox, **_):
         self.get_cas(Mailbox)
-        return list(self.devices)
+        out = []
+        for d in self.devices:
+            state, reason = self.access_state(d["DeviceId"])
+            out.append({**d, "DeviceAccessState": state, "DeviceAccessStateReason": reason})
+        return out
 
 
 def setup():
@@ -172,21 +210,93 @@ def test_allow_and_block_move_the_device_between_the_lists_idempotently():
     assert exchange.blocked == ["OTHER", "ApplABC"] and exchange.allowed == []
     assert commands.handle(cmd("allow")).outcome == "succeeded"
     assert exchange.blocked == ["OTHER"] and exchange.allowed == ["ApplABC"]
-    commands.handle(cmd("quarantine"))
+    exchange.default = "Quarantine"
+    assert commands.handle(cmd("quarantine")).outcome == "succeeded"
     assert exchange.blocked == ["OTHER"] and exchange.allowed == []
 
 
-def test_wipe_cancel_and_remove_address_the_device_identity():
+def test_access_outcome_is_the_state_exchange_shows_afterwards():
+    """Not the absence of an error: a change Exchange accepts but does not show fails,
+    naming what Exchange shows, and the read-back goes to Intune."""
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    ok = commands.handle(cmd("block"))
+    assert ok.exchange == {"deviceAccessState": "Blocked", "deviceAccessStateReason": "Individual"}
+    exchange.ignore_writes = True
+    allow = commands.handle(cmd("allow"))
+    assert allow.outcome == "failed" and "Blocked (Individual)" in (allow.error or "")
+    assert allow.exchange == {
+        "deviceAccessState": "Blocked",
+        "deviceAccessStateReason": "Individual",
+    }
+    exchange.ignore_writes = False
+    quarantine = commands.handle(cmd("quarantine"))  # the default level is still Allow
+    assert quarantine.outcome == "failed" and "Allowed (Global)" in (quarantine.error or "")
+
+
+def test_a_wipe_is_pending_until_the_phone_acknowledges_it():
     platform, _, exchange, state, log, pool = setup()
     commands = DeviceCommands(platform, pool, state, log, notifier=None)
     identity = exchange.devices[0]["Identity"]
-    assert commands.handle(cmd("wipe")).outcome == "succeeded"
+    first = commands.handle(cmd("wipe"))
+    assert first.outcome == "pending"
+    assert first.exchange and first.exchange["wipeStatus"] == "DeviceWipePending"
+    again = commands.handle({**cmd("wipe"), "state": "pending"})  # the next poll reads it back
+    assert again.outcome == "pending"
+    assert exchange.wiped == [(identity, False)]  # requested once, not at every poll
+    exchange.acknowledge()
+    done = commands.handle({**cmd("wipe"), "state": "pending"})
+    assert done.outcome == "succeeded" and done.exchange["wipeAckTime"] == "t2"  # type: ignore[index]
+
+
+def test_a_redelivered_wipe_is_not_requested_twice():
+    """The connector requested the wipe but could not report it: delivered again as issued."""
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    commands.handle(cmd("wipe"))
+    assert commands.handle(cmd("wipe")).outcome == "pending"
+    assert len(exchange.wiped) == 1
+
+
+def test_a_pending_wipe_no_longer_held_by_exchange_is_cancelled():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    commands.handle(cmd("wipe"))
+    exchange.wipe = {"Status": "DeviceOk"}  # an Exchange administrator ran Clear -Cancel
+    cancelled = commands.handle({**cmd("wipe"), "state": "pending"})
+    assert cancelled.outcome == "cancelled"
+    commands.handle(cmd("wipe"))
+    exchange.devices = []  # the partnership was removed: Exchange cancels its wipe
+    gone = commands.handle({**cmd("wipe"), "state": "pending"})
+    assert gone.outcome == "cancelled" and gone.exchange == {"partnership": False}
+
+
+def test_cancel_wipe_reads_back_and_fails_once_acknowledged():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    identity = exchange.devices[0]["Identity"]
+    commands.handle(cmd("wipe"))
     assert commands.handle(cmd("cancelWipe")).outcome == "succeeded"
     assert exchange.wiped == [(identity, False), (identity, True)]
+    assert commands.handle(cmd("cancelWipe")).outcome == "succeeded"  # nothing left to cancel
+    assert len(exchange.wiped) == 2
+    commands.handle(cmd("wipe"))
+    exchange.acknowledge()
+    late = commands.handle(cmd("cancelWipe"))
+    assert late.outcome == "failed" and "DeviceWipeSucceeded" in (late.error or "")
+
+
+def test_remove_reads_back_that_the_partnership_is_gone():
+    platform, _, exchange, state, log, pool = setup()
+    commands = DeviceCommands(platform, pool, state, log, notifier=None)
+    identity = exchange.devices[0]["Identity"]
+    exchange.ignore_writes = True
+    kept = commands.handle(cmd("removeDevice"))
+    assert kept.outcome == "failed" and "still shows" in (kept.error or "")
+    exchange.ignore_writes = False
     assert commands.handle(cmd("removeDevice")).outcome == "succeeded"
-    exchange.devices = []
     assert commands.handle(cmd("removeDevice")).outcome == "succeeded"  # already gone: goal holds
-    assert exchange.removed == [identity]
+    assert exchange.removed == [identity, identity]
     failed = commands.handle(cmd("wipe"))
     assert failed.outcome == "failed" and "no longer exists" in (failed.error or "")
 

@@ -226,3 +226,66 @@ def test_large_inventories_are_uploaded_in_pages():
     assert twin.observe("intune.inventory.device_ids") == twin.observe(
         "expected.inventory.device_ids"
     )
+
+
+ADMIN = "admin@contoso.onmicrosoft.com"
+
+
+def _licensing_world():
+    """Half the users licensed, a still organisation, a quick sync every two hours."""
+    return world(
+        population={"users": 20, "devices_per_user": 1, "behaviour": False, "licensed": 0.5}
+    )
+
+
+def _unlicensed_owner(twin):
+    w = twin.world
+    targeted = set(w.intune.targeted_users())
+    owners = {d.mailbox.primary_smtp.lower() for d in w.org.devices()}
+    return sorted(u for u in owners if u not in targeted and u in w.intune.tenant.users)[0]
+
+
+def _devices_of(twin, upn):
+    return sorted(
+        d.device_id.lower()
+        for d in twin.world.org.devices()
+        if d.mailbox.primary_smtp.lower() == upn
+    )
+
+
+def test_a_user_licensed_mid_run_is_reported_by_the_next_quick_sync():
+    """Becoming licensed is a change: the quick sync carries the user's devices, though none
+    of them changed in Exchange, without waiting for the daily full sync."""
+    twin, driver = installed(_licensing_world())
+    driver.configure()
+    driver.advance("10m")
+    upn = _unlicensed_owner(twin)
+    devices = _devices_of(twin, upn)
+    assert devices and not set(devices) & set(twin.observe("intune.inventory.device_ids"))
+    twin.call(
+        lambda: twin.world.console.assign_licence(ADMIN, upn, "intune", twin.world.clock.now())
+    )
+    driver.advance("2h")  # one quick sync, no full sync
+    assert jobs(twin)["fullSync"] == 1 and jobs(twin)["quickSync"] == 1
+    assert set(devices) <= set(twin.observe("intune.inventory.device_ids"))
+    assert twin.observe(f"intune.devices.by_id.{devices[0]}.owner") == upn
+    assert set(twin.observe("intune.inventory.device_ids")) == set(
+        twin.observe("expected.inventory.device_ids")
+    )
+
+
+def test_a_user_whose_licence_is_removed_is_withdrawn_by_the_next_quick_sync():
+    twin, driver = installed(_licensing_world())
+    driver.configure()
+    driver.advance("10m")
+    w = twin.world
+    targeted = set(w.intune.targeted_users())
+    upn = next(u for u in sorted(targeted) if _devices_of(twin, u))
+    devices = _devices_of(twin, upn)
+    twin.call(lambda: w.console.remove_licence(ADMIN, upn, "intune", w.clock.now()))
+    assert set(devices) <= set(twin.observe("intune.inventory.device_ids"))  # not before a sync
+    driver.advance("2h")
+    assert jobs(twin)["fullSync"] == 1
+    assert not set(devices) & set(twin.observe("intune.inventory.device_ids"))
+    assert set(devices) <= set(twin.observe("intune.inventory.removed_ids"))
+    assert twin.observe(f"intune.devices.by_id.{devices[0]}.reported") is False

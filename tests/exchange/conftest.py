@@ -12,8 +12,8 @@ import yaml
 
 from simulator.exchange.session import RemoteSession, open_session
 from simulator.exchange.shell import ExchangeShell
-from simulator.scenario import parse_scenario
-from simulator.world import World, build_world
+from simulator.language.schema import parse_scenario
+from simulator.world.world import World, build_world
 
 ADMIN = "CONTOSO\\admin"
 PASSWORD = "P@ssw0rd!"

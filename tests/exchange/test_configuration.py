@@ -365,7 +365,7 @@ def test_get_command_names_syntax_and_not_recognized(session):
         "[-NotificationEmailAddresses <MultiValuedProperty>] [-ShowRecoveryPassword] [<CommonParameters>]",
     ]
     with pytest.raises(ex.CommandNotFound):
-        session.invoke("Get-Command", {"Name": "Get-Mailbox"})
+        session.invoke("Get-Command", {"Name": "Get-MailboxDatabase"})
     assert (
         session.invoke("Get-Command", {"Noun": "ActiveSyncDeviceClass", "Verb": "Get"})[0][
             "CommandType"

@@ -31,3 +31,13 @@ def test_check_reports_a_stale_file(tmp_path):
     stale = tmp_path / "fidelity.md"
     stale.write_text("old\n")
     assert main(["fidelity", "--check", str(stale)]) == 1
+
+
+def test_the_intune_service_deviations_are_listed():
+    """The remote actions' lifecycle, the per-device record and the quick sync's targeting
+    changes each say where they are a model rather than documented behaviour."""
+    text = fidelity_markdown()
+    section = text.split("## Deviations of the Intune service", 1)[1]
+    for module in ("intune/commands.py", "intune/observe.py", "intune/service.py"):
+        assert f"* **{module}**" in section, module
+    assert "stays pending" in section and "/users/changes" in section

@@ -7,7 +7,7 @@ import pytest
 
 from simulator.exchange import errors as ex
 from simulator.exchange.cmdlets.common import DEFAULT_CAP_WARNING, EXPLICIT_CAP_WARNING
-from tests.exchange.conftest import connect, make_world
+from tests.exchange.conftest import account, connect, make_world, with_accounts
 
 
 def first_user(world):
@@ -319,3 +319,276 @@ def test_mandatory_and_unknown_parameters(session):
         session.invoke("Get-CASMailbox", {"Identity": "x", "Anr": "y"})
     with pytest.raises(ex.PositionalParameterNotFound, match="accepts argument 'b'"):
         session.invoke("Get-CASMailbox", positional=["a", "b"])
+
+
+# -- addresses and UPN: Get-Mailbox, Set-Mailbox, Get-User, Set-User ----------------------------
+ANN = "CONTOSO\\ann"
+
+
+def address_world(**extra):
+    """A world whose ann has a mailbox built from her AD mail (ann.lee@contoso.com), not her UPN."""
+    accounts = with_accounts(
+        account(ANN, mailbox=True, mail="ann.lee@contoso.com"),
+        account("CONTOSO\\bob", mailbox=True),
+        *extra.pop("accounts", ()),
+    )
+    return make_world(directory=accounts, **extra)
+
+
+def ann_of(world):
+    return next(m for m in world.org.mailboxes if m.sam == "ann")
+
+
+def test_an_accounts_mail_becomes_its_mailboxs_primary_smtp_address():
+    world = address_world()
+    session = connect(world)
+    view = session.invoke("Get-Mailbox", positional=["ann"])[0]
+    assert view.type_name == "Mailbox"
+    assert (view["UserPrincipalName"], view["PrimarySmtpAddress"]) == (
+        "ann@contoso.local",
+        "ann.lee@contoso.com",
+    )
+    assert view["EmailAddresses"] == ["SMTP:ann.lee@contoso.com"]
+    assert view["WindowsEmailAddress"] == "ann.lee@contoso.com"
+    assert view["EmailAddressPolicyEnabled"] is True
+    bob = session.invoke("Get-Mailbox", {"Identity": "bob"})[0]
+    assert bob["PrimarySmtpAddress"] == bob["UserPrincipalName"] == "bob@contoso.local"
+    assert world.directory.find("CONTOSO\\bob").mail == "bob@contoso.local"  # Exchange writes mail
+
+
+def test_get_mailbox_parameter_sets_and_filters():
+    world = address_world()
+    session = connect(world)
+    differing = session.invoke(
+        "Get-Mailbox", {"Filter": "UserPrincipalName -eq 'ann@contoso.local'"}
+    )
+    assert [v["Alias"] for v in differing] == ["ann"]
+    assert [v["Alias"] for v in session.invoke("Get-Mailbox", {"Anr": "ann"})] == ["ann"]
+    on_db = session.invoke("Get-Mailbox", {"Database": "DB01", "ResultSize": "Unlimited"})
+    assert len(on_db) == len(world.org.mailboxes)
+    assert len(session.invoke("Get-Mailbox", {"Server": "EX01", "ResultSize": "Unlimited"})) == len(
+        world.org.mailboxes
+    )
+    with pytest.raises(ex.AmbiguousParameterSet):
+        session.invoke("Get-Mailbox", {"Identity": "ann", "Anr": "a"})
+    with pytest.raises(ex.ObjectNotFound, match="'nobody'"):
+        session.invoke("Get-Mailbox", {"Identity": "nobody"})
+
+
+def test_set_primary_smtp_address_is_refused_while_the_email_address_policy_governs_it():
+    world = address_world()
+    session = connect(world)
+    session.invoke("Set-Mailbox", {"Identity": "ann", "PrimarySmtpAddress": "ann@contoso.local"})
+    assert session.warnings[0].startswith(
+        "Couldn't update the primary SMTP address because this mailbox is configured to use an "
+        "email address policy."
+    )
+    assert ann_of(world).primary_smtp == "ann.lee@contoso.com"
+    session.invoke(
+        "Set-Mailbox",
+        {
+            "Identity": "ann",
+            "PrimarySmtpAddress": "ann@contoso.local",
+            "EmailAddressPolicyEnabled": False,
+        },
+    )
+    view = session.invoke("Get-Mailbox", {"Identity": "ann"})[0]
+    assert view["PrimarySmtpAddress"] == "ann@contoso.local"
+    assert view["EmailAddresses"] == ["SMTP:ann@contoso.local", "smtp:ann.lee@contoso.com"]
+    assert view["WindowsEmailAddress"] == "ann@contoso.local"
+    assert view["EmailAddressPolicyEnabled"] is False
+    assert world.directory.find(ANN).mail == "ann@contoso.local"  # written to AD
+    # both addresses still find the mailbox
+    assert session.invoke("Get-CASMailbox", {"Identity": "ann.lee@contoso.com"})[0]["Name"] == "ann"
+    assert session.invoke("Get-CASMailbox", {"Identity": "ann@contoso.local"})[0]["Name"] == "ann"
+
+
+def test_email_addresses_replace_add_remove_and_their_errors():
+    world = address_world()
+    session = connect(world)
+    session.invoke("Set-Mailbox", {"Identity": "ann", "EmailAddressPolicyEnabled": False})
+    session.invoke(
+        "Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Add": ["smtp:al@contoso.com"]}}
+    )
+    assert ann_of(world).email_addresses == ["SMTP:ann.lee@contoso.com", "smtp:al@contoso.com"]
+    session.invoke(
+        "Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Add": "SMTP:ann@contoso.local"}}
+    )
+    assert ann_of(world).email_addresses == [
+        "SMTP:ann@contoso.local",
+        "smtp:ann.lee@contoso.com",
+        "smtp:al@contoso.com",
+    ]
+    session.invoke(
+        "Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Remove": "al@contoso.com"}}
+    )
+    assert ann_of(world).proxy_addresses == ("ann.lee@contoso.com",)
+    with pytest.raises(ex.DataValidationError, match="can't be removed"):
+        session.invoke(
+            "Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Remove": "ann@contoso.local"}}
+        )
+    session.invoke(
+        "Set-Mailbox",
+        {"Identity": "ann", "EmailAddresses": ["x@contoso.com", "SMTP:a@contoso.com"]},
+    )
+    assert ann_of(world).email_addresses == ["SMTP:a@contoso.com", "smtp:x@contoso.com"]
+    with pytest.raises(ex.InvalidArgument, match="SMTP proxy addresses only"):
+        session.invoke("Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Add": "X500:/o=x"}})
+    with pytest.raises(ex.DataValidationError) as err:
+        session.invoke(
+            "Set-Mailbox", {"Identity": "ann", "EmailAddresses": {"Add": "bob@contoso.local"}}
+        )
+    assert err.value.message == (
+        'The proxy address "smtp:bob@contoso.local" is already being used by the proxy addresses '
+        'or LegacyExchangeDN of "bob". Please choose another proxy address.'
+    )
+    with pytest.raises(
+        ex.InvalidArgument, match="can't use the PrimarySmtpAddress and EmailAddresses"
+    ):
+        session.invoke(
+            "Set-Mailbox",
+            {
+                "Identity": "ann",
+                "PrimarySmtpAddress": "a@contoso.com",
+                "EmailAddresses": ["b@c.com"],
+            },
+        )
+    with pytest.raises(ex.ArgumentTransformationError) as err:
+        session.invoke("Set-Mailbox", {"Identity": "ann", "PrimarySmtpAddress": "not-an-address"})
+    assert 'The email address "not-an-address" isn\'t correct.' in err.value.message
+    assert "Microsoft.Exchange.Data.SmtpAddress" in err.value.message
+
+
+def test_windows_email_address_follows_the_policy_rule():
+    world = address_world()
+    session = connect(world)
+    session.invoke("Set-Mailbox", {"Identity": "bob", "WindowsEmailAddress": "b@contoso.com"})
+    bob = next(m for m in world.org.mailboxes if m.sam == "bob")
+    assert (bob.primary_smtp, bob.mail) == ("bob@contoso.local", "bob@contoso.local")
+    assert session.warnings == [
+        f"The command completed successfully but no settings of '{bob.identity}' have been modified."
+    ]
+    session.invoke(
+        "Set-Mailbox",
+        {
+            "Identity": "bob",
+            "WindowsEmailAddress": "b@contoso.com",
+            "EmailAddressPolicyEnabled": False,
+        },
+    )
+    assert (bob.primary_smtp, bob.mail) == ("b@contoso.com", "b@contoso.com")
+
+
+def test_directory_changes_reach_exchange_at_once():
+    world = address_world()
+    session = connect(world)
+    world.directory.set_upn(ANN, "ann.lee@contoso.com")
+    assert session.invoke("Get-Mailbox", {"Identity": "ann"})[0]["UserPrincipalName"] == (
+        "ann.lee@contoso.com"
+    )
+    with pytest.raises(ex.ObjectNotFound):
+        session.invoke("Get-Mailbox", {"Identity": "ann@contoso.local"})
+    world.directory.set_mail(ANN, "ann.other@contoso.com")
+    view = session.invoke("Get-Mailbox", {"Identity": "ann"})[0]
+    # editing mail in AD does not change the primary address (Set-Mailbox docs)
+    assert (view["WindowsEmailAddress"], view["PrimarySmtpAddress"]) == (
+        "ann.other@contoso.com",
+        "ann.lee@contoso.com",
+    )
+
+
+def test_set_user_changes_the_upn_in_ad_and_refuses_a_taken_one():
+    world = address_world()
+    session = connect(world)
+    session.invoke("Set-User", {"Identity": ANN, "UserPrincipalName": "ann.lee@contoso.com"})
+    assert world.directory.find(ANN).upn == "ann.lee@contoso.com"
+    assert ann_of(world).upn == "ann.lee@contoso.com"
+    user = session.invoke("Get-User", {"Identity": "ann.lee@contoso.com"})[0]
+    assert (user.type_name, user["RecipientType"], user["UserPrincipalName"]) == (
+        "User",
+        "UserMailbox",
+        "ann.lee@contoso.com",
+    )
+    with pytest.raises(ex.DataValidationError, match="already used by CONTOSO\\\\bob"):
+        session.invoke("Set-User", {"Identity": ANN, "UserPrincipalName": "bob@contoso.local"})
+    with pytest.raises(ex.DataValidationError, match="isn't a valid user principal name"):
+        session.invoke("Set-User", {"Identity": ANN, "UserPrincipalName": "ann"})
+    session.invoke("Set-User", {"Identity": ANN, "UserPrincipalName": "ann.lee@contoso.com"})
+    assert session.warnings[-1].startswith("The command completed successfully but no settings")
+    session.invoke(
+        "Set-Mailbox", {"Identity": "ann", "UserPrincipalName": "ann@contoso.local", "WhatIf": True}
+    )
+    assert ann_of(world).upn == "ann.lee@contoso.com"
+    assert session.messages[-1] == (
+        "whatif",
+        f'What if: Setting mailbox "{ann_of(world).identity}".',
+    )
+
+
+def test_get_user_lists_users_with_and_without_mailboxes():
+    world = address_world()
+    session = connect(world)
+    admin = session.invoke("Get-User", {"Identity": "CONTOSO\\admin"})[0]
+    assert (admin["RecipientType"], admin["RecipientTypeDetails"]) == ("User", "User")
+    assert admin["UserPrincipalName"] == "admin@contoso.local"
+    everyone = session.invoke("Get-User", {"ResultSize": "Unlimited"})
+    assert len(everyone) == len(world.directory.users())
+    plain = session.invoke("Get-User", {"RecipientTypeDetails": "User", "ResultSize": "Unlimited"})
+    assert [u["SamAccountName"] for u in plain] == ["admin"]
+    assert session.invoke("Get-User", {"Identity": admin["Guid"]})[0]["Name"] == "admin"
+    session.invoke(
+        "Set-User", {"Identity": "CONTOSO\\admin", "WindowsEmailAddress": "it@contoso.com"}
+    )
+    assert world.directory.find("CONTOSO\\admin").mail == "it@contoso.com"
+
+
+def test_recipient_cmdlets_need_mail_recipients():
+    world = address_world(
+        accounts=[
+            account("CONTOSO\\viewer", "View-Only Organization Management"),
+            account("CONTOSO\\oca", roles=["Organization Client Access"]),
+            account("CONTOSO\\recip", "Recipient Management"),
+        ]
+    )
+    viewer = connect(world, "CONTOSO\\viewer")
+    assert viewer.invoke("Get-Mailbox", {"Identity": "ann"})[0]["Alias"] == "ann"
+    assert viewer.invoke("Get-User", {"Identity": ANN})[0]["SamAccountName"] == "ann"
+    for cmdlet in ("Set-Mailbox", "Set-User"):
+        with pytest.raises(ex.CommandNotFound) as err:
+            viewer.invoke(cmdlet, {"Identity": "ann", "UserPrincipalName": "a@contoso.com"})
+        assert err.value.message.startswith(f"The term '{cmdlet}' is not recognized")
+    with pytest.raises(ex.CommandNotFound):
+        connect(world, "CONTOSO\\oca").invoke("Get-Mailbox")
+    recip = connect(world, "CONTOSO\\recip")
+    recip.invoke(
+        "Set-Mailbox",
+        {
+            "Identity": "ann",
+            "PrimarySmtpAddress": "ann@contoso.local",
+            "EmailAddressPolicyEnabled": False,
+        },
+    )
+    assert ann_of(world).primary_smtp == "ann@contoso.local"
+    names = {c["Name"] for c in recip.invoke("Get-Command")}
+    assert {"Get-Mailbox", "Set-Mailbox", "Get-User", "Set-User"} <= names
+
+
+def test_set_mailbox_respects_the_write_scope():
+    world = make_world(
+        population={"users": 6, "ous": ["Sales", "Finance"]},
+        directory=with_accounts(
+            account(
+                "CONTOSO\\sales-admin",
+                roles=[{"role": "Mail Recipients", "recipient_root": "contoso.local/Sales"}],
+            )
+        ),
+    )
+    session = connect(world, "CONTOSO\\sales-admin")
+    finance = next(m for m in world.org.mailboxes if m.ou == "Finance")
+    with pytest.raises(ex.WriteScopeError):
+        session.invoke("Set-User", {"Identity": finance.identity, "FirstName": "X"})
+    with pytest.raises(ex.WriteScopeError):
+        session.invoke(
+            "Set-Mailbox", {"Identity": finance.identity, "EmailAddressPolicyEnabled": False}
+        )
+    assert finance.email_address_policy_enabled is True

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connector import exchange as port
-from simulator.adapters import to_port_error
 from simulator.exchange import errors as ex
+from simulator.run.adapters import to_port_error
 from tests.exchange.conftest import ADMIN, PASSWORD, account, connect, make_world, with_accounts
 
 

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from simulator.cli import main
 from simulator.exchange.shell import ShellParseError, parse
 from simulator.exchange.shell.interpreter import completions
-from simulator.exchange.shell.lab import default_scenario, open_shell
+from simulator.exchange.shell.lab import open_shell
 from simulator.exchange.shell.repl import incomplete, run_repl
-from simulator.world import build_world
+from simulator.run.lab import default_scenario
+from simulator.world.world import build_world
 from tests.exchange.conftest import make_world, shell_on
 
 # -- the parser ------------------------------------------------------------------------------------------

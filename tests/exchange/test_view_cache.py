@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from simulator.exchange.views import _cas_mailbox_view, cas_mailbox_view
-from simulator.pytest_plugin import DEFAULT_SCENARIO, as_scenario
-from simulator.world import build_world
+from simulator.plugin import DEFAULT_SCENARIO, as_scenario
+from simulator.world.world import build_world
 
 
 def test_a_cached_object_follows_every_change_and_is_never_shared() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from simulator.cli import main
-from simulator.report import TraceRun, html_report, timeline_svg
-from simulator.runner import Runner
+from simulator.reports.html import TraceRun, html_report, timeline_svg
+from simulator.run.runner import Runner
 from tests.conftest import make_scenario
 from tests.reports.helpers import suite, write_scenario
 

@@ -7,8 +7,8 @@ import json
 import subprocess
 import sys
 
-from simulator.paths import observation_paths, walk
-from simulator.runner import Runner
+from simulator.run.paths import observation_paths, walk
+from simulator.run.runner import Runner
 from tests.conftest import ROOT, make_scenario
 
 

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 from simulator.exchange.errors import ExchangeError
-from simulator.pytest_plugin import DEFAULT_SCENARIO
-from simulator.runner import StepError
-from simulator.world import World
+from simulator.plugin import DEFAULT_SCENARIO
+from simulator.run.runner import StepError
+from simulator.world.world import World
 from tests.reports.helpers import scenario_dict
 
 pytest_plugins = ["pytester"]

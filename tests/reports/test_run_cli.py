@@ -9,7 +9,7 @@ import pytest
 
 from simulator import load_scenario
 from simulator.cli import Keyword, KeywordError, main
-from simulator.runner import run_many
+from simulator.run.runner import run_many
 from tests.reports.helpers import suite, write_scenario
 
 
@@ -179,7 +179,7 @@ def test_a_terminal_gets_a_progress_bar_and_failures_in_file_order(tmp_path):
     from rich.console import Console
 
     from simulator.cli import _Progress
-    from simulator.runner import RunResult
+    from simulator.run.runner import RunResult
 
     scenarios = [load_scenario(f) for f in sorted(suite(tmp_path))]
     stream = io.StringIO()

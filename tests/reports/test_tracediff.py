@@ -6,7 +6,7 @@ import json
 
 from simulator import load_scenario, run_scenario
 from simulator.cli import main
-from simulator.tracediff import ABSENT, field_differences, first_divergence
+from simulator.reports.tracediff import ABSENT, field_differences, first_divergence
 
 
 def lines(*events: dict) -> str:

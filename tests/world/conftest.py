@@ -14,7 +14,7 @@ import pytest
 
 from simulator.intune.api import IntuneApi
 from simulator.intune.package import ACCOUNT_CERT, read_package
-from simulator.world import World, build_world
+from simulator.world.world import World, build_world
 from tests.conftest import make_scenario
 
 ADMIN = "admin@contoso.onmicrosoft.com"

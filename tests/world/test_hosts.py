@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.host import GroupPolicy, ServiceRecord, SimHost, check_installation, parse_dotnet
-from simulator.scenario import ScenarioError
+from simulator.language.schema import ScenarioError
+from simulator.world.host import (
+    GroupPolicy,
+    ServiceRecord,
+    SimHost,
+    check_installation,
+    parse_dotnet,
+)
 from tests.world.conftest import small_world
 
 

@@ -77,6 +77,29 @@ def test_on_premises_changes_reach_intune_only_with_the_next_directory_sync():
     assert world.intune.targeted_users() == ["bob@contoso.local"]  # cid is not licensed
 
 
+def test_targeting_changes_are_stamped_when_the_directory_sync_brings_them():
+    """Moving between targeted groups on-premises changes who is targeted at the directory
+    synchronisation that brings it, and is stamped then (what a quick sync asks for)."""
+    from tests.world.conftest import advance
+
+    world = ca_world(excluded_groups=["Contractors"])
+    intune = world.intune
+    intune.note_targeting(world.clock.now())
+    start = world.clock.now()
+    world.directory.remove_member(ANN, "Sales")
+    world.directory.add_member("CONTOSO\\bob", "Sales")
+    world.directory.remove_member("CONTOSO\\bob", "Contractors")
+    advance(world, minutes=30)
+    assert intune.targeting_changes(start, world.clock.now()) == []  # not synchronised yet
+    synced = world.clock.now()
+    intune.synchronise_directory(world.directory, synced)
+    assert intune.targeting_changes(start, synced) == [
+        (ANN_UPN, False),
+        ("bob@contoso.local", True),
+    ]
+    assert intune.targeting_changed == {ANN_UPN: synced, "bob@contoso.local": synced}
+
+
 def test_group_based_licensing_follows_synchronised_membership():
     world = small_world(
         population={"users": 0},

@@ -234,3 +234,153 @@ def test_unknown_routes_methods_and_bodies_are_json_errors(client):
     assert status == 400 and b"invalidJson" in body
     assert client.call("POST", "/connectors", ["a list"]).error == "invalidJson"
     assert client.register(certificate(client.world), serverType="cloud").error == "invalidBody"
+
+
+def test_a_delta_withdraws_the_devices_of_a_user_no_longer_targeted(client, world):
+    ann, bob = "ann@contoso.local", "bob@contoso.local"
+    client.sync("fullSync", [[device("A1", ann), device("B2", ann), device("C3", bob)]])
+    withdraw = {"userPrincipalName": "ANN@contoso.local", "removed": True}
+    client.sync("deltaSync", [[withdraw, device("B2", ann)]])  # reported again: it stays
+    assert ids(world) == ["b2", "c3"]
+    assert world.intune.observe()["inventory"]["removed_ids"] == ["a1"]
+    refused = client.sync("fullSync", [[device("C3", bob), withdraw]])
+    assert (refused.status, refused.error) == (400, "invalidDevice")
+    empty = client.sync("deltaSync", [[{"userPrincipalName": " ", "removed": True}]])
+    assert (empty.status, empty.error) == (400, "invalidDevice")
+
+
+def test_targeting_changes_are_stamped_and_served_since_a_time(client, world):
+    intune = world.intune
+    intune.note_targeting(world.clock.now())  # the baseline: not a change
+    since = world.clock.now()
+    path = client.me("/users/changes")
+    assert client.call("GET", path, query={"since": since.isoformat()}).body == {
+        "changes": [],
+        "nextPage": None,
+    }
+    licensed = intune.targeted_users()
+    unlicensed = sorted(u for u in intune.tenant.users if u not in licensed)
+    advance(world, minutes=10)
+    world.console.remove_licence(ADMIN, licensed[0], "intune", world.clock.now())
+    world.console.assign_licence(ADMIN, unlicensed[0], "intune", world.clock.now())
+    changes = client.call("GET", path, query={"since": since.isoformat()}).body["changes"]
+    assert changes == sorted(
+        [
+            {"userPrincipalName": licensed[0], "targeted": False},
+            {"userPrincipalName": unlicensed[0], "targeted": True},
+        ],
+        key=lambda c: c["userPrincipalName"],
+    )
+    advance(world, minutes=1)
+    after = world.clock.now().isoformat().replace("+00:00", "Z")
+    assert client.call("GET", path, query={"since": after}).body["changes"] == []
+    for bad in ("yesterday", "2016-05-02T08:00:00"):
+        reply = client.call("GET", path, query={"since": bad})
+        assert (reply.status, reply.error) == (400, "invalidBody")
+    page = client.call("GET", path, query={"since": after, "page": "x"})
+    assert page.error == "invalidPage"
+
+
+def _wipe_in_flight(client, world):
+    client.sync("fullSync", [[device("A1"), device("B2")]])
+    wipe = world.console.wipe_device(ADMIN, "A1", world.clock.now())
+    return wipe, client.me(f"/commands/{wipe.command_id}/result")
+
+
+def test_a_wipe_is_pending_until_a_final_result_is_read_back(client, world):
+    wipe, path = _wipe_in_flight(client, world)
+    shown = {"wipeStatus": "DeviceWipePending", "wipeRequestTime": "2016-05-02T08:01:00Z"}
+    reply = client.call("POST", path, {"outcome": "pending", "exchange": shown})
+    assert reply.body["state"] == "pending"
+    polled = client.call("GET", client.me("/commands")).body["commands"]
+    assert [(c["commandId"], c["state"]) for c in polled] == [(wipe.command_id, "pending")]
+    entry = world.intune.observe()["devices"]["by_id"]["a1"]
+    assert (
+        entry["wipe_state"] == "pending" and entry["wipe"]["exchange_status"] == "DeviceWipePending"
+    )
+    done = {**shown, "wipeStatus": "DeviceWipeSucceeded", "wipeAckTime": "2016-05-02T09:00:00Z"}
+    assert client.call("POST", path, {"outcome": "succeeded", "exchange": done}).body["state"] == (
+        "succeeded"
+    )
+    assert client.call("POST", path, {"outcome": "pending"}).body["state"] == "succeeded"  # stands
+    assert client.call("GET", client.me("/commands")).body["commands"] == []
+    entry = world.intune.observe()["devices"]["by_id"]["a1"]
+    assert (
+        entry["wipe_state"] == "succeeded" and entry["wipe"]["acknowledged"] == done["wipeAckTime"]
+    )
+
+
+def test_only_a_wipe_is_cancelled_and_a_read_back_is_an_object(client, world):
+    client.sync("fullSync", [[device("A1")]])
+    block = world.intune.commands.issue(
+        world.intune.exchange_connection().scope,
+        "block",
+        world.clock.now(),
+        {"userPrincipalName": "user@contoso.local", "exchangeDeviceId": "A1"},
+    )
+    path = client.me(f"/commands/{block.command_id}/result")
+    assert client.call("POST", path, {"outcome": "cancelled"}).error == "invalidBody"
+    assert client.call("POST", path, {"outcome": "failed", "exchange": "Blocked"}).error == (
+        "invalidBody"
+    )
+    sync = world.console.request_sync(ADMIN, "quick", world.clock.now())
+    pending = client.call(
+        "POST", client.me(f"/commands/{sync.command_id}/result"), {"outcome": "pending"}
+    )
+    assert pending.error == "invalidBody"
+
+
+def test_cancelling_a_wipe_ends_it_cancelled(client, world):
+    wipe, path = _wipe_in_flight(client, world)
+    client.call("POST", path, {"outcome": "pending"})
+    cancel = world.console.cancel_wipe(ADMIN, "A1", world.clock.now())
+    assert world.intune.commands.commands[wipe.command_id].state == "pending"  # still in Exchange
+    client.call(
+        "POST", client.me(f"/commands/{cancel.command_id}/result"), {"outcome": "succeeded"}
+    )
+    assert world.intune.commands.commands[wipe.command_id].state == "cancelled"
+    # a wipe the connector has not carried out yet is cancelled at once
+    again = world.console.wipe_device(ADMIN, "B2", world.clock.now())
+    world.console.cancel_wipe(ADMIN, "B2", world.clock.now())
+    assert world.intune.commands.commands[again.command_id].state == "cancelled"
+    assert world.intune.observe()["devices"]["by_id"]["b2"]["wipe_state"] == "cancelled"
+
+
+def test_the_device_record_shows_owner_platform_enrolment_and_exchange_access(client, world):
+    upn = world.intune.targeted_users()[0]
+    client.sync(
+        "fullSync",
+        [[device("A1", upn, exchangeAccessState="Allowed", exchangeAccessStateReason="Global")]],
+    )
+    world.intune.enrol(upn, "A1", "iOS", world.clock.now(), compliant=False, evaluate=False)
+    entry = world.intune.observe()["devices"]["by_id"]["a1"]
+    assert (entry["owner"], entry["platform"], entry["enrolled"], entry["compliance"]) == (
+        upn,
+        "iOS",
+        True,
+        "notCompliant",
+    )
+    assert (entry["access_state"], entry["wipe_state"], entry["reported"]) == (
+        "Allowed",
+        "none",
+        True,
+    )
+    assert entry["last_sync"] == world.intune.inventory.get("a1")["lastReportedDateTime"]
+    advance(world, minutes=5)
+    block = world.intune.commands.issue(
+        world.intune.exchange_connection().scope,
+        "block",
+        world.clock.now(),
+        {"userPrincipalName": upn, "exchangeDeviceId": "A1"},
+    )
+    shown = {"deviceAccessState": "Blocked", "deviceAccessStateReason": "Individual"}
+    client.call(
+        "POST",
+        client.me(f"/commands/{block.command_id}/result"),
+        {"outcome": "succeeded", "exchange": shown},
+    )
+    entry = world.intune.observe()["devices"]["by_id"]["a1"]
+    assert (entry["access_state"], entry["access_state_reason"]) == ("Blocked", "Individual")
+    assert (
+        entry["last_command"]["type"] == "block" and entry["last_command"]["state"] == "succeeded"
+    )

@@ -7,15 +7,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from simulator.adapters import HttpMount, SimPlatform
-from simulator.faults import FaultTimeline
-from simulator.network import (
-    EgressRule,
-    Firewall,
-    Network,
-    ProxyServer,
-    WinHttpProxy,
-)
+from simulator.run.adapters import HttpMount, SimPlatform
+from simulator.world.faults import FaultTimeline
+from simulator.world.network import EgressRule, Firewall, Network, ProxyServer, WinHttpProxy
 from tests.world.conftest import small_world
 
 INTUNE = "https://exchangeconnector.manage.microsoft.com/api/v1/connectors"

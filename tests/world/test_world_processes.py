@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulator import load_scenario
-from simulator.runner import Runner
+from simulator.run.runner import Runner
 from tests.world.conftest import ADMIN, small_world
 
 ROOT = Path(__file__).resolve().parents[2]

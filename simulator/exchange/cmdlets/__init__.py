@@ -11,6 +11,7 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     command,
     device_classes,
     devices,
+    mailboxes,
     organization,
     policies,
     recipients,

@@ -1,8 +1,7 @@
 """Opening the shell on a world: which account, which server, and keeping the world alive.
 
-Used by `exchange-twin shell` (a lab over a scenario's world, or a small default
-organisation) and usable by scenario steps that run a shell line. The account's password is
-taken from the world's directory — a lab convenience: the session still checks that the
+Used by `exchange-twin shell` (on a world `simulator.run.lab` chooses) and by scenario steps
+that run a shell line. The account's password is taken from the world's directory — a lab convenience: the session still checks that the
 account can log on (enabled, not locked, password not expired), trusts, RBAC and throttling.
 """
 
@@ -16,8 +15,7 @@ from simulator.exchange.session import open_session
 from simulator.exchange.shell.interpreter import ExchangeShell
 
 if TYPE_CHECKING:
-    from simulator.scenario import Scenario
-    from simulator.world import World
+    from simulator.world.world import World
 
 DEFAULT_ADMIN = "CONTOSO\\Administrator"
 DEFAULT_PASSWORD = "Pa$$w0rd-lab"
@@ -25,25 +23,6 @@ DEFAULT_PASSWORD = "Pa$$w0rd-lab"
 
 class LabError(Exception):
     """The shell cannot start on this world (no such account, no Client Access server...)."""
-
-
-def default_scenario() -> Scenario:
-    """A small organisation: one Exchange 2013 server, 25 users, an administrator."""
-    from simulator.scenario import parse_scenario
-
-    return parse_scenario(
-        "name: default-lab\n"
-        "seed: 1\n"
-        "world:\n"
-        "  directory:\n"
-        "    domain: contoso.local\n"
-        "    accounts:\n"
-        f"      - {{name: '{DEFAULT_ADMIN}', password: '{DEFAULT_PASSWORD}', "
-        "role_groups: [Organization Management], mailbox: true}\n"
-        "  exchange: {version: 2013 CU12, servers: [{name: EX01}]}\n"
-        "  population: {users: 25, devices_per_user: 1.5}\n",
-        "<default organisation>",
-    )
 
 
 def choose_account(world: World, account: str | None) -> tuple[str, str]:
