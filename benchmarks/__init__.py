@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # In the order `make bench` runs them (cheapest first, so a broken set-up shows early).
 BENCHMARKS: tuple[str, ...] = (
+    "cli_start",
     "cas_mailbox",
     "population",
     "full_sync",

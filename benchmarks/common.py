@@ -30,7 +30,8 @@ from typing import Any, TypeVar
 import yaml
 
 from simulator.exchange.population import gc_paused
-from simulator.language.schema import Scenario, parse_scenario
+from simulator.language.loader import parse_scenario
+from simulator.language.schema import Scenario
 
 __all__ = ["gc_paused"]  # floors pause the collector as the twin's bulk generation does
 

@@ -38,9 +38,11 @@ from connector.errors import (
 )
 from connector.exchange import (
     AuthenticationFailed,
+    CommandNotFound,
     Credential,
     ExchangeTransport,
     ObjectNotFound,
+    RemotePowerShellMissing,
     RemoteShell,
     ServerUnavailable,
     SessionRefused,
@@ -51,8 +53,9 @@ from connector.log import ConnectorLog
 from connector.notify import Notifier
 from connector.platform import Platform
 from connector.preflight import preflight as run_preflight
-from connector.prereqs import check_exchange_version, missing_cmdlets
+from connector.prereqs import check_exchange_version, check_no_remote_powershell, missing_cmdlets
 from connector.runspaces import exchange_proxy
+from connector.server_version import read_server_version
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _ACCOUNT_RE = re.compile(
@@ -134,9 +137,12 @@ def _check_account(name: str, cred: Credential, allow_upn: bool = False) -> None
 
 @contextmanager
 def exchange_errors(server: str) -> Iterator[None]:
-    """Translate the Exchange port's connection errors to the connector's error codes."""
+    """Translate the Exchange port's connection errors to the connector's error codes (a
+    server without remote PowerShell is left to the caller: it is refused on its version)."""
     try:
         yield
+    except RemotePowerShellMissing:
+        raise
     except AuthenticationFailed as exc:
         raise ExchangeAuthenticationFailed(
             f"Exchange refused the credentials for {server}: {exc.message}"
@@ -210,10 +216,13 @@ class ConfigurationWizard:
             "Configure", f"Connecting to Exchange server {request.server}", server=request.server
         )
 
-        with exchange_errors(request.server):
-            session = self.shell.open(
-                request.server, request.service_account, exchange_proxy(request)
-            )
+        try:
+            with exchange_errors(request.server):
+                session = self.shell.open(
+                    request.server, request.service_account, exchange_proxy(request)
+                )
+        except RemotePowerShellMissing as exc:
+            raise self._too_old(request, profile, exc) from exc
         try:
             server_info = self._check_exchange(session, request, profile)
             notification_smtp = self._notification_address(session, request)
@@ -317,21 +326,41 @@ class ConfigurationWizard:
         self.log.warning("NotificationPath", message, account=account.user)
         return [message]
 
+    def _too_old(
+        self, request: ConfigurationRequest, profile: str, exc: RemotePowerShellMissing
+    ) -> UnsupportedExchangeVersion:
+        """The server has no remote PowerShell (Exchange 2007): refuse on its version, read
+        from Exchange Web Services, before anything else is tried (SPEC R1.2)."""
+        found = read_server_version(
+            self.platform, request.server, request.service_account, exchange_proxy(request)
+        )
+        finding = check_no_remote_powershell(request.server, found, exc.message, profile)
+        return UnsupportedExchangeVersion(finding.describe())
+
     def _check_exchange(
         self, session: ExchangeTransport, request: ConfigurationRequest, profile: str
     ) -> dict[str, Any]:
+        """The version first (SPEC R1.2: an unsupported server is refused on its version
+        whatever else is wrong), then the cmdlets the account may run (R1.10)."""
         with exchange_errors(request.server):
+            try:
+                servers = session.invoke("Get-ExchangeServer")
+            except CommandNotFound:
+                servers = None  # the cmdlet check below names it
+            if servers is not None:
+                target = _find_server(servers, session.server, request.server)
+                finding = check_exchange_version(
+                    target.get("Name", request.server),
+                    target.get("AdminDisplayVersion", ""),
+                    profile,
+                )
+                if finding.severity == "blocker":
+                    raise UnsupportedExchangeVersion(finding.describe())
             commands = [c["Name"] for c in session.invoke("Get-Command")]
             missing = missing_cmdlets(commands)
             if missing:
                 raise MissingCmdlets(request.service_account.user, missing)
-            servers = session.invoke("Get-ExchangeServer")
-        target = _find_server(servers, session.server, request.server)
-        finding = check_exchange_version(
-            target.get("Name", request.server), target.get("AdminDisplayVersion", ""), profile
-        )
-        if finding.severity == "blocker":
-            raise UnsupportedExchangeVersion(finding.describe())
+        assert servers is not None  # Get-ExchangeServer is a required cmdlet
         return target
 
 

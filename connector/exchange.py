@@ -71,13 +71,21 @@ class AccessDenied(ExchangeError):
 
 
 class Throttled(ExchangeError):
-    """The account's throttling budget is spent; `retry_after` seconds until it recovers."""
+    """The account's throttling budget is spent; `retry_after` seconds until it recovers.
+    `limit`: the number of concurrent runspaces the account may hold, when the refusal was
+    for a runspace (Exchange names it: "allowed a maximum number of N concurrent shells")."""
 
     def __init__(
-        self, message: str, error_id: str = "", category: str = "", retry_after: float = 60.0
+        self,
+        message: str,
+        error_id: str = "",
+        category: str = "",
+        retry_after: float = 60.0,
+        limit: int | None = None,
     ) -> None:
         super().__init__(message, error_id, category)
         self.retry_after = retry_after
+        self.limit = limit
 
 
 class ServerUnavailable(ExchangeError):
@@ -97,6 +105,11 @@ class AuthenticationFailed(ExchangeError):
 
 class SessionRefused(ExchangeError):
     """The target refuses remote PowerShell (not a Client Access server, a CAS array name)."""
+
+
+class RemotePowerShellMissing(SessionRefused):
+    """The server has no remote PowerShell endpoint (Exchange 2007: the WinRM client gets
+    HTTP 404 for /PowerShell) — the server is older than Exchange 2010."""
 
 
 class ExchangeTransport(Protocol):
@@ -126,4 +139,12 @@ class RemoteShell(Protocol):
         """Open a session on `server` (name, FQDN or, for hosted Exchange, its external
         address) as `credential`; `proxy` (a proxy URL) only for hosted Exchange, reached over
         the Internet — an on-premises server is always reached directly (SPEC R4.7)."""
+        ...
+
+    def open_concurrently(
+        self, server: str, credential: Credential, count: int, proxy: str | None = None
+    ) -> list[ExchangeTransport | ExchangeError]:
+        """Open `count` sessions on `server` side by side (a real host opens them on parallel
+        threads; each then runs its cmdlets alongside the others). One entry per attempt: the
+        session, or the error that refused it (throttling's runspace budget, the server)."""
         ...

@@ -18,6 +18,7 @@ from connector.exchange import (
     ExchangeError,
     ExchangeTransport,
     ObjectNotFound,
+    RemotePowerShellMissing,
     RemoteShell,
     ServerUnavailable,
     SessionRefused,
@@ -26,8 +27,15 @@ from connector.install import is_installed, stored_certificate
 from connector.intune import IntuneClient, IntuneRequestFailed
 from connector.notify import Notifier
 from connector.platform import Platform
-from connector.prereqs import check_exchange_version, check_host, missing_cmdlets
+from connector.prereqs import (
+    MIN_EXCHANGE_TEXT,
+    check_exchange_version,
+    check_host,
+    check_no_remote_powershell,
+    missing_cmdlets,
+)
 from connector.runspaces import exchange_proxy
+from connector.server_version import read_server_version
 
 INTUNE_NEEDED = (
     "HTTPS to manage.microsoft.com, *manage.microsoft.com and *.manage.microsoft.com on ports 80 "
@@ -40,12 +48,21 @@ def _ok(requirement: str, title: str, found: str, needed: str) -> Finding:
 
 
 def exchange_findings(
-    session_factory: RemoteShell, request, profile: str
+    session_factory: RemoteShell, request, profile: str, platform: Platform | None = None
 ) -> tuple[list[Finding], str | None]:
-    """Findings about the Exchange side, and the notification account's SMTP address."""
+    """Findings about the Exchange side, and the notification account's SMTP address. A
+    server without remote PowerShell (Exchange 2007) gives one finding, its version (read
+    from EWS when `platform` is given): nothing else is tried on it."""
     server = request.server
     try:
         session = session_factory.open(server, request.service_account, exchange_proxy(request))
+    except RemotePowerShellMissing as exc:
+        found = (
+            read_server_version(platform, server, request.service_account, exchange_proxy(request))
+            if platform is not None
+            else None
+        )
+        return [check_no_remote_powershell(server, found, exc.message, profile)], None
     except AuthenticationFailed as exc:
         if exc.reason == "no_trust":
             return [
@@ -114,6 +131,30 @@ def _session_findings(
             "a trust between the connector's domain and the Exchange domain",
         ),
     ]
+    try:
+        servers = session.invoke("Get-ExchangeServer")
+    except CommandNotFound:
+        servers = []
+    target = next(
+        (s for s in servers if str(s.get("Fqdn", "")).lower() == session.server.lower()), None
+    )
+    if target is None:
+        findings.append(
+            Finding(
+                "R1.2",
+                "Exchange version",
+                "warning",
+                "the version could not be read",
+                MIN_EXCHANGE_TEXT[profile],
+                "Grant Get-ExchangeServer to the account.",
+            )
+        )
+    else:
+        findings.append(
+            check_exchange_version(
+                str(target.get("Name")), str(target.get("AdminDisplayVersion")), profile
+            )
+        )
     commands = [c["Name"] for c in session.invoke("Get-Command")]
     missing = missing_cmdlets(commands)
     findings.append(
@@ -134,30 +175,6 @@ def _session_findings(
             "every cmdlet of the connector's list",
         )
     )
-    try:
-        servers = session.invoke("Get-ExchangeServer")
-    except CommandNotFound:
-        servers = []
-    target = next(
-        (s for s in servers if str(s.get("Fqdn", "")).lower() == session.server.lower()), None
-    )
-    if target is None:
-        findings.append(
-            Finding(
-                "R1.2",
-                "Exchange version",
-                "warning",
-                "the version could not be read",
-                "Exchange 2010 SP1 or later",
-                "Grant Get-ExchangeServer to the account.",
-            )
-        )
-    else:
-        findings.append(
-            check_exchange_version(
-                str(target.get("Name")), str(target.get("AdminDisplayVersion")), profile
-            )
-        )
     smtp = None
     if request.notification_account is not None:
         try:
@@ -269,7 +286,7 @@ def preflight(
     """All findings, host first; nothing is registered or stored."""
     findings = check_host(platform.facts(), profile)
     try:
-        exchange, smtp = exchange_findings(shell, request, profile)
+        exchange, smtp = exchange_findings(shell, request, profile, platform)
     except ExchangeError as exc:
         exchange, smtp = (
             [
@@ -298,7 +315,8 @@ def preflight(
                 "Run Exchange_Connector_Setup.exe first.",
             )
         )
-    notification = notification_finding(platform, request, smtp, settings)
+    too_old = any(f.requirement == "R1.2" and f.severity == "blocker" for f in exchange)
+    notification = None if too_old else notification_finding(platform, request, smtp, settings)
     if notification is not None:
         findings.append(notification)
     return findings

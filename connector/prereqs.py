@@ -159,6 +159,22 @@ def check_exchange_version(
     )
 
 
+def check_no_remote_powershell(
+    server_name: str, admin_display_version: str | None, detail: str, profile: str = "2016"
+) -> Finding:
+    """The server refused remote PowerShell with HTTP 404 (it has none: Exchange 2007): a
+    blocker whatever it reports, naming the version read from EWS (or that none could be)."""
+    return Finding(
+        "R1.2",
+        "Exchange version",
+        "blocker",
+        f"{server_name}: {admin_display_version or 'unknown version'}, without remote PowerShell "
+        f"({detail.strip()})",
+        MIN_EXCHANGE_TEXT[profile],
+        "Point the connector at a Client Access server running a supported Exchange version.",
+    )
+
+
 def blockers(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "blocker"]
 

@@ -9,8 +9,10 @@
 * **Throttling is waited out, not failed** — a `Throttled` error makes the pool sleep for
   the `retry_after` Exchange gives, then retry (up to a limit).
 * **Parallel runspaces** — with `EnableParallelCommandSupport`, `map` spreads independent
-  cmdlet calls over several sessions, opening no more than the account's runspace budget
-  allows (an open refused by throttling just means fewer runspaces).
+  cmdlet calls (one per mailbox) over several sessions. The extra runspaces are opened side
+  by side, not one after another, and no more than the account's Exchange runspace budget
+  (PowerShellMaxConcurrency) allows: the first refusal names the budget, which the pool then
+  keeps to, so later jobs open exactly what fits (a refused runspace just means fewer).
 
 Every new session gets `Set-ADServerSettings -ViewEntireForest $true` so that recipients of
 every domain of the forest are visible.
@@ -22,13 +24,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from connector.config import HOSTED, ConfigurationRequest, ConnectorConfiguration
-from connector.exchange import ExchangeTransport, RemoteShell, ServerUnavailable, Throttled
+from connector.exchange import (
+    ExchangeError,
+    ExchangeTransport,
+    RemoteShell,
+    ServerUnavailable,
+    Throttled,
+)
 from connector.log import ConnectorLog
 from connector.platform import Platform
 from connector.state import ConnectorState
 
 MAX_THROTTLE_WAITS = 20
-MAX_PARALLEL_RUNSPACES = 8
+MAX_PARALLEL_RUNSPACES = 16  # leaves room in Exchange's default budget of 18 for administrators
 Call = tuple[str, dict[str, Any]]
 
 
@@ -48,6 +56,7 @@ class RunspacePool:
         self.log = log
         self._sessions: list[ExchangeTransport] = []
         self.server: str | None = None  # the server the sessions are open on
+        self.runspace_budget: int | None = None  # learnt from Exchange's first refusal
 
     @property
     def primary(self) -> str:
@@ -157,19 +166,39 @@ class RunspacePool:
         return results
 
     def _widen(self, width: int) -> list[ExchangeTransport]:
-        """Open extra runspaces up to `width`; stop at the first refusal (the runspace budget)."""
+        """Open extra runspaces, side by side, up to `width` and the known runspace budget."""
         self.session()
-        while len(self._sessions) < width:
+        if self.runspace_budget is not None:
+            width = min(width, self.runspace_budget)
+        wanted = width - len(self._sessions)
+        if wanted <= 0:
+            return list(self._sessions)
+        server = self.server or self.primary
+        results = self.shell.open_concurrently(
+            server, self.config.service_account, wanted, exchange_proxy(self.config)
+        )
+        opened = [r for r in results if not isinstance(r, ExchangeError)]
+        refused = [r for r in results if isinstance(r, ExchangeError)]
+        for session in opened:
             try:
-                self._sessions.append(self._shell_open(self.server or self.primary))
-                self._sessions[-1].invoke("Set-ADServerSettings", ViewEntireForest=True)
-            except (Throttled, ServerUnavailable):
-                self.log.info(
-                    "ParallelRunspaces",
-                    f"Runspace budget reached: running with {len(self._sessions)} runspaces",
-                    runspaces=len(self._sessions),
-                )
-                break
+                session.invoke("Set-ADServerSettings", ViewEntireForest=True)
+            except (Throttled, ServerUnavailable) as exc:
+                session.close()
+                refused.append(exc)
+                continue
+            self._sessions.append(session)
+        budgets = [r.limit for r in refused if isinstance(r, Throttled) and r.limit]
+        if budgets:
+            self.runspace_budget = min(budgets)
+        if refused:
+            self.log.info(
+                "ParallelRunspaces",
+                f"Runspace budget reached: running with {len(self._sessions)} runspaces "
+                f"({len(refused)} refused: {refused[0].message})",
+                runspaces=len(self._sessions),
+                refused=len(refused),
+                budget=self.runspace_budget,
+            )
         return list(self._sessions)
 
     def close(self) -> None:

@@ -8,20 +8,23 @@ Layers (docs/architecture.md): `world/` < `language/` < `run/` < `reports/` < `c
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 
 if TYPE_CHECKING:
-    from simulator.language.schema import Scenario, ScenarioError, load_scenario
-    from simulator.run.runner import RunResult, run_many, run_scenario
+    from typing import Any
+
+    from simulator.language.loader import ScenarioError, load_scenario
+    from simulator.language.schema import Scenario
+    from simulator.run.batch import run_many, run_scenario
+    from simulator.run.results import RunResult
 
 _LAZY = {
-    "RunResult": "simulator.run.runner",
-    "run_many": "simulator.run.runner",
-    "run_scenario": "simulator.run.runner",
+    "RunResult": "simulator.run.results",
+    "run_many": "simulator.run.batch",
+    "run_scenario": "simulator.run.batch",
     "Scenario": "simulator.language.schema",
-    "ScenarioError": "simulator.language.schema",
-    "load_scenario": "simulator.language.schema",
+    "ScenarioError": "simulator.language.loader",
+    "load_scenario": "simulator.language.loader",
 }
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "load_scenario", "run_many", "run_scenario"]
@@ -31,4 +34,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(module), name)

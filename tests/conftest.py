@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from simulator.language.schema import Scenario, parse_scenario
+from simulator.language.loader import parse_scenario
+from simulator.language.schema import Scenario
 from simulator.plugin import DEFAULT_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent

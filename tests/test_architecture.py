@@ -29,11 +29,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 # The two front doors stand side by side: neither imports the other.
 FRONT_DOORS = {"cli", "plugin"}
-# The only modules that know both the connector's ports and the world.
+# The only modules that know both the connector's ports and the world: the adapters, and the
+# runner split along its seams (the run itself, the connector on a host, observing it).
 CONNECTOR_ALLOWED = {
     "simulator.run.adapters",
     "simulator.run.runner",
     "simulator.run.connector",
+    "simulator.run.observe",
 }
 
 

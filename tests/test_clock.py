@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.world.clock import DEFAULT_START, SimClock, format_time, parse_duration
+from simulator.world.clock import SimClock
+from simulator.world.durations import DEFAULT_START, format_time, parse_duration
 
 
 def test_now_is_start_plus_simpy_time_plus_the_jobs_offset():

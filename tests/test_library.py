@@ -16,7 +16,8 @@ from simulator.language.coverage import (
     SPEC_IDS,
     expressible_customer_issues,
 )
-from simulator.language.schema import Scenario, find_scenarios
+from simulator.language.loader import find_scenarios
+from simulator.language.schema import Scenario
 from tests.conftest import ROOT
 
 THEMES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 
-from simulator.language.schema import load_scenario
+from simulator.language.loader import load_scenario
 
 
 def test_a_scenario_with_faults_survives_pickling() -> None:

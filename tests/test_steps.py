@@ -9,7 +9,8 @@ import pytest
 
 from connector.errors import ConnectorError
 from simulator.cli import main
-from simulator.language.schema import ACTIONS, ScenarioError, json_schema, parse_scenario
+from simulator.language.loader import ScenarioError, parse_scenario
+from simulator.language.schema import ACTIONS, json_schema
 from simulator.language.steps import FAMILIES, STEPS
 from simulator.language.steps.base import StepError
 

@@ -1,7 +1,5 @@
 """The Exchange organisation twin, organised like one moto service: model, cmdlets, rbac,
-session, population, errors — one concern per file."""
+session, population, errors — one concern per file.
 
-from simulator.exchange.model import ExchangeServer, Organization
-from simulator.exchange.session import RemoteSession, open_session
-
-__all__ = ["ExchangeServer", "Organization", "RemoteSession", "open_session"]
+Nothing is imported here, so that the scenario schema can read what it validates against
+(`versions`, `rbac`, `policy_settings`) without loading the organisation's model."""

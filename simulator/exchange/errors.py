@@ -340,6 +340,7 @@ class ConcurrencyExceeded(Throttled):
             "for this user. For more information, see the about_Remote_Troubleshooting Help topic.",
             retry_after,
         )
+        self.limit = limit
 
 
 class RemoteConnectError(ExchangeError):
@@ -355,4 +356,56 @@ class RemoteConnectError(ExchangeError):
             "For more information, see the about_Remote_Troubleshooting Help topic."
         )
         self.server = server
-        self.kind = kind  # unreachable, dns, not_cas, auth:<reason>, trust
+        self.kind = kind  # unreachable, dns, not_cas, no_remote_powershell, auth:<reason>, trust
+
+
+# -- RBAC: management roles, role entries, role groups (cmdlets/rbac.py) ----------------------------
+class RbacOperationError(ExchangeError):
+    """A change RBAC refuses: an entry of a built-in role, an entry or parameter the parent role
+    lacks, an entry a child role still holds, a member already in (or not in) a group."""
+
+    error_id = "InvalidOperationException"
+    category = "InvalidOperation"
+
+    @classmethod
+    def built_in(cls, role: str) -> RbacOperationError:
+        return cls(f"You can't add, remove, or modify role entries on built-in role '{role}'.")
+
+    @classmethod
+    def not_in_parent(cls, cmdlet: str, role: str, parent: str) -> RbacOperationError:
+        return cls(
+            f"The role entry '{cmdlet}' can't be added to the role '{role}' because it doesn't "
+            f"exist in the parent role '{parent}'."
+        )
+
+    @classmethod
+    def parameters_not_in_parent(
+        cls, parameters: list[str], entry: str, parent: str
+    ) -> RbacOperationError:
+        return cls(
+            f"The parameters {', '.join(parameters)} can't be added to the role entry '{entry}' "
+            f"because they don't exist on the role entry of the parent role '{parent}'."
+        )
+
+    @classmethod
+    def entry_exists(cls, cmdlet: str, role: str) -> RbacOperationError:
+        return cls(f"The role entry '{cmdlet}' already exists on the role '{role}'.")
+
+    @classmethod
+    def held_by_child(cls, entry: str, child: str) -> RbacOperationError:
+        return cls(
+            f"The role entry '{entry}' can't be changed because the child role '{child}' has it. "
+            "Remove the entry (or its parameters) from the child roles first."
+        )
+
+    @classmethod
+    def already_member(cls, member: str, group: str) -> RbacOperationError:
+        error = cls(f'The recipient "{member}" is already a member of the group "{group}".')
+        error.error_id = "MemberAlreadyExistsException"
+        return error
+
+    @classmethod
+    def not_member(cls, member: str, group: str) -> RbacOperationError:
+        error = cls(f'The recipient "{member}" isn\'t a member of the group "{group}".')
+        error.error_id = "MemberNotFoundException"
+        return error

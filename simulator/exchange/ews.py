@@ -2,6 +2,12 @@
 connector's notification account uses (SPEC R4.4, R7.2): find the EWS URL for a mailbox,
 then `CreateItem` with `SendAndSaveCopy` to mail a user.
 
+Every EWS response carries the `ServerVersionInfo` SOAP header of the server that answered
+(MajorVersion, MinorVersion, MajorBuildNumber, MinorBuildNumber, schema Version), as
+Exchange 2007 and later do — which is how a client learns the version of a server that has
+no remote PowerShell (Exchange 2007). Each Client Access server answers with its own version
+(`at(server)`); the autodiscover.<domain> names with the newest CAS's.
+
 Requests authenticate with HTTP Basic against Active Directory (the real CAS also offers
 NTLM/Kerberos; the twin accepts Basic only — a documented deviation). The sender must have
 a mailbox. Delivered messages are kept in `delivered`, which scenarios observe as
@@ -17,13 +23,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.exchange.model import Mailbox, Organization
+from simulator.exchange.model import ExchangeServer, Mailbox, Organization
+from simulator.exchange.versions import ExchangeVersion
 from simulator.world.directory import Directory, DirectoryUser, LogonError
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
 EWS_PATH = "/ews/exchange.asmx"
 _RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 _OUTLOOK_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+_TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+
+
+def schema_version(v: ExchangeVersion) -> str:
+    """The EWS schema a server speaks, as `ServerVersionInfo Version` names it."""
+    if v.major < 14:
+        return "Exchange2007" if v.minor == 0 else "Exchange2007_SP1"
+    if v.major == 14:
+        return (
+            ("Exchange2010", "Exchange2010_SP1")[min(v.minor, 1)]
+            if v.minor < 2
+            else "Exchange2010_SP2"
+        )
+    if v.major == 15 and v.minor == 0:
+        return "Exchange2013_SP1" if v.build >= 847 else "Exchange2013"
+    return "Exchange2016"
+
+
+def server_version_header(v: ExchangeVersion) -> str:
+    return (
+        f'<s:Header><h:ServerVersionInfo xmlns:h="{_TYPES_NS}" MajorVersion="{v.major}" '
+        f'MinorVersion="{v.minor}" MajorBuildNumber="{v.build}" MinorBuildNumber="{v.revision}" '
+        f'Version="{schema_version(v)}"/></s:Header>'
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,14 @@ class ExchangeWebServices:
                 return server.fqdn
         return None
 
+    def at(self, server: ExchangeServer) -> ServerEws:
+        """EWS as one Client Access server answers it (its own version in every response)."""
+        return ServerEws(self, server)
+
+    def newest_version(self) -> ExchangeVersion | None:
+        versions = [s.version for s in self.org.servers if s.is_client_access]
+        return max(versions, key=lambda v: v.tuple) if versions else None
+
     def reachable(self, host: str) -> bool:
         """Whether the server behind `host` answers (an Exchange server down refuses connections)."""
         server = self.org.server(host)
@@ -91,6 +130,7 @@ class ExchangeWebServices:
         headers: dict[str, str],
         body: Any,
         now: datetime,
+        version: ExchangeVersion | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         user = self._user(headers)
         if user is None:
@@ -107,7 +147,7 @@ class ExchangeWebServices:
         if method == "POST" and path.lower() == AUTODISCOVER_PATH:
             return self._autodiscover(root)
         if method == "POST" and path.lower() == EWS_PATH:
-            return self._create_item(user, root, now)
+            return self._ews(user, root, now, version or self.newest_version())
         return 404, {"Content-Type": "text/html"}, b"404 - Not Found"
 
     def _autodiscover(self, root: ET.Element) -> tuple[int, dict[str, str], bytes]:
@@ -142,28 +182,49 @@ class ExchangeWebServices:
             ).encode(),
         )
 
-    def _create_item(
-        self, user: DirectoryUser, root: ET.Element, now: datetime
+    def _ews(
+        self, user: DirectoryUser, root: ET.Element, now: datetime, version: ExchangeVersion | None
     ) -> tuple[int, dict[str, str], bytes]:
+        """One EWS request: only CreateItem is emulated; any other operation is answered with
+        an error that names the gap (and, like every response, the server's version)."""
+        body = next((el for el in root.iter() if _local(el.tag) == "Body"), None)
+        operation = next((_local(el.tag) for el in body), "") if body is not None else ""
         sender = self._mailbox(user.upn)
         if sender is None:
             return self._soap(
                 "Error",
                 "ErrorNonExistentMailbox",
                 "The SMTP address has no mailbox associated with it.",
+                version,
+                operation,
             )
         if not sender.ews_enabled:
             return self._soap(
-                "Error", "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+                "Error",
+                "ErrorAccessDenied",
+                "Access is denied. Check credentials and try again.",
+                version,
+                operation,
             )
-        if not any(_local(el.tag) == "CreateItem" for el in root.iter()):
-            return self._soap("Error", "ErrorInvalidRequest", "The request is invalid.")
+        if operation != "CreateItem":
+            return self._soap(
+                "Error",
+                "ErrorInvalidOperation",
+                f"The Exchange twin does not emulate the EWS operation {operation or '(none)'}.",
+                version,
+                operation,
+            )
+        return self._create_item(sender, root, now, version)
+
+    def _create_item(
+        self, sender: Mailbox, root: ET.Element, now: datetime, version: ExchangeVersion | None
+    ) -> tuple[int, dict[str, str], bytes]:
         subject = next(iter(_texts(root, "Subject")), "")
         text = next(iter(_texts(root, "Body")), "")
         recipients = _texts(root, "EmailAddress")
         if not recipients:
             return self._soap(
-                "Error", "ErrorInvalidRecipients", "At least one recipient isn't valid."
+                "Error", "ErrorInvalidRecipients", "At least one recipient isn't valid.", version
             )
         for to in recipients:
             self.delivered.append(
@@ -171,19 +232,49 @@ class ExchangeWebServices:
                     now, sender.primary_smtp, to, subject, text, self._mailbox(to) is not None
                 )
             )
-        return self._soap("Success", "NoError", "")
+        return self._soap("Success", "NoError", "", version)
 
     @staticmethod
-    def _soap(outcome: str, code: str, text: str) -> tuple[int, dict[str, str], bytes]:
+    def _soap(
+        outcome: str,
+        code: str,
+        text: str,
+        version: ExchangeVersion | None,
+        operation: str = "CreateItem",
+    ) -> tuple[int, dict[str, str], bytes]:
         message = f"<m:MessageText>{text}</m:MessageText>" if text else ""
+        header = server_version_header(version) if version is not None else ""
+        op = operation or "CreateItem"
         return (
             200,
             {"Content-Type": "text/xml; charset=utf-8"},
             (
                 '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
-                '<s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">'
-                f'<m:ResponseMessages><m:CreateItemResponseMessage ResponseClass="{outcome}">{message}'
-                f"<m:ResponseCode>{code}</m:ResponseCode></m:CreateItemResponseMessage></m:ResponseMessages>"
-                "</m:CreateItemResponse></s:Body></s:Envelope>"
+                f'{header}<s:Body><m:{op}Response xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">'
+                f'<m:ResponseMessages><m:{op}ResponseMessage ResponseClass="{outcome}">{message}'
+                f"<m:ResponseCode>{code}</m:ResponseCode></m:{op}ResponseMessage></m:ResponseMessages>"
+                f"</m:{op}Response></s:Body></s:Envelope>"
             ).encode(),
         )
+
+
+class ServerEws:
+    """EWS and Autodiscover as answered by one Client Access server."""
+
+    def __init__(self, ews: ExchangeWebServices, server: ExchangeServer) -> None:
+        self.ews = ews
+        self.server = server
+
+    def reachable(self, host: str) -> bool:
+        return self.ews.reachable(host)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        now: datetime,
+    ) -> tuple[int, dict[str, str], bytes]:
+        return self.ews.handle(method, path, query, headers, body, now, self.server.version)

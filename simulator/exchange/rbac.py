@@ -9,17 +9,27 @@ cmdlet's write scope is the union of the scopes of the assignments that grant it
 assignment makes it organisation-wide). Grants are computed when a session opens: role changes
 apply to new sessions only, as in Exchange.
 
+Administrators change all of it with the cmdlets of `cmdlets/rbac.py`: a custom role is a
+child of one role (`New-ManagementRole -Parent`) that starts with a copy of its parent's
+entries and may only hold entries, and parameters, its parent has; built-in roles cannot be
+changed. Removing one entry, or one parameter of an entry, from a custom role assigned to an
+account is how an account comes to lack exactly one cmdlet or one parameter. Role groups hold
+role assignments named `<Role>-<Group>`; their members are the accounts whose AD groups include
+them plus those added with Add-RoleGroupMember.
+
 Deviations: only the roles that contain one of the connector's cmdlets carry entries (other
 built-in roles exist, with no entries, so that role groups list them); the parameter-restricted
 `Get-ActiveSyncDevice` entries of Recipient Policies and Organization Client Access grant every
 parameter; management scopes are recipient-root (OU or domain) scopes only — no recipient
-filters, configuration scopes or exclusive scopes; Exchange 2007 has no RBAC (it used ACLs)
-and the twin applies RBAC to it anyway.
+filters, configuration scopes or exclusive scopes; there are no delegating role assignments,
+end-user roles, assignment policies or unscoped top-level roles; the texts of RBAC's refusals
+(built-in role, entry or parameter the parent lacks, entry a child holds) are modelled on
+Exchange's, not copied from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from simulator.exchange.registry import ALL
 
@@ -68,6 +78,24 @@ _READ_USERS = {"Get-Mailbox": ALL, "Get-User": ALL}
 
 _READ_CONFIG = {"Get-ExchangeServer": ALL}
 _READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
+# RBAC itself (cmdlets/rbac.py): Role Management changes it, View-Only Configuration reads it
+_RBAC_READ = {
+    "Get-ManagementRole": ALL,
+    "Get-ManagementRoleEntry": ALL,
+    "Get-ManagementRoleAssignment": ALL,
+    "Get-RoleGroup": ALL,
+}
+_RBAC_WRITE = {
+    "New-ManagementRole": ALL,
+    "Add-ManagementRoleEntry": ALL,
+    "Set-ManagementRoleEntry": ALL,
+    "Remove-ManagementRoleEntry": ALL,
+    "New-ManagementRoleAssignment": ALL,
+    "Remove-ManagementRoleAssignment": ALL,
+    "New-RoleGroup": ALL,
+    "Add-RoleGroupMember": ALL,
+    "Remove-RoleGroupMember": ALL,
+}
 
 
 def _with_mobile(entries: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
@@ -95,6 +123,7 @@ ROLES: dict[str, dict[str, frozenset[str]]] = {
             "Get-ActiveSyncDevice": ALL,
         },
         "View-Only Configuration": {
+            **_RBAC_READ,
             "Get-ActiveSyncOrganizationSettings": ALL,
             "Get-ActiveSyncDeviceAccessRule": ALL,
             "Get-ActiveSyncDeviceClass": ALL,
@@ -165,7 +194,7 @@ ROLES: dict[str, dict[str, frozenset[str]]] = {
         "Retention Management": {**_READ_CONFIG, **_READ_RECIPIENTS},
         "Transport Hygiene": {**_READ_CONFIG, **_READ_RECIPIENTS},
         "Security Group Creation and Membership": dict(_READ_RECIPIENTS),
-        "Role Management": {**_READ_CONFIG, **_READ_RECIPIENTS},
+        "Role Management": {**_READ_CONFIG, **_READ_RECIPIENTS, **_RBAC_READ, **_RBAC_WRITE},
     }.items()
 }
 
@@ -214,15 +243,6 @@ IMPLICIT_CMDLETS: dict[str, frozenset[str]] = {"Get-Command": ALL, "Get-Help": A
 
 
 @dataclass(frozen=True)
-class RoleAssignment:
-    """A role given to a role group or an account, optionally scoped to a recipient root
-    (`contoso.local` or `contoso.local/Sales`) for writes."""
-
-    role: str
-    recipient_root: str | None = None
-
-
-@dataclass(frozen=True)
 class Grant:
     """What a session may do with one cmdlet: its parameters (`ALL` or names) and the recipient
     roots it may write under (`None`: the whole organisation)."""
@@ -235,22 +255,115 @@ class Grant:
         return "*" in self.parameters or parameter in self.parameters
 
 
-@dataclass
-class RbacModel:
-    """The organisation's RBAC configuration beyond the built-in roles and role groups."""
+BUILT_IN_PARENT = None
+MAX_NAME = 64
 
-    custom_role_groups: dict[str, tuple[RoleAssignment, ...]] = field(default_factory=dict)
-    group_members: dict[str, list[str]] = field(default_factory=dict)  # account -> groups
-    direct_assignments: dict[str, list[RoleAssignment]] = field(default_factory=dict)
+
+def role_type(name: str) -> str:
+    """A built-in role's RoleType: its name without spaces or hyphens (`View-Only
+    Configuration` → ViewOnlyConfiguration), as Exchange's RoleType enumeration spells them."""
+    return "".join(word[:1].upper() + word[1:] for word in name.replace("-", " ").split())
+
+
+@dataclass
+class ManagementRole:
+    """A management role: a built-in one (a root role, its entries fixed) or a custom child of
+    one (`New-ManagementRole -Parent`), whose entries are a subset of its parent's."""
+
+    name: str
+    entries: dict[str, frozenset[str]]  # cmdlet name -> parameters (`ALL` or names)
+    parent: str | None = None
+    description: str = ""
+    created: float = 0.0
+
+    @property
+    def built_in(self) -> bool:
+        return self.parent is None
+
+    def entry(self, cmdlet: str) -> tuple[str, frozenset[str]] | None:
+        for name, params in self.entries.items():
+            if name.lower() == cmdlet.lower():
+                return name, params
+        return None
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """A role given to a role group or to a user (`RoleAssigneeType` RoleGroup or User),
+    optionally scoped for writes to a recipient root (`contoso.local` or `contoso.local/Sales`)."""
+
+    name: str
+    role: str
+    assignee: str  # a role group's name, or an account's DOMAIN\user
+    assignee_type: str = "RoleGroup"  # RoleGroup | User
+    recipient_root: str | None = None
+    created: float = 0.0
+
+
+@dataclass
+class RoleGroup:
+    name: str
+    built_in: bool = False
+    description: str = ""
+
+
+def assignment_name(role: str, assignee: str) -> str:
+    """`<role>-<assignee>`, as Exchange names an assignment made without -Name (64 characters)."""
+    return f"{role}-{assignee}"[:MAX_NAME]
+
+
+class RbacModel:
+    """The organisation's RBAC configuration: every role (built-in and custom), every role group,
+    every role assignment and the members added to role groups (beyond the accounts' own AD
+    group memberships). Grants are computed from it when a session opens."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, ManagementRole] = {
+            name.lower(): ManagementRole(name, dict(entries)) for name, entries in ROLES.items()
+        }
+        self.role_groups: dict[str, RoleGroup] = {
+            name.lower(): RoleGroup(name, built_in=True) for name in ROLE_GROUPS
+        }
+        self.assignments: list[RoleAssignment] = [
+            RoleAssignment(assignment_name(role, group), role, group)
+            for group, roles in ROLE_GROUPS.items()
+            for role in roles
+        ]
+        self.group_members: dict[str, list[str]] = {}  # account (lower) -> role groups
+
+    # -- look-ups ------------------------------------------------------------------------------
+    def role(self, name: str) -> ManagementRole | None:
+        return self.roles.get(name.lower())
+
+    def group(self, name: str) -> RoleGroup | None:
+        return self.role_groups.get(name.lower())
 
     def role_group(self, name: str) -> tuple[RoleAssignment, ...] | None:
-        for group, roles in ROLE_GROUPS.items():
-            if group.lower() == name.lower():
-                return tuple(RoleAssignment(r) for r in roles)
-        for group, assignments in self.custom_role_groups.items():
-            if group.lower() == name.lower():
-                return assignments
-        return None
+        """The assignments of a role group (None when there is no such group)."""
+        if self.group(name) is None:
+            return None
+        return tuple(
+            a
+            for a in self.assignments
+            if a.assignee_type == "RoleGroup" and a.assignee.lower() == name.lower()
+        )
+
+    def children(self, role: str) -> list[ManagementRole]:
+        return [r for r in self.roles.values() if (r.parent or "").lower() == role.lower()]
+
+    # -- changes (the cmdlets of cmdlets/rbac.py, and the scenario's set-up) -------------------
+    def add_role(
+        self, name: str, parent: str, description: str = "", now: float = 0.0
+    ) -> ManagementRole:
+        """A custom role: a child of `parent` holding a copy of every entry of it."""
+        if self.role(name) is not None:
+            raise ValueError(f"a management role named {name!r} already exists")
+        base = self.role(parent)
+        if base is None:
+            raise ValueError(f"unknown management role {parent!r}")
+        role = ManagementRole(name, dict(base.entries), base.name, description, now)
+        self.roles[name.lower()] = role
+        return role
 
     def add_role_group(
         self,
@@ -258,26 +371,78 @@ class RbacModel:
         roles: list[str],
         recipient_root: str | None = None,
         members: list[str] | None = None,
-    ) -> None:
-        if self.role_group(name) is not None:
+        description: str = "",
+        now: float = 0.0,
+    ) -> RoleGroup:
+        if self.group(name) is not None:
             raise ValueError(f"a role group named {name!r} already exists")
-        self.custom_role_groups[name] = tuple(
-            RoleAssignment(canonical_role(r), recipient_root) for r in roles
-        )
+        group = self.role_groups[name.lower()] = RoleGroup(name, description=description)
+        for role in roles:
+            canonical = self.canonical(role)
+            self.assignments.append(
+                RoleAssignment(
+                    assignment_name(canonical, name),
+                    canonical,
+                    name,
+                    "RoleGroup",
+                    recipient_root,
+                    now,
+                )
+            )
         for member in members or ():
-            self.group_members.setdefault(member.lower(), []).append(name)
+            self.add_member(name, member)
+        return group
 
-    def assign(self, account: str, role: str, recipient_root: str | None = None) -> None:
-        self.direct_assignments.setdefault(account.lower(), []).append(
-            RoleAssignment(canonical_role(role), recipient_root)
+    def add_member(self, group: str, account: str) -> None:
+        self.group_members.setdefault(account.lower(), []).append(self.group(group).name)  # type: ignore[union-attr]
+
+    def assign(
+        self,
+        account: str,
+        role: str,
+        recipient_root: str | None = None,
+        name: str | None = None,
+        now: float = 0.0,
+    ) -> RoleAssignment:
+        canonical = self.canonical(role)
+        assignment = RoleAssignment(
+            name or assignment_name(canonical, account.split("\\")[-1]),
+            canonical,
+            account,
+            "User",
+            recipient_root,
+            now,
         )
+        self.assignments.append(assignment)
+        return assignment
+
+    def canonical(self, name: str) -> str:
+        role = self.role(name)
+        if role is None:
+            raise ValueError(
+                f"unknown management role {name!r}; roles: {', '.join(sorted(r.name for r in self.roles.values()))}"
+            )
+        return role.name
+
+    # -- what a caller gets --------------------------------------------------------------------
+    def groups_of(self, account: str, groups: list[str]) -> list[str]:
+        """The role groups `account` belongs to: its AD groups that are role groups, and the
+        members added by Add-RoleGroupMember."""
+        out: list[str] = []
+        for group in [*groups, *self.group_members.get(account.lower(), ())]:
+            found = self.group(group)
+            if found is not None and found.name not in out:
+                out.append(found.name)
+        return out
 
     def assignments_for(self, account: str, groups: list[str]) -> list[RoleAssignment]:
-        out: list[RoleAssignment] = []
-        for group in [*groups, *self.group_members.get(account.lower(), ())]:
-            out.extend(self.role_group(group) or ())
-        out.extend(self.direct_assignments.get(account.lower(), ()))
-        return out
+        member_of = {g.lower() for g in self.groups_of(account, groups)}
+        return [
+            a
+            for a in self.assignments
+            if (a.assignee_type == "RoleGroup" and a.assignee.lower() in member_of)
+            or (a.assignee_type == "User" and a.assignee.lower() == account.lower())
+        ]
 
     def roles_for(self, account: str, groups: list[str]) -> list[str]:
         return sorted({a.role for a in self.assignments_for(account, groups)})
@@ -287,7 +452,10 @@ class RbacModel:
         params: dict[str, frozenset[str]] = dict(IMPLICIT_CMDLETS)
         roots: dict[str, set[str] | None] = {name: None for name in IMPLICIT_CMDLETS}
         for assignment in self.assignments_for(account, groups):
-            for cmdlet, granted in ROLES[assignment.role].items():
+            role = self.role(assignment.role)
+            if role is None:
+                continue
+            for cmdlet, granted in role.entries.items():
                 have = params.get(cmdlet)
                 params[cmdlet] = ALL if ALL in (have, granted) else (have or frozenset()) | granted
                 if cmdlet in roots and roots[cmdlet] is None:

@@ -200,10 +200,10 @@ def cmdlet(
     confirm_impact: str | None = None,
     output_type: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a cmdlet. Set/New/Remove/Clear cmdlets get -WhatIf and -Confirm, are audited,
-    and have ConfirmImpact Medium unless told otherwise."""
+    """Register a cmdlet. Set/New/Remove/Clear/Add cmdlets get -WhatIf and -Confirm, are
+    audited, and have ConfirmImpact Medium unless told otherwise."""
     verb, noun = name.split("-", 1)
-    writes = verb in ("Set", "New", "Remove", "Clear")
+    writes = verb in ("Set", "New", "Remove", "Clear", "Add")
     impact = confirm_impact or ("Medium" if writes else "None")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,9 @@
 
 Opening checks, in the order a real client meets them: DNS resolution of the name; the name
 being one server (a Client Access array name is refused — remote PowerShell needs a server);
-the server being up; the server holding the Client Access role; the credentials (wrong
+the server being up; the server holding the Client Access role; the server having remote
+PowerShell at all (Exchange 2007 has no /PowerShell virtual directory: IIS answers the WinRM
+client with HTTP 404, before any authentication); the credentials (wrong
 password, locked, disabled, expired, each with its own message — `Directory.authenticate`
 gives the reason); the trust between the Exchange server's domain and the account's domain;
 the account's runspace budget (`throttling`). The session's cmdlets and parameters are fixed
@@ -15,12 +17,15 @@ cannot be found"); then PowerShell binding, the cmdlet itself, and for every Set
 or Clear that ran (not -WhatIf) an admin audit log entry, successful or not. Each call spends
 its simulated cost on the clock.
 
+Runspaces a client opens side by side (its parallel threads, e.g. the connector with
+EnableParallelCommandSupport) each spend their opening and their cmdlets on a simulated-clock
+lane of their own, so k runspaces working at once take about 1/k of the time one would;
+throttling still admits them one at a time, so the account's PowerShellMaxConcurrency holds
+and the opens beyond it are refused.
+
 The recipient scope of a new session is the domain of its Exchange server (the classic
 Exchange Management Shell default); `Set-ADServerSettings -ViewEntireForest $true` widens it
 to the forest for this session only.
-
-Deviations: Exchange 2007 has no remote PowerShell; the twin opens a session on a 2007 server
-anyway so that a client can read its version and refuse it (SPEC R1.2).
 """
 
 from __future__ import annotations
@@ -68,6 +73,9 @@ _LOGON_MESSAGES = {
     "disabled": "This user can't sign in because this account is currently disabled.",
     "password_expired": "The user's password has expired and must be changed.",
 }
+NO_REMOTE_POWERSHELL = (
+    "The WinRM client received an HTTP status code of 404 from the remote WS-Management service."
+)
 _UNREACHABLE = (
     "WinRM cannot complete the operation. Verify that the specified computer name is valid, that the "
     "computer is accessible over the network, and that a firewall exception for the WinRM service is "
@@ -292,6 +300,9 @@ def open_session(
             "(http://schemas.microsoft.com/powershell/Microsoft.Exchange) was not found in the WS-Management catalog.",
             "not_cas",
         )
+    if not server.version.has_remote_powershell:
+        # Exchange 2007 has only a local shell: there is no /PowerShell virtual directory
+        raise RemoteConnectError(server_name, NO_REMOTE_POWERSHELL, "no_remote_powershell")
     try:
         user = directory.authenticate(account, password)
     except LogonError as exc:

@@ -9,7 +9,8 @@ session is broken and its slot freed. Counting is O(1) amortised per cmdlet.
 
 Deviations: budgets are counted per account across the organisation (Exchange keeps them per
 server); `PowerShellMaxCmdletQueueDepth` and `PowerShellMaxRunspaces` per time period are not
-modelled.
+modelled; the cmdlets of runspaces working side by side are counted against
+`PowerShellMaxCmdlets` in the order they ran, not strictly by their simulated times.
 
 A `throttling` fault of the scenario's timeline tightens the budget while it is active
 (`tightened`, wired by the world): its `max_concurrency`, `max_cmdlets` and `period` replace the

@@ -1,8 +1,5 @@
-"""The fake Intune service: tenant, admin console, and the connector's HTTP API."""
+"""The fake Intune service: tenant, admin console, and the connector's HTTP API
+(`service.IntuneService`, `api.IntuneApi`, `console.AdminConsole`, `errors.IntuneError`).
 
-from simulator.intune.api import IntuneApi
-from simulator.intune.console import AdminConsole
-from simulator.intune.errors import IntuneError
-from simulator.intune.service import IntuneService
-
-__all__ = ["AdminConsole", "IntuneApi", "IntuneError", "IntuneService"]
+Nothing is imported here, so that reading a constant of one module (the scenario schema
+reads `tenant.ADMIN_ROLES`) does not load the whole service."""

@@ -41,14 +41,11 @@ from simulator.exchange.model import Organization
 from simulator.exchange.session import RemoteSession, open_session
 from simulator.intune.console import AdminConsole
 from simulator.intune.service import IntuneService
-from simulator.language.schema import (
-    Advance,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_scenario,
-)
-from simulator.run.runner import Runner, RunResult, run_scenario
+from simulator.language.loader import ScenarioError, load_scenario, parse_scenario
+from simulator.language.schema import Advance, Scenario
+from simulator.run.batch import run_scenario
+from simulator.run.results import RunResult
+from simulator.run.runner import Runner
 from simulator.world.world import World
 
 T = TypeVar("T")

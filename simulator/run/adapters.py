@@ -70,7 +70,13 @@ _ERROR_MAP: list[tuple[type[ex.ExchangeError], type[port.ExchangeError]]] = [
 
 def to_port_error(exc: ex.ExchangeError) -> port.ExchangeError:
     if isinstance(exc, ex.Throttled):
-        return port.Throttled(exc.message, exc.error_id, exc.category, retry_after=exc.retry_after)
+        return port.Throttled(
+            exc.message,
+            exc.error_id,
+            exc.category,
+            retry_after=exc.retry_after,
+            limit=getattr(exc, "limit", None),
+        )
     if isinstance(exc, ex.RemoteConnectError):
         if exc.kind.startswith("auth:"):
             return port.AuthenticationFailed(
@@ -80,6 +86,8 @@ def to_port_error(exc: ex.ExchangeError) -> port.ExchangeError:
             return port.AuthenticationFailed(
                 exc.message, exc.error_id, exc.category, reason="no_trust"
             )
+        if exc.kind == "no_remote_powershell":
+            return port.RemotePowerShellMissing(exc.message, exc.error_id, exc.category)
         if exc.kind == "not_cas":
             return port.SessionRefused(exc.message, exc.error_id, exc.category)
         return port.ServerUnavailable(exc.message, exc.error_id, exc.category)
@@ -244,6 +252,8 @@ class SimTransport:
         self.source = source
         self.server = session.server.fqdn
         self.warnings: list[str] = []
+        # the clock lane its cmdlets spend their time on: its own, or the one it was opened on
+        self.lane: object = self
 
     def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
         trace = self.world.trace
@@ -258,7 +268,7 @@ class SimTransport:
             self._trace_failure(cmdlet, params, type(error).__name__, error.message)
             raise error
         try:
-            with self.world.clock.lane(self):
+            with self.world.clock.lane(self.lane):
                 # the round trip to the server: LAN time plus any `latency` fault on it (C26)
                 self.world.clock.spend(
                     self.world.network.latency(self.server, self.world.clock.seconds)
@@ -354,6 +364,25 @@ class SimRemoteShell:
             opened=True,
         )
         return SimTransport(world, session, self.host.name)
+
+    def open_concurrently(
+        self, server: str, credential: port.Credential, count: int, proxy: str | None = None
+    ) -> list[SimTransport | port.ExchangeError]:
+        """Open `count` sessions side by side: each opening spends its time on a lane of its
+        own, which the session then keeps for its cmdlets (SimClock lanes). Throttling still
+        admits them one at a time, so the account's runspace budget holds."""
+        out: list[SimTransport | port.ExchangeError] = []
+        for index in range(count):
+            lane = ("runspace", self.host.name, index, len(self.world.trace.events))
+            with self.world.clock.lane(lane):
+                try:
+                    transport = self.open(server, credential, proxy)
+                except port.ExchangeError as exc:
+                    out.append(exc)
+                    continue
+            transport.lane = lane
+            out.append(transport)
+        return out
 
 
 class HttpMount:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulator.world.clock import format_time
+from simulator.world.durations import format_time
 
 ROOTS = ("intune", "exchange", "expected", "console", "hosts")
 

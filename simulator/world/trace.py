@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from simulator.world.clock import format_time
+from simulator.world.durations import format_time
 
 SECRET_FIELDS = ("password", "secret", "token", "accountcertificate", "authorization")
 REDACTED = "***"

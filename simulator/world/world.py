@@ -25,12 +25,13 @@ from simulator.intune.console import AdminConsole
 from simulator.intune.errors import Forbidden
 from simulator.intune.service import ENDPOINT, IntuneService
 from simulator.intune.tenant import Administrator
-from simulator.world.clock import SimClock, parse_duration
+from simulator.world.clock import SimClock
 from simulator.world.config.base import seconds_from_start
 from simulator.world.config.faults import fault_params
 from simulator.world.config.tenant import EnrolmentSpec
 from simulator.world.config.world import WorldSpec
 from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.durations import parse_duration
 from simulator.world.faults import FaultTimeline
 from simulator.world.host import GroupPolicy, SimHost, parse_dotnet, windows_release
 from simulator.world.network import (
@@ -264,7 +265,7 @@ class World:
         self.ews = ExchangeWebServices(self.org, self.directory, self.exchange_server_up)
         for server in self.org.servers:
             if server.is_client_access:
-                self.http_services[server.fqdn] = self.ews
+                self.http_services[server.fqdn] = self.ews.at(server)
         domains = {mb.primary_smtp.split("@", 1)[1].lower() for mb in self.org.mailboxes}
         for domain in sorted(domains | {self.domain}):
             self.http_services[f"autodiscover.{domain}"] = self.ews

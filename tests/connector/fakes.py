@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from connector.exchange import Credential, ServerUnavailable
+from connector.exchange import Credential, ExchangeError, ServerUnavailable
 from connector.platform import HostFacts, ServiceStartResult
 
 
@@ -172,6 +172,17 @@ class FakeShell:
             raise ServerUnavailable(f"WinRM cannot complete the operation on {server}")
         self.opened.append(server)
         return FakeTransport(server, self)
+
+    def open_concurrently(
+        self, server: str, credential: Credential, count: int, proxy: str | None = None
+    ) -> list[Any]:
+        out: list[Any] = []
+        for _ in range(count):
+            try:
+                out.append(self.open(server, credential, proxy))
+            except ExchangeError as exc:
+                out.append(exc)
+        return out
 
     def cmdlets(self) -> list[str]:
         return [c for _, c, _ in self.calls]

@@ -12,7 +12,7 @@ import yaml
 
 from simulator.exchange.session import RemoteSession, open_session
 from simulator.exchange.shell import ExchangeShell
-from simulator.language.schema import parse_scenario
+from simulator.language.loader import parse_scenario
 from simulator.world.world import World, build_world
 
 ADMIN = "CONTOSO\\admin"

@@ -157,7 +157,9 @@ _ROLE_NAMES = sorted(ROLES)
 )
 def test_get_command_lists_exactly_what_the_roles_grant(world, roles, groups):
     key = "CONTOSO\\admin"
-    world.org.rbac.direct_assignments.clear()
+    world.org.rbac.assignments = [
+        a for a in world.org.rbac.assignments if a.assignee_type != "User"
+    ]
     user = world.directory.find(key)
     user.groups[:] = groups
     for role in roles:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.language.schema import ScenarioError, parse_scenario
+from simulator.language.loader import ScenarioError, parse_scenario
 from tests.exchange.conftest import connect, make_world
 
 

@@ -192,13 +192,50 @@ def test_each_cmdlet_spends_simulated_time(world):
     assert world.clock.seconds > before
 
 
-def test_exchange_2007_server_opens_so_its_version_can_be_read():
+@pytest.mark.parametrize("password", [PASSWORD, "wrong-password"])
+def test_exchange_2007_has_no_remote_powershell_404_before_authentication(password):
     world = make_world(exchange={"version": "2007 SP3", "servers": [{"name": "EX07"}]})
-    session = connect(world, server="ex07.contoso.local")
-    server = session.invoke("Get-ExchangeServer")[0]
-    assert server["AdminDisplayVersion"] == "Version 8.3 (Build 83.6)"
-    with pytest.raises(ex.CommandNotFound):
-        session.invoke("Get-ActiveSyncDevice")  # 2010+
+    with pytest.raises(ex.RemoteConnectError) as err:
+        connect(world, password=password, server="ex07.contoso.local")
+    assert err.value.kind == "no_remote_powershell"
+    assert err.value.error_id == "PSSessionOpenFailed"
+    assert "The WinRM client received an HTTP status code of 404" in err.value.message
+    assert type(to_port_error(err.value)) is port.RemotePowerShellMissing
+
+
+def test_exchange_2010_rtm_opens_remote_powershell():
+    world = make_world(exchange={"version": "2010 RTM", "servers": [{"name": "EX10"}]})
+    session = connect(world, server="ex10.contoso.local")
+    assert session.invoke("Get-ExchangeServer")[0]["AdminDisplayVersion"].startswith("Version 14.0")
+
+
+def test_every_ews_response_names_the_answering_servers_version():
+    import base64
+
+    from connector.server_version import parse_server_version_info
+
+    world = make_world(
+        exchange={
+            "version": "2013 CU12",
+            "servers": [{"name": "EX07", "version": "2007 SP3"}, {"name": "EX13"}],
+        }
+    )
+    auth = "Basic " + base64.b64encode(f"{ADMIN}:{PASSWORD}".encode()).decode()
+    body = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        b"<GetFolder/></s:Body></s:Envelope>"
+    )
+    seen = {}
+    for fqdn in ("ex07.contoso.local", "ex13.contoso.local"):
+        status, _, xml = world.http_services[fqdn].handle(
+            "POST", "/EWS/Exchange.asmx", {}, {"Authorization": auth}, body, world.clock.now()
+        )
+        assert status == 200 and b"GetFolder" in xml  # an unemulated operation, named
+        seen[fqdn] = parse_server_version_info(xml)
+    assert seen == {
+        "ex07.contoso.local": "Version 8.3 (Build 83.6)",
+        "ex13.contoso.local": "Version 15.0 (Build 1178.4)",
+    }
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from simulator import load_scenario
 from simulator.cli import main
-from simulator.language.schema import find_scenarios
-from simulator.reports.html import CATALOGUE_COMMAND, catalogue_markdown
+from simulator.language.loader import find_scenarios
+from simulator.reports.catalogue import CATALOGUE_COMMAND, catalogue_markdown
 from tests.conftest import ROOT
 from tests.reports.helpers import write_scenario
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from simulator.cli import main
-from simulator.reports.html import TraceRun, html_report, timeline_svg
+from simulator.reports.html import html_report
+from simulator.reports.runs import TraceRun
+from simulator.reports.timeline import timeline_svg
 from simulator.run.runner import Runner
 from tests.conftest import make_scenario
 from tests.reports.helpers import suite, write_scenario

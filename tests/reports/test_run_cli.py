@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from simulator import load_scenario
-from simulator.cli import Keyword, KeywordError, main
-from simulator.run.runner import run_many
+from simulator.cli import main
+from simulator.cli.select import Keyword, KeywordError
+from simulator.run.batch import run_many
 from tests.reports.helpers import suite, write_scenario
 
 
@@ -178,8 +179,8 @@ def test_a_terminal_gets_a_progress_bar_and_failures_in_file_order(tmp_path):
 
     from rich.console import Console
 
-    from simulator.cli import _Progress
-    from simulator.run.runner import RunResult
+    from simulator.cli.run import _Progress
+    from simulator.run.results import RunResult
 
     scenarios = [load_scenario(f) for f in sorted(suite(tmp_path))]
     stream = io.StringIO()

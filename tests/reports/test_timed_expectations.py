@@ -7,7 +7,7 @@ import json
 import pytest
 
 from simulator import ScenarioError, run_scenario
-from simulator.language.schema import parse_scenario
+from simulator.language.loader import parse_scenario
 from tests.conftest import make_scenario
 
 STEPS_THEN_CONFIGURE = [

@@ -203,7 +203,7 @@ def test_references_to_undeclared_things_are_refused_with_their_line(
 ):
     import yaml
 
-    from simulator.language.schema import ScenarioError, parse_scenario
+    from simulator.language.loader import ScenarioError, parse_scenario
     from tests.conftest import BASE
 
     world = {**BASE["world"], "directory": {**BASE["world"]["directory"], **directory}}

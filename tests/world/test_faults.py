@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from simulator import run_scenario
-from simulator.language.schema import ScenarioError, parse_scenario
+from simulator.language.loader import ScenarioError, parse_scenario
 from simulator.world.faults import FAULT_KINDS, FaultTimeline
 from tests.conftest import BASE, make_scenario
 

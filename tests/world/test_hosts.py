@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.language.schema import ScenarioError
+from simulator.language.loader import ScenarioError
 from simulator.world.host import (
     GroupPolicy,
     ServiceRecord,

@@ -14,6 +14,7 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     mailboxes,
     organization,
     policies,
+    rbac,
     recipients,
     rules,
     servers,

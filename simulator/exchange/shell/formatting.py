@@ -30,6 +30,16 @@ TABLE_VIEWS: dict[str, tuple[str, ...]] = {
     "HistoryInfo": ("Id", "CommandLine"),
     "ActiveSyncDeviceAccessRule": ("Name", "AccessLevel", "Characteristic", "QueryString"),
     "AdminAuditLogEvent": ("RunDate", "Caller", "CmdletName", "ObjectModified", "Succeeded"),
+    "ExchangeRole": ("Name", "RoleType"),
+    "ExchangeRoleEntryPresentation": ("Name", "Role", "Parameters"),
+    "ExchangeRoleAssignmentPresentation": (
+        "Name",
+        "Role",
+        "RoleAssigneeName",
+        "RoleAssigneeType",
+        "AssignmentMethod",
+    ),
+    "RoleGroup": ("Name", "AssignedRoles", "RoleAssignments", "ManagedBy"),
 }
 
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import Field, field_validator
 
-from simulator.world.clock import parse_duration
 from simulator.world.config.base import Strict
+from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
     import simpy

@@ -14,17 +14,17 @@ Steps: `new_partnership`, `device_sync`, `device_offline`, `device_online`, `enr
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulator.exchange.behaviour import Fleet, first_contact
-from simulator.exchange.model import Device
-from simulator.exchange.population import kind_variant
 from simulator.intune.access import platform_of
 from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
 from simulator.language.steps.refs import DeviceRef, find_device, mailbox_of
-from simulator.world.clock import parse_duration
+from simulator.world.durations import parse_duration
+
+if TYPE_CHECKING:
+    from simulator.exchange.behaviour import Fleet
 
 FAMILY = "devices"
 
@@ -53,6 +53,11 @@ class NewPartnership(StepBase):
 
 @step(NewPartnership, FAMILY)
 def new_partnership(s: NewPartnership, run: StepRunner) -> None:
+    # the organisation's models, loaded when a step runs (reading a scenario needs none)
+    from simulator.exchange.behaviour import first_contact
+    from simulator.exchange.model import Device
+    from simulator.exchange.population import kind_variant
+
     world = run.world
     org = world.org
     mailbox = mailbox_of(world, s.user)

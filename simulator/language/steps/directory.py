@@ -20,7 +20,6 @@ from typing import Literal
 from pydantic import Field
 
 from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
-from simulator.exchange.build import account_mailbox
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 from simulator.world.directory import Directory, DirectoryUser
 
@@ -230,6 +229,8 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
     for group in s.groups:
         directory.add_member(s.name, group)
     if s.mailbox:
+        from simulator.exchange.build import account_mailbox  # the organisation's, when run
+
         org = world.org
         servers = [x.name for x in org.servers if x.is_mailbox] or [org.servers[0].name]
         server = org.server(s.server or servers[0])

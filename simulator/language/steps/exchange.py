@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.exchange.shell.lab import LabError, open_shell
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 
 FAMILY = "exchange"
@@ -35,6 +34,9 @@ class ExchangeCommand(StepBase):
 
 @step(ExchangeCommand, FAMILY)
 def exchange(s: ExchangeCommand, run: StepRunner) -> None:
+    # the shell (parser, interpreter, session), loaded when a step runs: reading needs none
+    from simulator.exchange.shell.lab import LabError, open_shell
+
     world = run.world
     try:
         shell = open_shell(world, s.account, s.server, live=False)
@@ -56,8 +58,9 @@ def exchange(s: ExchangeCommand, run: StepRunner) -> None:
 
 
 class AddRoleGroupMember(StepBase):
-    """Add an account to an Exchange role group (Add-RoleGroupMember, which the shell twin
-    does not emulate); the account's next session has the group's cmdlets (R1.10, C08)."""
+    """Add an account to an Exchange role group, as Add-RoleGroupMember does (the shell line
+    `{exchange: "Add-RoleGroupMember ..."}` does the same through an administrator's session);
+    the account's next session has the group's cmdlets (R1.10, C08)."""
 
     do: Literal["add_role_group_member"]
     role_group: str = Field(description="e.g. Organization Management, or a custom role group")
@@ -74,5 +77,5 @@ def add_role_group_member(s: AddRoleGroupMember, run: StepRunner) -> None:
     if user is None:
         raise StepError(f"no account '{s.member}' in the directory")
     account = world.directory.account_name(user)
-    rbac.group_members.setdefault(account.lower(), []).append(s.role_group)
+    rbac.add_member(s.role_group, account)
     world.trace.emit("exchange.role_group_member", role_group=s.role_group, member=account)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
-from simulator.world.clock import parse_duration
+from simulator.world.durations import parse_duration
 from simulator.world.faults import FAULT_KINDS, Fault
 from simulator.world.host import GroupPolicy
 

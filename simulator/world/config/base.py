@@ -14,11 +14,11 @@ from pydantic import (
     ConfigDict,
 )
 
-from simulator.world.clock import parse_duration
+from simulator.world.durations import parse_duration
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _duration(v: str) -> str:

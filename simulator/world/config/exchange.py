@@ -10,8 +10,8 @@ from pydantic import (
     field_validator,
 )
 
-from simulator.world.clock import parse_duration
 from simulator.world.config.base import Strict
+from simulator.world.durations import parse_duration
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
 

@@ -1,0 +1,95 @@
+"""The connector product on one host, as the runner and the connector's steps handle it.
+
+`HostConnector` implements the language's `ConnectorOnHost` (simulator/language/steps/base.py):
+setup, the configuration wizard (the steps' plain `WizardRequest` becomes the connector's
+request in `adapters.configuration_request`), the service configuration file and the Windows
+service. With the runner and the adapters, one of the few modules that know both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+from connector import SERVICE_NAME
+from connector.config import ConfigStore, ServiceSettings
+from connector.configure import ConfigurationWizard, ConnectResult
+from connector.errors import Finding, PrerequisiteNotMet
+from connector.install import InstallResult
+from connector.install import install as install_connector
+from connector.install import uninstall as uninstall_connector
+from connector.log import ConnectorLog
+from connector.platform import ServiceStartResult
+from connector.service import ConnectorService
+from simulator.language.steps.base import WizardRequest
+from simulator.run.adapters import SimPlatform, SimRemoteShell, configuration_request
+
+
+@dataclass
+class HostConnector:
+    """The connector product on one host: the runner drives its service on the clock, and the
+    connector's scenario steps handle it as an administrator does — setup, the configuration
+    wizard, its configuration file, the Windows service — through these methods, so that the
+    runner and the adapters stay the only modules that know both sides (DESIGN)."""
+
+    platform: SimPlatform
+    shell: SimRemoteShell
+    changed: simpy.Event
+    service: ConnectorService | None = None
+    last_error: str | None = None
+    findings: list[Finding] = field(default_factory=list)  # the last prerequisite check
+
+    @property
+    def installed(self) -> bool:
+        return self.platform.service_state(SERVICE_NAME) is not None
+
+    @property
+    def configured(self) -> bool:
+        return ConfigStore(self.platform).load() is not None
+
+    def install(self, folder: str, profile: str) -> InstallResult:
+        """Run setup from `folder`; its findings are kept even when it refuses."""
+        try:
+            result = install_connector(self.platform, folder, profile)
+        except PrerequisiteNotMet as exc:
+            self.findings = list(exc.findings)
+            raise
+        self.findings = list(result.findings)
+        return result
+
+    def uninstall(self) -> None:
+        uninstall_connector(self.platform)
+        self.service = None
+        self.findings = []
+
+    def _wizard(self) -> ConfigurationWizard:
+        return ConfigurationWizard(self.platform, self.shell, ConnectorLog(self.platform))
+
+    def connect(self, request: WizardRequest) -> ConnectResult:
+        """The wizard's Connect; the service then (re)reads the stored configuration."""
+        result = self._wizard().connect(configuration_request(request))
+        if self.service is None:
+            self.service = ConnectorService(self.platform, self.shell)
+        else:
+            self.service.reload()
+        return result
+
+    def preflight(self, request: WizardRequest) -> list[Finding]:
+        """Setup's prerequisite check for `request`, nothing registered."""
+        self.findings = self._wizard().preflight(configuration_request(request))
+        return self.findings
+
+    def set_service_keys(self, keys: dict[str, str]) -> ServiceSettings:
+        return ConfigStore(self.platform).set_keys(keys)
+
+    def restart(self, service: str) -> ServiceStartResult:
+        """Stop and start a Windows service; the connector's reads its configuration again."""
+        self.platform.stop_service(service)
+        started = self.platform.start_service(service)
+        if service.upper() == SERVICE_NAME:
+            if self.service is not None:
+                self.service.reload()
+            elif started.started and self.configured:
+                self.service = ConnectorService(self.platform, self.shell)
+        return started
