@@ -11,7 +11,7 @@ import pytest
 
 from simulator import load_scenario, run_scenario
 from simulator.cli import main
-from simulator.language.schema import ScenarioError, find_scenarios
+from simulator.language.loader import ScenarioError, find_scenarios
 from tests.conftest import ROOT
 
 LIBRARY = find_scenarios([ROOT / "scenarios"])
