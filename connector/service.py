@@ -280,9 +280,7 @@ class ConnectorService:
             if kind in SYNC_JOBS:
                 if command_id not in self.pending_sync_commands[kind]:
                     self.pending_sync_commands[kind].append(command_id)
-                # due now — but never later than it already was: a sync that was due when
-                # this pass began runs in it, not one scheduler tick after the poll
-                self.due[kind] = min(self.due.get(kind, now), now)
+                self.due[kind] = min(self.due[kind], now)  # never later than already due
                 self.log.info(
                     "Command",
                     f"Handling command {command_id}: {kind} requested from the console",

@@ -97,7 +97,9 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise _Hang()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # re-fires every second: an alarm that lands where Python ignores exceptions (a gc
+    # callback, a __del__) must not let a hung input run on for ever
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:

@@ -11,7 +11,7 @@ import yaml
 
 from simulator.language.loader import parse_scenario
 from simulator.language.schema import Scenario
-from simulator.plugin import DEFAULT_SCENARIO
+from simulator.plugin.twin import DEFAULT_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent
 SVC = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     """An Exchange Management Shell over a scenario's world (or a small default one)."""
+    import sys
+
     from simulator.exchange.shell.repl import run_repl
     from simulator.run.lab import LabError, ScenarioError, open_lab
 
@@ -24,12 +26,29 @@ def cmd_shell(args: argparse.Namespace) -> int:
             f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True
         )
         return EXIT_INVALID
-    if args.command_text is not None:
+    for stream in (sys.stdin, sys.stdout):  # a byte or character the console lacks: '?'
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        if args.command_text is None:
+            return run_repl(lab.shell, lab.banner())
         output = lab.shell.execute(args.command_text)
         if output:
-            print(output)
-        return EXIT_OK if lab.shell.last_ok else EXIT_FAILED
-    return run_repl(lab.shell, lab.banner())
+            print(output, flush=True)
+    except BrokenPipeError:  # `... | head`: the reader has all it wants
+        _stdout_to_devnull()
+    return EXIT_OK if lab.shell.last_ok else EXIT_FAILED
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe, point stdout at /dev/null so that the interpreter's final flush
+    does not fail again (and print a traceback) on the way out."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:

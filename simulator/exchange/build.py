@@ -31,8 +31,9 @@ from simulator.exchange.model import (
 from simulator.exchange.population import Population, PopulationBuilder, PopulationSpec
 from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
+from simulator.world.accounts import DirectoryUser
 from simulator.world.clock import SimClock
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.directory import Directory
 from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from typing import Any
 
 from simulator.exchange.model import ExchangeServer, Mailbox, Organization
 from simulator.exchange.versions import ExchangeVersion
-from simulator.world.directory import Directory, DirectoryUser, LogonError
+from simulator.world.accounts import DirectoryUser, LogonError
+from simulator.world.directory import Directory
 
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
 EWS_PATH = "/ews/exchange.asmx"

@@ -29,10 +29,11 @@ MODEL_MODULES = (
     "invocation",
     "opath",
     "population",
+    "shell.limits",
 )
 # The fake Intune service's modules whose deviations the table lists too (by name, so that
 # the Exchange twin does not import the Intune one)
-INTUNE_MODULES = ("service", "commands", "observe")
+INTUNE_MODULES = ("service", "commands", "observe", "tenant")
 _RELEASES = {
     (8, 0): "2007",
     (8, 1): "2007 SP1",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -29,7 +30,8 @@ from typing import Any, Protocol
 from simulator.exchange.rbac import RbacModel
 from simulator.exchange.throttling import Throttling, ThrottlingPolicy
 from simulator.exchange.versions import ExchangeVersion
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.accounts import DirectoryUser
+from simulator.world.directory import Directory
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
 ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
@@ -561,29 +563,40 @@ class Organization:
             None,
         )
 
-    def users(self) -> list[UserObject]:
+    def users(self) -> Iterator[UserObject]:
         """Every AD user of the organisation's directory, with its mailbox when it has one."""
         if self.directory is None:
-            return []
-        return [UserObject(u, self.mailbox_of(u)) for u in self.directory.users()]
+            return iter(())
+        return (UserObject(u, self.mailbox_of(u)) for u in self.directory.users())
 
     def find_users(self, identity: str) -> list[UserObject]:
         """Every user `identity` names (UserIdParameter): a mailbox user by any of its mailbox
-        identities; any user by DOMAIN\\user, UPN, sAMAccountName, name, canonical name,
-        distinguished name or GUID."""
+        identities; a user without a mailbox by DOMAIN\\user, UPN, sAMAccountName, name,
+        canonical name, distinguished name or GUID."""
         found = [UserObject(self._user_of(m), m) for m in self.find_mailboxes(identity)]
         if self.directory is None:
             return found
-        seen = {u.user.sam.lower() + "@" + u.domain for u in found}
         text = identity.strip()
         low = text.lower()
         guid = parse_guid(text)
         direct = self.directory.find(text) if ("\\" in text or "@" in text) else None
+        if low.startswith("cn="):
+            name = _first_rdn(text).lower()
+        else:
+            name = low.rsplit("/", 1)[-1]
         for user in self.directory.users():
-            key = user.sam.lower() + "@" + user.domain
-            if key in seen:
+            # cheap tests first: a directory of a million users is scanned for each identity
+            if not (
+                user is direct
+                or user.sam.lower() == low
+                or user.display_name.lower() == name
+                or guid is not None
+            ):
                 continue
-            obj = UserObject(user, self.mailbox_of(user))
+            mailbox = self.mailbox_of(user)
+            if mailbox is not None:
+                continue  # mailbox users were found above, by their mailbox's identities
+            obj = UserObject(user)
             if (
                 user is direct
                 or user.sam.lower() == low
@@ -592,7 +605,6 @@ class Organization:
                 or obj.distinguished_name.lower() == low
                 or (guid is not None and obj.guid == guid)
             ):
-                seen.add(key)
                 found.append(obj)
         return found
 

@@ -29,7 +29,8 @@ from typing import Any
 from faker import Faker
 
 from simulator.exchange.model import Device, Mailbox, Organization, format_guid, guid_bits
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.accounts import DirectoryUser
+from simulator.world.directory import Directory
 
 _HEX = "0123456789ABCDEF"
 _LANGUAGES = (

@@ -280,18 +280,26 @@ def convert(param: Param, value: Any) -> Any:
             raise ArgumentTransformationError(
                 param.name, " ".join(map(str, result)), param.type_name
             )
+        if result == "":  # an empty string, or a piped object without an Identity
+            raise ArgumentTransformationError(
+                param.name,
+                "",
+                param.type_name,
+                f"Parameter values of type {param.type_name} can't be empty. Specify a value, "
+                "and try again.",
+            )
         return result
     if kind == "int":
         try:
             return int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ArgumentTransformationError(param.name, value, "System.Int32") from None
     if kind == "resultsize":
         if isinstance(value, str) and value.strip().lower() == "unlimited":
             return UNLIMITED
         try:
             size = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ArgumentTransformationError(
                 param.name, value, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]"
             ) from None
@@ -473,6 +481,13 @@ def bind(
     missing = [name for name in shape.mandatory(chosen) if name not in values]
     if missing:
         raise MissingMandatoryParameter(missing)
+    for name in shape.mandatory(chosen):
+        if values[name] is None:  # `-Identity $null`, or $null piped in
+            error = ParameterBindingError(
+                f"Cannot bind argument to parameter '{name}' because it is null."
+            )
+            error.error_id = "ParameterArgumentValidationErrorNullNotAllowed"
+            raise error
     return Bound(chosen, values, common)
 
 

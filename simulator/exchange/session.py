@@ -44,7 +44,8 @@ from simulator.exchange.invocation import Invocation, Prompter
 from simulator.exchange.model import AuditEntry, ExchangeServer, Organization, Scoped
 from simulator.exchange.rbac import Grant
 from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
-from simulator.world.directory import Directory, DirectoryUser, LogonError
+from simulator.world.accounts import DirectoryUser, LogonError
+from simulator.world.directory import Directory
 
 if TYPE_CHECKING:
     from simulator.world.clock import SimClock

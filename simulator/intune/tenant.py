@@ -16,6 +16,11 @@ Administrator sign-in at registration (model, docs/intune-api.md): profile 2016 
 with the account certificate alone — the 2016 installation guide has no sign-in step;
 profile 2018 requires an administrator to sign in, as the later documentation says. The
 tenant's `admin_sign_in` overrides either way.
+
+Deviations: across a UPN change a synchronised user is matched by its on-premises account
+(NETBIOS\\sam) where Azure AD Connect uses the source anchor (objectGUID or
+ms-DS-ConsistencyGuid), so an account whose sAMAccountName and UPN change in the same cycle is
+seen as one user removed and another added, its direct licences lost.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from simulator.intune.errors import (
     Forbidden,
     SignInFailed,
 )
-from simulator.world.directory import Directory, directory_changes
+from simulator.world.accounts import directory_changes
+from simulator.world.directory import Directory
 
 GLOBAL_ADMIN = "Global Administrator"
 INTUNE_ADMIN = "Intune Service Administrator"

@@ -1,11 +1,13 @@
 """Expectations: what must be true at the end of a run, or at a moment of it — a path's
 value against an operator, or a count of trace events (with `where:` filters and time
-windows). The models are the language's; the runner checks them (`simulator.run`).
+windows). The models and what each operator means are the language's; the runner reads the
+values and counts the events (`simulator.run.checks`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,113 +18,148 @@ from pydantic import (
     model_validator,
 )
 
+from simulator.language.moments import MOMENT, check_moment, moment_seconds, moment_text
+from simulator.language.where import WHERE_OPERATORS
 from simulator.world.config.base import Strict
-from simulator.world.durations import format_time, parse_duration
+from simulator.world.durations import format_time
 
-# -- expectations -------------------------------------------------------------------------------
-OPERATORS = (
-    "equals",
-    "not_equals",
-    "contains",
-    "not_contains",
-    "at_least",
-    "at_most",
-    "matches",
-    "not_matches",
-    "is_set",
-    "same_as",
-    "not_same_as",
-    "length",
-)
+# -- path operators ------------------------------------------------------------------------------
+# An operator of a `path:` expectation is a field of `Check` (its type is the schema's) and one
+# function here saying what it means: (the value at the path, the operator's target, a way to
+# read another path) → (holds?, what was found, for the failure message). The runner calls
+# `apply_operator` with its own `observe`; adding an operator is its field plus its function.
+Observe = Callable[[str], Any]
+PathOperator = Callable[[Any, Any, Observe], tuple[bool, str]]
+PATH_OPERATORS: dict[str, PathOperator] = {}
+
+
+def path_operator(name: str) -> Callable[[PathOperator], PathOperator]:
+    """Register what the `Check` field `name` asserts about a path's value."""
+
+    def register(fn: PathOperator) -> PathOperator:
+        PATH_OPERATORS[name] = fn
+        return fn
+
+    return register
+
+
+def apply_operator(op: str, value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    """Whether `value` satisfies `op` with `target`, and what was found (for the message)."""
+    return PATH_OPERATORS[op](value, target, observe)
+
+
+def same_value(value: Any, target: Any) -> bool:
+    """Equality as scenarios mean it: a time equals its trace text or its ISO form."""
+    if isinstance(value, datetime) and isinstance(target, str):
+        return format_time(value) == target or value.isoformat() == target
+    if isinstance(value, datetime) and isinstance(target, datetime):
+        return value == target
+    return value == target
+
+
+def as_text(value: Any) -> str:
+    return format_time(value) if isinstance(value, datetime) else str(value)
+
+
+def short(value: Any) -> str:
+    """A value as a failure message shows it: times as the trace writes them, long lists and
+    texts cut."""
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, list) and len(value) > 8:
+        return f"[{', '.join(map(repr, value[:5]))}, ... ({len(value)} items)]"
+    text = repr(value)
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+@path_operator("equals")
+def _equals(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return same_value(value, target), short(value)
+
+
+@path_operator("not_equals")
+def _not_equals(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return not same_value(value, target), short(value)
+
+
+@path_operator("contains")
+def _contains(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return (target in value) if isinstance(value, list | str | dict) else False, short(value)
+
+
+@path_operator("not_contains")
+def _not_contains(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return (target not in value) if isinstance(value, list | str | dict) else False, short(value)
+
+
+def _bound(value: Any, target: Any, at_least: bool) -> tuple[bool, str]:
+    found = short(value)
+    number = len(value) if isinstance(value, list | dict) else value
+    if not isinstance(number, int | float):
+        return False, f"{found} (not a number)"
+    return (number >= target if at_least else number <= target), found
+
+
+@path_operator("at_least")
+def _at_least(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return _bound(value, target, at_least=True)
+
+
+@path_operator("at_most")
+def _at_most(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return _bound(value, target, at_least=False)
+
+
+@path_operator("matches")
+def _matches(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return re.search(str(target), as_text(value)) is not None, short(value)
+
+
+@path_operator("not_matches")
+def _not_matches(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return re.search(str(target), as_text(value)) is None, short(value)
+
+
+@path_operator("is_set")
+def _is_set(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return (value not in (None, "", [], {})) == bool(target), short(value)
+
+
+@path_operator("same_as")
+def _same_as(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    found = short(value)
+    try:
+        other = observe(str(target))
+    except KeyError as exc:
+        return False, f"(cannot read {target}: {exc.args[0]})"
+    if same_value(value, other):
+        return True, found
+    if isinstance(value, list) and isinstance(other, list):
+        missing = sorted(set(map(str, other)) - set(map(str, value)))
+        extra = sorted(set(map(str, value)) - set(map(str, other)))
+        return False, (
+            f"{len(value)} items vs {len(other)}; missing {len(missing)} "
+            f"{missing[:5]}, extra {len(extra)} {extra[:5]}"
+        )
+    return False, f"{found} vs {short(other)}"
+
+
+@path_operator("not_same_as")
+def _not_same_as(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    try:
+        other = observe(str(target))
+    except KeyError as exc:
+        return False, f"(cannot read {target}: {exc.args[0]})"
+    return not same_value(value, other), f"{short(value)}, the same as {target}"
+
+
+@path_operator("length")
+def _length(value: Any, target: Any, observe: Observe) -> tuple[bool, str]:
+    return isinstance(value, list | dict | str) and len(value) == target, short(value)
+
+
+OPERATORS = tuple(PATH_OPERATORS)
 COUNT_OPERATORS = ("count", "count_at_least", "count_at_most")
-#: Operators a `where:` field of a trace expectation may take instead of a plain value.
-WHERE_OPERATORS = (
-    "equals",
-    "not_equals",
-    "in",
-    "not_in",
-    "matches",
-    "not_matches",
-    "at_least",
-    "at_most",
-)
-
-
-def is_where_operator(value: Any) -> bool:
-    """Whether a `where:` value is operators ({in: [...]}) rather than a value to equal."""
-    return isinstance(value, dict)
-
-
-def where_matches(event: dict[str, Any], field: str, wanted: Any) -> bool:
-    """Whether a trace event's `field` satisfies one `where:` entry (a value or operators)."""
-    value = event.get(field)
-    if not is_where_operator(wanted):
-        return value == wanted
-    for op, target in wanted.items():
-        if op == "equals" and value != target:
-            return False
-        if op == "not_equals" and value == target:
-            return False
-        if op == "in" and value not in target:
-            return False
-        if op == "not_in" and value in target:
-            return False
-        if op in ("matches", "not_matches"):
-            found = value is not None and re.search(str(target), str(value)) is not None
-            if found != (op == "matches"):
-                return False
-        if op in ("at_least", "at_most"):
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                return False
-            if (value < target) if op == "at_least" else (value > target):
-                return False
-    return True
-
-
-def _check_moment(
-    name: str, v: str | int | float | datetime | None
-) -> str | int | float | datetime | None:
-    """A moment of the run: a duration from the start (90s, 2h, 1d6h) or an aware time."""
-    if v is None or isinstance(v, int | float):
-        if v is not None and v < 0:
-            raise ValueError(f"{name} must not be negative; found {v!r}")
-        return v
-    if isinstance(v, datetime):
-        if v.tzinfo is None:
-            raise ValueError(f"{name} needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v}")
-        return v
-    try:
-        parse_duration(v)
-        return v
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(v)
-    except ValueError:
-        raise ValueError(
-            f"{name} takes a duration from the start (90s, 2h, 1d6h) or a time such as "
-            f"2016-05-02T10:00:00Z; found {v!r}"
-        ) from None
-    if when.tzinfo is None:
-        raise ValueError(f"{name} needs a timezone, e.g. 2016-05-02T10:00:00Z; found {v!r}")
-    return when
-
-
-def moment_seconds(at: str | int | float | datetime | None, start: datetime) -> float | None:
-    """Simulated seconds from `start` of a moment, or None when there is none.
-
-    A duration is relative to the scenario's start; an absolute time is converted, so both
-    forms of the same moment mean the same instant."""
-    if at is None:
-        return None
-    if isinstance(at, datetime):
-        return (at - start).total_seconds()
-    if isinstance(at, int | float):
-        return float(at)
-    return parse_duration(at)
-
-
-_MOMENT = str | int | float | datetime | None
 
 
 class Check(Strict):
@@ -141,12 +178,12 @@ class Check(Strict):
         "value itself or operators: {in: [407, 502]}, {matches: '^Get-'}, {not_in: [...]}, "
         "{at_least: n}, ...",
     )
-    after: _MOMENT = Field(
+    after: MOMENT = Field(
         None,
         description="with trace: count only events after this moment (a duration from the "
         "start, or a time); `{trace: K, after: 2h, count: 0}` says no K after 2h",
     )
-    before: _MOMENT = Field(None, description="with trace: count only events before this moment")
+    before: MOMENT = Field(None, description="with trace: count only events before this moment")
     equals: Any = None
     not_equals: Any = None
     contains: Any = None
@@ -165,8 +202,8 @@ class Check(Strict):
 
     @field_validator("after", "before")
     @classmethod
-    def _window(cls, v: _MOMENT, info: ValidationInfo) -> _MOMENT:
-        return _check_moment(str(info.field_name), v)
+    def _window(cls, v: MOMENT, info: ValidationInfo) -> MOMENT:
+        return check_moment(str(info.field_name), v)
 
     @field_validator("matches", "not_matches")
     @classmethod
@@ -264,7 +301,7 @@ class Expectation(Check):
         description="alternatives, any one of which is enough: each an expectation without "
         "at:, naming its own path/trace or checking this expectation's",
     )
-    at: _MOMENT = Field(
+    at: MOMENT = Field(
         None,
         description="check at this simulated moment instead of at the end of the run: a duration "
         "from the scenario's start (90s, 2h, 1d6h) or an absolute time with a timezone "
@@ -273,8 +310,8 @@ class Expectation(Check):
 
     @field_validator("at")
     @classmethod
-    def _moment(cls, v: _MOMENT) -> _MOMENT:
-        return _check_moment("at", v)
+    def _moment(cls, v: MOMENT) -> MOMENT:
+        return check_moment("at", v)
 
     def at_seconds(self, start: datetime) -> float | None:
         """Simulated seconds from `start` at which to check, or None for the end of the run."""
@@ -304,9 +341,3 @@ class Expectation(Check):
         if self.any_of is None:
             return self.describe_check() + when
         return "any of: " + " | ".join(a.describe_check() for a in self.alternatives()) + when
-
-
-def moment_text(at: str | int | float | datetime) -> str:
-    if isinstance(at, datetime):
-        return format_time(at)
-    return f"{at}s" if isinstance(at, int | float) else at

@@ -21,7 +21,8 @@ from pydantic import (
     field_validator,
 )
 
-from simulator.language.expectations import Expectation, moment_text
+from simulator.language.expectations import Expectation
+from simulator.language.moments import moment_text
 from simulator.language.steps import STEPS
 from simulator.world.config.base import Strict, TimePoint, seconds_from_start
 from simulator.world.config.faults import FaultSpec

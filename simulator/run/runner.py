@@ -29,12 +29,13 @@ from simulator.language.expectations import (
 from simulator.language.schema import Advance, At, Scenario
 from simulator.language.steps import STEPS, StepError
 from simulator.language.steps.base import wrap
-from simulator.run.adapters import HttpMount, SimPlatform, SimRemoteShell
+from simulator.run.adapters import SimPlatform, SimRemoteShell
 from simulator.run.checks import check
 from simulator.run.connector import HostConnector
+from simulator.run.http_mount import HttpMount
 from simulator.run.observe import observe, observe_root
 from simulator.run.results import RunResult
-from simulator.world.directory import LogonError
+from simulator.world.accounts import LogonError
 from simulator.world.durations import format_time
 from simulator.world.world import World, build_world
 

@@ -19,18 +19,17 @@ from simulator.exchange.build import build_exchange
 from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import observe_exchange
 from simulator.exchange.population import gc_paused
-from simulator.intune.access import ConditionalAccess, PlatformException, governable, platform_of
+from simulator.intune.access import ConditionalAccess, PlatformException, governable
 from simulator.intune.api import IntuneApi
 from simulator.intune.console import AdminConsole
-from simulator.intune.errors import Forbidden
 from simulator.intune.service import ENDPOINT, IntuneService
 from simulator.intune.tenant import Administrator
+from simulator.world.accounts import DirectoryUser
 from simulator.world.clock import SimClock
 from simulator.world.config.base import seconds_from_start
 from simulator.world.config.faults import fault_params
-from simulator.world.config.tenant import EnrolmentSpec
 from simulator.world.config.world import WorldSpec
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.directory import Directory
 from simulator.world.durations import parse_duration
 from simulator.world.faults import FaultTimeline
 from simulator.world.host import GroupPolicy, SimHost, parse_dotnet, windows_release
@@ -42,6 +41,7 @@ from simulator.world.network import (
     ProxyServer,
     WinHttpProxy,
 )
+from simulator.world.processes import add_world_processes
 from simulator.world.trace import Trace
 
 
@@ -78,7 +78,7 @@ class World:
             self._build_network()
             self._build_ews()
             self._build_hosts()
-            self._add_world_processes()
+            add_world_processes(self)
 
     def rng(self, purpose: str) -> random.Random:
         """A generator for one purpose, independent of the draws made for any other."""
@@ -331,111 +331,6 @@ class World:
             self.directory.add_computer(
                 computer.name, computer.domain or self.domain, computer.operating_system
             )
-
-    # -- the world's own processes ------------------------------------------------------------
-    def _add_world_processes(self) -> None:
-        if self.faults.faults:
-            self.add_process(self._fault_edges())
-        if self.spec.tenant.directory_sync:
-            self.add_process(self._directory_sync())
-        for host in self.hosts.values():
-            if host.group_policies:
-                spec = next(h for h in self.spec.hosts if h.name.upper() == host.name)
-                self.add_process(self._group_policy(host, parse_duration(spec.gpo_refresh)))
-        if self.spec.tenant.enrolment is not None:
-            self.add_process(self._enrolment(self.spec.tenant.enrolment))
-
-    def _fault_edges(self) -> Generator[Any, Any, None]:
-        """Trace every fault's start and end when it happens (the models read the timeline
-        themselves), and carry out the faults that are events."""
-        env = self.clock.env
-        for at, edge, fault in self.faults.edges():
-            if at > env.now:
-                yield env.timeout(at - env.now)
-            if edge == "end" and fault.end != at:
-                continue  # a step ended it earlier (server_up), and traced that
-            self.trace.emit(
-                f"fault.{edge}", fault=fault.kind, index=fault.index, params=fault.params
-            )
-            if edge == "start":
-                fault.spec.on_start(self, fault)
-
-    def _directory_sync(self) -> Generator[Any, Any, None]:
-        """Azure AD Connect's cycle: Intune sees AD as it was at the last cycle."""
-        env = self.clock.env
-        interval = self.intune.tenant.directory_sync_interval
-        while True:
-            yield env.timeout(interval)
-            change = self.intune.synchronise_directory(self.directory, self.clock.now())
-            self.trace.emit(
-                "intune.directory_sync",
-                added=change.added,
-                removed=change.removed,
-                changed=change.changed,
-                licensed=len(self.intune.tenant.licensed_users()),
-            )
-
-    def _group_policy(self, host: SimHost, refresh: float) -> Generator[Any, Any, None]:
-        """The host's Group Policy refresh (at start, then every `refresh` seconds)."""
-        env = self.clock.env
-        while True:
-            before = list(host.applied_policies)
-            lost = host.refresh_group_policy(env.now)
-            if lost or host.applied_policies != before:
-                self.trace.emit(
-                    "host.group_policy",
-                    host=host.name,
-                    applied=host.applied_policies,
-                    lost_logon_as_service=lost,
-                )
-            yield env.timeout(refresh)
-
-    def _enrolment(self, spec: EnrolmentSpec) -> Generator[Any, Any, None]:
-        """Users enrol devices over time and compliance drifts: one fleet-level process that
-        advances every device once per tick (DESIGN "Scale by batching time")."""
-        env, rng, intune = self.clock.env, self.rng("enrolment"), self.intune
-        start, over = parse_duration(spec.start), parse_duration(spec.over)
-        tick = max(1.0, parse_duration(spec.tick))
-        licensed = set(intune.tenant.licensed_users())
-        plan = []
-        for mb in self.org.mailboxes:
-            if mb.primary_smtp.lower() not in licensed:
-                continue
-            for device in mb.devices:
-                if device.client_type == "EAS" and rng.random() < spec.devices:
-                    when = start + rng.random() * over
-                    plan.append((when, device.device_id, mb.primary_smtp, device.device_type))
-        plan.sort()
-        compliant = {d[1]: rng.random() < spec.compliant for d in plan}
-        flip = spec.compliance_changes_per_day * tick / 86400
-        yield env.timeout(start)
-        while plan or flip:
-            now = self.clock.now()
-            due = [d for d in plan if d[0] <= env.now]
-            plan = plan[len(due) :]
-            enrolled = 0
-            for _, device_id, upn, device_type in due:
-                try:
-                    intune.enrol(
-                        upn, device_id, platform_of(device_type), now, compliant[device_id], False
-                    )
-                    enrolled += 1
-                except Forbidden:  # the user lost the licence before enrolling
-                    continue
-            flipped = 0
-            for key in sorted(intune.enrolled) if flip else ():
-                if rng.random() < flip:
-                    intune.set_compliance(key, not intune.enrolled[key].compliant, now, False)
-                    flipped += 1
-            if enrolled or flipped:
-                commands = intune.evaluate(now)
-                self.trace.emit(
-                    "intune.enrolment",
-                    enrolled=enrolled,
-                    compliance_changes=flipped,
-                    commands=len(commands),
-                )
-            yield env.timeout(tick)
 
     def restart_services(self, host: str, service: str | None) -> None:
         """Restart a host's services (all running ones when none is named): the

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simulator.plugin import DEFAULT_SCENARIO, ConnectorDriver, Twin, as_scenario
+from simulator.plugin.twin import DEFAULT_SCENARIO, ConnectorDriver, Twin, as_scenario
 
 SVC_USER, SVC_PASSWORD = "CONTOSO\\svc-intune", "P@ssw0rd-svc!"
 NOTIFY_USER, NOTIFY_PASSWORD = "CONTOSO\\notify", "N0tify-Pass!"

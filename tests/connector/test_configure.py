@@ -95,7 +95,7 @@ def test_profile_2016_replaces_the_earlier_connection_silently():
     spec = world(hosts=[{"name": "CONN01"}, {"name": "CONN02"}])
     twin, first = installed(spec)
     first.configure()
-    from simulator.plugin import ConnectorDriver
+    from simulator.plugin.twin import ConnectorDriver
 
     second = ConnectorDriver(twin, "CONN02")
     second.download()
@@ -117,7 +117,7 @@ def test_profile_2018_asks_to_replace_and_replaces_when_confirmed():
     )
     twin, first = installed(spec, profile="2018")
     first.configure()
-    from simulator.plugin import ConnectorDriver
+    from simulator.plugin.twin import ConnectorDriver
 
     second = ConnectorDriver(twin, "CONN02")
     second.download()

@@ -81,6 +81,16 @@ def test_console_sync_request_is_picked_up_at_the_next_poll(connected):
     assert twin.world.intune.commands.commands[command.command_id].state == "succeeded"
 
 
+def test_a_console_request_never_postpones_a_sync_already_due(connected):
+    twin, driver = connected
+    driver.advance("1h")
+    now = twin.world.clock.now()
+    driver.service.due["fullSync"] = driver.service.due["poll"] = now  # both due as it starts
+    twin.world.console.request_sync("admin@contoso.onmicrosoft.com", "full", now)
+    ran = driver.run_due()  # the poll picks the request up first, later than `now`
+    assert ran[:2] == ["poll", "fullSync"]
+
+
 def test_exchange_down_fails_syncs_with_back_off_then_recovers():
     twin, driver = installed()
     driver.configure()

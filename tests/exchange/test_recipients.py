@@ -535,7 +535,9 @@ def test_get_user_lists_users_with_and_without_mailboxes():
     assert len(everyone) == len(world.directory.users())
     plain = session.invoke("Get-User", {"RecipientTypeDetails": "User", "ResultSize": "Unlimited"})
     assert [u["SamAccountName"] for u in plain] == ["admin"]
-    assert session.invoke("Get-User", {"Identity": admin["Guid"]})[0]["Name"] == "admin"
+    for form in ("Guid", "Identity", "DistinguishedName", "UserPrincipalName", "SamAccountName"):
+        assert session.invoke("Get-User", {"Identity": admin[form]})[0]["Name"] == "admin", form
+    assert admin["DistinguishedName"] == "CN=admin,CN=Users,DC=contoso,DC=local"
     session.invoke(
         "Set-User", {"Identity": "CONTOSO\\admin", "WindowsEmailAddress": "it@contoso.com"}
     )

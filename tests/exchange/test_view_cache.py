@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.exchange.views import _cas_mailbox_view, cas_mailbox_view
-from simulator.plugin import DEFAULT_SCENARIO, as_scenario
+from simulator.plugin.twin import DEFAULT_SCENARIO, as_scenario
 from simulator.world.world import build_world
 
 

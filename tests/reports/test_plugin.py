@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from simulator.exchange.errors import ExchangeError
-from simulator.plugin import DEFAULT_SCENARIO
+from simulator.plugin.twin import DEFAULT_SCENARIO
 from simulator.run.runner import StepError
 from simulator.world.world import World
 from tests.reports.helpers import scenario_dict

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from simulator.world.directory import Directory, DirectoryUser, LogonError
+from simulator.world.accounts import DirectoryUser, LogonError
+from simulator.world.directory import Directory
 from tests.world.conftest import advance, small_world
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from simulator.run.adapters import HttpMount, SimPlatform
+from simulator.run.adapters import SimPlatform
+from simulator.run.http_mount import HttpMount
 from simulator.world.faults import FaultTimeline
 from simulator.world.network import EgressRule, Firewall, Network, ProxyServer, WinHttpProxy
 from tests.world.conftest import small_world

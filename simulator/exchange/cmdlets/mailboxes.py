@@ -86,11 +86,13 @@ def get_mailbox(
     IgnoreDefaultScope: bool = False,
     **_: Any,
 ) -> list[Record]:
-    """Returns mailboxes with their addresses: PrimarySmtpAddress, EmailAddresses (the primary
-    one as `SMTP:`, the others `smtp:`), WindowsEmailAddress (AD `mail`),
-    EmailAddressPolicyEnabled and UserPrincipalName.
+    """Returns mailboxes with their addresses and their user's UPN.
 
-    Emulated: the Identity, AnrSet, DatabaseSet and ServerSet parameter sets, -Filter (with
+    Emulated: PrimarySmtpAddress, EmailAddresses (the primary one `SMTP:`, the others
+    `smtp:`), WindowsEmailAddress (AD `mail`), EmailAddressPolicyEnabled, UserPrincipalName; a
+    mailbox built for a scenario account (or by `create_user`) takes the account's AD `mail` as
+    its primary SMTP address, the UPN only when it has none, and a UPN or `mail` edited in AD
+    shows at once; the Identity, AnrSet, DatabaseSet and ServerSet parameter sets, -Filter (with
     UserPrincipalName, PrimarySmtpAddress, WindowsEmailAddress, EmailAddressPolicyEnabled...),
     -RecipientTypeDetails, -ResultSize with its warnings, -SortBy, -OrganizationalUnit,
     -IgnoreDefaultScope; the session's recipient scope.
@@ -363,10 +365,10 @@ def get_user(
     IgnoreDefaultScope: bool = False,
     **_: Any,
 ) -> list[Record]:
-    """Returns AD users, with a mailbox (RecipientType UserMailbox) or without (User): the
-    UserPrincipalName Intune's directory synchronisation copies, and WindowsEmailAddress.
+    """Returns AD users, with a mailbox (RecipientType UserMailbox) or without (User).
 
-    Emulated: the Identity and AnrSet parameter sets (Identity: name, UPN, DOMAIN\\user,
+    Emulated: UserPrincipalName (what Intune's directory synchronisation copies),
+    WindowsEmailAddress, the names; the Identity and AnrSet parameter sets (Identity: name, UPN, DOMAIN\\user,
     sAMAccountName, canonical name, DN, GUID, or any identity of the user's mailbox),
     -RecipientTypeDetails (User, DisabledUser and the mailbox kinds), -Filter, -ResultSize with
     its warnings, -SortBy, -OrganizationalUnit, -IgnoreDefaultScope; the recipient scope.
@@ -418,10 +420,12 @@ def set_user(
     LastName: str | None = None,
     **_: Any,
 ) -> None:
-    """Changes an AD user's attributes: the UPN, which Intune sees at its next directory
-    synchronisation, the `mail` attribute and the names.
+    """Changes an AD user's UPN, `mail` attribute and names.
 
-    Emulated: -UserPrincipalName (a malformed UPN, or one another account holds, is refused),
+    Emulated: -UserPrincipalName (a malformed UPN, or one another account holds, is refused;
+    Exchange shows it at once, Intune at its next directory synchronisation, the user's direct
+    licences following it, and the connector then reports the mailbox's devices if its primary
+    SMTP address equals the new UPN),
     -WindowsEmailAddress (on a mailbox user under an enabled email address policy it has no
     effect; otherwise it writes `mail`, and a mailbox user's primary address with it),
     -FirstName, -LastName; users with and without mailboxes; write scope; -WhatIf; the

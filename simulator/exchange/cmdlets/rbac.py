@@ -35,7 +35,7 @@ from simulator.exchange.views import Record
 
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation
-    from simulator.world.directory import DirectoryUser
+    from simulator.world.accounts import DirectoryUser
 
 SNAPIN = "Microsoft.Exchange.Management.PowerShell.E2010"
 

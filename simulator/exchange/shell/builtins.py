@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.errors import AmbiguousParameter, ParameterBindingError, ParameterNotFound
+from simulator.exchange.shell.arithmetic import as_int32
 from simulator.exchange.shell.formatting import Formatted, format_default, format_list, format_table
 from simulator.exchange.shell.values import (
     ScriptBlockValue,
@@ -51,6 +52,40 @@ class LocalParam:
     name: str
     kind: str = "value"  # value, switch, script, list
     position: int | None = None
+    #: "int" for an [int] parameter: the argument converts at binding, or binding fails.
+    type: str = ""
+    #: ValidateRange bounds of an [int] parameter.
+    low: int | None = None
+    high: int | None = None
+
+    def convert(self, value: Any) -> Any:
+        """The argument as the parameter's type, validated as PowerShell's binder does."""
+        if self.type != "int" or value is None:
+            return value
+        try:
+            number = as_int32(value)
+        except ShellRuntimeError as exc:
+            raise _binding(f"Cannot bind parameter '{self.name}'. {exc.message}",
+                           "CannotConvertArgumentNoMessage") from None  # fmt: skip
+        for bound, fails, word in (
+            (self.low, self.low is not None and number < self.low, "less than the minimum"),
+            (self.high, self.high is not None and number > self.high, "greater than the maximum"),
+        ):
+            if fails:
+                than = "greater" if word.startswith("less") else "less"
+                raise _binding(
+                    f"Cannot validate argument on parameter '{self.name}'. The {number} argument "
+                    f"is {word} allowed range of {bound}. Supply an argument that is {than} than "
+                    f"or equal to {bound} and then try the command again.",
+                    "ParameterArgumentValidationError",
+                )
+        return number
+
+
+def _binding(message: str, error_id: str) -> ParameterBindingError:
+    error = ParameterBindingError(message)
+    error.error_id = error_id
+    return error
 
 
 Runner = Callable[["ExchangeShell", list[Any] | None, dict[str, Any]], list[Any]]
@@ -62,6 +97,8 @@ class LocalCommand:
     params: tuple[LocalParam, ...]
     run: Runner
     aliases: tuple[str, ...] = ()
+    #: It lays its input out as text (Format-*, Out-String): counted as printing is.
+    prints: bool = False
 
     def param(self, given: str) -> LocalParam:
         key = given.lower()
@@ -89,7 +126,9 @@ class LocalCommand:
                 raise ParameterBindingError(
                     f"Cannot bind parameter because parameter '{p.name}' is specified more than once."
                 )
-            out[p.name] = (value is None or is_true(value)) if p.kind == "switch" else value
+            out[p.name] = (
+                (value is None or is_true(value)) if p.kind == "switch" else p.convert(value)
+            )
         for value in positional:
             candidates = [
                 p
@@ -108,7 +147,7 @@ class LocalCommand:
                 raise ParameterBindingError(
                     f"A positional parameter cannot be found that accepts argument '{to_string(value)}'."
                 )
-            out[candidates[0].name] = value
+            out[candidates[0].name] = candidates[0].convert(value)
         return out
 
 
@@ -208,12 +247,11 @@ def select_object(shell: ExchangeShell, items: list[Any] | None, args: dict[str,
                 seen.add(key)
                 unique.append(item)
         data = unique
-    skip = int(to_number(args.get("Skip")) or 0)
-    data = data[skip:]
+    data = data[args.get("Skip") or 0 :]
     if args.get("First") is not None:
-        data = data[: int(to_number(args["First"]) or 0)]
+        data = data[: args["First"]]
     if args.get("Last") is not None:
-        n = int(to_number(args["Last"]) or 0)
+        n = args["Last"]
         data = data[-n:] if n else []
     expand = args.get("ExpandProperty")
     props = _names(args.get("Property"))
@@ -365,12 +403,7 @@ def get_date(shell: ExchangeShell, items: list[Any] | None, args: dict[str, Any]
 
 
 def start_sleep(shell: ExchangeShell, items: list[Any] | None, args: dict[str, Any]) -> list[Any]:
-    seconds = to_number(args.get("Seconds")) or 0
-    seconds += (to_number(args.get("Milliseconds")) or 0) / 1000
-    if seconds < 0:
-        raise ShellRuntimeError(
-            "Cannot validate argument on parameter 'Seconds'.", "ParameterArgumentValidationError"
-        )
+    seconds = (args.get("Seconds") or 0) + (args.get("Milliseconds") or 0) / 1000
     shell.sleep(float(seconds))
     return []
 
@@ -381,7 +414,7 @@ def get_history(shell: ExchangeShell, items: list[Any] | None, args: dict[str, A
         for i, line in enumerate(shell.history)
     ]
     count = args.get("Count")
-    return entries[-int(to_number(count) or 0) :] if count is not None else entries
+    return entries[-count:] if count else ([] if count == 0 else entries)
 
 
 def clear_host(shell: ExchangeShell, items: list[Any] | None, args: dict[str, Any]) -> list[Any]:
@@ -418,9 +451,9 @@ LOCAL_COMMANDS: tuple[LocalCommand, ...] = (
         (
             LocalParam("Property", "list", 0),
             LocalParam("ExpandProperty"),
-            LocalParam("First"),
-            LocalParam("Last"),
-            LocalParam("Skip"),
+            LocalParam("First", type="int", low=0),
+            LocalParam("Last", type="int", low=0),
+            LocalParam("Skip", type="int", low=0),
             LocalParam("Unique", "switch"),
         ),
         select_object,
@@ -464,9 +497,17 @@ LOCAL_COMMANDS: tuple[LocalCommand, ...] = (
         ),
         format_table_cmd,
         ("ft",),
+        prints=True,
     ),
-    LocalCommand("Format-List", (LocalParam("Property", "list", 0),), format_list_cmd, ("fl",)),
-    LocalCommand("Out-String", (LocalParam("Width"), LocalParam("Stream", "switch")), out_string),
+    LocalCommand(
+        "Format-List", (LocalParam("Property", "list", 0),), format_list_cmd, ("fl",), prints=True
+    ),
+    LocalCommand(
+        "Out-String",
+        (LocalParam("Width", type="int", low=2), LocalParam("Stream", "switch")),
+        out_string,
+        prints=True,
+    ),
     LocalCommand(
         "Write-Output", (LocalParam("InputObject", "list", 0),), write_output, ("echo", "write")
     ),
@@ -478,12 +519,19 @@ LOCAL_COMMANDS: tuple[LocalCommand, ...] = (
     LocalCommand("Get-Date", (LocalParam("Date", "value", 0),), get_date),
     LocalCommand(
         "Start-Sleep",
-        (LocalParam("Seconds", "value", 0), LocalParam("Milliseconds")),
+        (
+            # Windows PowerShell 5.1: [int] Seconds in 0..[int]::MaxValue/1000
+            LocalParam("Seconds", "value", 0, type="int", low=0, high=2**31 // 1000),
+            LocalParam("Milliseconds", type="int", low=0, high=2**31 - 1),
+        ),
         start_sleep,
         ("sleep",),
     ),
     LocalCommand(
-        "Get-History", (LocalParam("Count", "value", 0),), get_history, ("h", "history", "ghy")
+        "Get-History",
+        (LocalParam("Count", "value", 0, type="int", low=1, high=32767),),
+        get_history,
+        ("h", "history", "ghy"),
     ),
     LocalCommand("Clear-Host", (), clear_host, ("cls", "clear")),
 )

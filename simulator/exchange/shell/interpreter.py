@@ -13,6 +13,10 @@ object to `-Mailbox` where the cmdlet has one, any other object (or a string) to
 An Exchange error is non-terminating: with several piped objects, the others still run;
 `-ErrorAction Stop` makes it stop the statement, `SilentlyContinue` hides it, and
 `-WarningAction SilentlyContinue` hides warnings.
+
+Every line runs within bounds (limits.py): a step budget, the interpreter's call depth and
+the sizes of ranges, arrays and strings; each bound answers with PowerShell's error, so that
+no line can hang the interactive shell or exhaust its memory.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from simulator.exchange.errors import (
 from simulator.exchange.invocation import Prompter
 from simulator.exchange.registry import COMMON_PARAMETERS, lookup
 from simulator.exchange.session import RemoteSession
-from simulator.exchange.shell import ast
+from simulator.exchange.shell import ast, limits
+from simulator.exchange.shell.arithmetic import arithmetic, make_range
 from simulator.exchange.shell.builtins import COMMANDS, REMOTE_ALIASES, LocalCommand
 from simulator.exchange.shell.formatting import format_default
 from simulator.exchange.shell.parser import ShellParseError, parse
@@ -76,8 +81,12 @@ class ExchangeShell:
         prompter: Prompter | None = None,
         width: int = 120,
         after_command: Callable[[], None] | None = None,
+        budget: int = limits.MAX_STEPS,
     ) -> None:
         self.session = session
+        #: Evaluation steps one line may take (a remote cmdlet call counts REMOTE_STEP_COST).
+        self.budget = budget
+        self._steps = 0
         self.prompter = prompter
         self.width = width
         self.after_command = after_command
@@ -112,8 +121,10 @@ class ExchangeShell:
         self._out = []
         self.last_ok = True
         self._text = text
+        self._steps = 0
         if text.strip():
             self.history.append(text)
+            del self.history[: -limits.MAX_HISTORY]
         try:
             statements = parse(text)
         except ShellParseError as exc:
@@ -128,6 +139,10 @@ class ExchangeShell:
                 self._runtime_error(exc, None)
             except ExchangeError as exc:  # raised while evaluating an expression's argument
                 self._error(exc, "", statement.pos, 1)
+            except RecursionError:  # nesting deeper than the interpreter's stack
+                self._runtime_error(limits.call_depth_overflow(statement.pos), None)
+            except MemoryError:  # a value beyond the machine's memory, whatever the bounds
+                self._runtime_error(limits.out_of_memory(statement.pos), None)
             except Exception as exc:  # a defect of the twin: reported, never a traceback
                 self._runtime_error(
                     ShellRuntimeError(
@@ -140,7 +155,15 @@ class ExchangeShell:
             finally:
                 if self.after_command is not None:
                     self.after_command()
+            if self._steps > self.budget:  # stopped: the rest of the line does not run
+                break
         return self._flush()
+
+    def _step(self, cost: int = 1) -> None:
+        """Count work done by this line; past the budget, stop it as Ctrl+C would."""
+        self._steps += cost
+        if self._steps > self.budget:
+            raise limits.pipeline_stopped()
 
     def _flush(self) -> str:
         text = "\n".join(self._out)
@@ -154,6 +177,7 @@ class ExchangeShell:
             return
         values = self._pipeline(statement)
         if values:
+            self._step(limits.print_cost(values))
             text = format_default(values, self.width)
             if text:
                 self.write(text)
@@ -230,7 +254,13 @@ class ExchangeShell:
             named, positional = self._collect(cmd, command.is_switch)
             # common parameters (-ErrorAction, -Verbose, ...) change nothing for local commands
             named = [(n, v) for n, v in named if n.lower() not in COMMON_PARAMETERS]
-            return command.run(self, items, command.bind(named, positional))
+            bound = command.bind(named, positional)
+            self._step(len(items or []))
+            if command.prints:
+                self._step(limits.print_cost(items or []))
+            result = command.run(self, items, bound)
+            self._step(len(result))
+            return result
         except _BindingAt as exc:
             self._error(exc.error, cmd.name, exc.pos, exc.length)
         except ExchangeError as exc:
@@ -289,6 +319,7 @@ class ExchangeShell:
                     )
                     continue
                 call_named.append((target, item))
+            self._step(limits.REMOTE_STEP_COST)
             try:
                 result = self.session.invoke(name, call_named, positional, prompter=self.prompter)
             except ExchangeError as exc:
@@ -338,14 +369,19 @@ class ExchangeShell:
 
     # -- expressions ------------------------------------------------------------------------------------
     def _eval(self, node: ast.Node) -> Any:
+        self._step()
         if isinstance(node, ast.Literal):
             return node.value
         if isinstance(node, ast.Variable):
             return self._variable(node.name)
         if isinstance(node, ast.ExpandableString):
-            return "".join(
-                p if isinstance(p, str) else to_string(self._eval(p)) for p in node.parts
-            )
+            parts, length = [], 0
+            for part in node.parts:
+                text = part if isinstance(part, str) else to_string(self._eval(part))
+                length += len(text)
+                limits.check_string(length, node.pos)
+                parts.append(text)
+            return "".join(parts)
         if isinstance(node, ast.ArrayLiteral):
             return [self._eval(item) for item in node.items]
         if isinstance(node, ast.HashLiteral):
@@ -367,9 +403,13 @@ class ExchangeShell:
             target = self._eval(node.target)
             if node.args is None:
                 return get_member(target, node.name)
-            return self._located(
-                node,
-                lambda: call_method(target, node.name, [self._eval(a) for a in node.args or []]),
+            return self._sized(
+                self._located(
+                    node,
+                    lambda: call_method(
+                        target, node.name, [self._eval(a) for a in node.args or []]
+                    ),
+                )
             )
         if isinstance(node, ast.Index):
             target, index = self._eval(node.target), self._eval(node.index)
@@ -381,6 +421,14 @@ class ExchangeShell:
         raise ShellRuntimeError(
             f"Unsupported expression {type(node).__name__}.", "UnsupportedExpression", pos=node.pos
         )
+
+    def _sized(self, value: Any) -> Any:
+        """A value an operator built: building it counts as many steps as it is large."""
+        if isinstance(value, list):
+            self._step(len(value))
+        elif isinstance(value, str):
+            self._step(len(value) // limits.CHARS_PER_STEP)
+        return value
 
     def _located(self, node: ast.Node, fn: Callable[[], Any]) -> Any:
         try:
@@ -410,6 +458,10 @@ class ExchangeShell:
         if op == "xor":
             return is_true(self._eval(node.left)) != is_true(self._eval(node.right))
         left, right = self._eval(node.left), self._eval(node.right)
+        if op == "..":
+            return self._sized(self._located(node, lambda: make_range(left, right)))
+        if op in ("+", "-", "*", "/", "%"):
+            return self._sized(self._located(node, lambda: arithmetic(op, left, right)))
         if op == "neg":
             number = to_number(right)
             if number is None:

@@ -11,7 +11,8 @@ strings (with `$var`, `$(...)` and backtick escapes), numbers (with KB/MB/GB), `
 `$false`, `$null`, variables and assignment, arrays, `@(...)`, `$(...)`, hashtables `@{k=v}`,
 script blocks, member access and method calls, indexing, the comparison operators
 (`-eq -ne -gt -ge -lt -le -like -notlike -match -notmatch -contains -notcontains -in -notin`,
-with `-c`/`-i` variants) and `-and -or -xor -not !`.
+with `-c`/`-i` variants), arithmetic (`+ - * / %`), the range operator `..`, the unary comma
+(`,1`) and `-and -or -xor -not !`.
 
 Whatever the input, the parser either returns statements or raises `ShellParseError` with
 PowerShell's message and error id — never another exception.
@@ -19,6 +20,7 @@ PowerShell's message and error id — never another exception.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -66,6 +68,10 @@ _MULTIPLIER = {"kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 _ARG_END = set(" \t\r\n|;,(){}")
 _CMD_END = set(" \t\r\n|;(){}")
 MAX_DEPTH = 100
+#: PowerShell's message when the parser runs out of stack (ParserStrings.ScriptTooComplicated).
+TOO_COMPLEX = "Processing was stopped because the script is too complex."
+#: The largest integer a literal keeps exactly ([decimal]'s maximum); larger ones are [double].
+_DECIMAL_MAX = 79228162514264337593543950335
 
 
 class ShellParseError(Exception):
@@ -140,7 +146,7 @@ class Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error("The script is nested too deeply to be parsed.", "ScriptTooDeep")
+            raise self.error(TOO_COMPLEX, "ScriptTooComplicated")
 
     def leave(self) -> None:
         self.depth -= 1
@@ -334,14 +340,44 @@ class Parser:
         return self.comparison()
 
     def comparison(self) -> Node:
-        left = self.array()
+        left = self.additive()
         while True:
             pos = self.i
             op = self._operator(COMPARISON)
             if op is None:
                 self._refuse_unknown_operator()
                 return left
-            left = Binary(pos, op, left, self._operand(op, self.array))
+            left = Binary(pos, op, left, self._operand(op, self.additive))
+
+    def additive(self) -> Node:
+        """`a + b - c`: a `-` not followed by a letter is a minus, not an operator name."""
+        left = self.multiplicative()
+        while True:
+            self.skip()
+            pos, c = self.i, self.peek()
+            if not (c == "+" or (c == "-" and not (self.peek(1).isalpha() or self.peek(1) == "-"))):
+                return left
+            self.i += 1
+            left = Binary(pos, c, left, self._operand(c, self.multiplicative))
+
+    def multiplicative(self) -> Node:
+        left = self.range_()
+        while True:
+            self.skip()
+            pos, c = self.i, self.peek()
+            if c not in ("*", "/", "%"):
+                return left
+            self.i += 1
+            left = Binary(pos, c, left, self._operand(c, self.range_))
+
+    def range_(self) -> Node:
+        left = self.array()
+        self.skip()
+        if not self.text.startswith("..", self.i):
+            return left
+        pos = self.i
+        self.i += 2
+        return Binary(pos, "..", left, self._operand("..", self.array))
 
     def _refuse_unknown_operator(self) -> None:
         m = re.compile(r"-([A-Za-z]+)").match(self.text, self.i)
@@ -354,12 +390,17 @@ class Parser:
         self.skip()
         if self.at_end() or self.peek() in "|;)}\n,":
             raise self.error(
-                f"You must provide a value expression following the '{op if op.startswith(('-', '!')) else '-' + op}' operator.",
+                f"You must provide a value expression following the '{op if not op.isalpha() else '-' + op}' operator.",
                 "ExpectedValueExpression",
             )
         return parse()  # type: ignore[operator]
 
     def array(self) -> Node:
+        self.skip()
+        if self.peek() == ",":  # the unary comma: an array of one element
+            pos = self.i
+            self.i += 1
+            return ArrayLiteral(pos, [self._operand(",", self.unary)])
         return self._comma_list(
             self.unary, "Missing expression after ','.", "MissingExpressionAfterToken"
         )
@@ -490,10 +531,16 @@ class Parser:
             return self.scriptblock()
         m = _NUMBER.match(self.text, self.i)
         if m and (
-            m.end() >= self.n or not (_ident_char(self.text[m.end()]) or self.text[m.end()] == ".")
+            m.end() >= self.n
+            or self.text.startswith("..", m.end())
+            or not (_ident_char(self.text[m.end()]) or self.text[m.end()] == ".")
         ):
             self.i = m.end()
             value = _number(m.group(0))
+            if value is None:
+                raise self.error(
+                    f"The numeric constant {m.group(0)} is not valid.", "BadNumericConstant", start
+                )
             return Literal(start, value)
         if self.at_end():
             raise self.error("You must provide a value expression.", "ExpectedValueExpression")
@@ -656,6 +703,9 @@ class Parser:
 
 
 def _number(word: str) -> int | float | None:
+    """The value of a numeric literal as Windows PowerShell reads it: integers as long as they
+    fit [long] or [decimal], then [double]; None when it is no number or overflows [double]
+    (PowerShell's BadNumericConstant) — never a Python error, whatever the length."""
     if word.startswith("-") and len(word) > 1:
         value = _number(word[1:])
         return None if value is None else -value
@@ -665,15 +715,21 @@ def _number(word: str) -> int | float | None:
     text, suffix = m.group(1), (m.group(2) or "").lower()
     value: int | float
     if text.lower().startswith("0x"):
+        if len(text) > 18:  # more than a [long] holds
+            return None
         value = int(text, 16)
-    elif any(ch in text for ch in ".eE"):
+    elif any(ch in text for ch in ".eE") or len(text) > 29:
         value = float(text)
     else:
         value = int(text)
+        if value > _DECIMAL_MAX:
+            value = float(value)
     if suffix:
         value = value * _MULTIPLIER[suffix]
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) <= _DECIMAL_MAX:
             value = int(value)
+    if isinstance(value, float) and math.isinf(value):
+        return None
     return value
 
 
@@ -683,6 +739,4 @@ def parse(text: str) -> list[Statement]:
     try:
         return parser.parse()
     except RecursionError:
-        raise ShellParseError(
-            "The script is nested too deeply to be parsed.", "ScriptTooDeep", parser.i
-        ) from None
+        raise ShellParseError(TOO_COMPLEX, "ScriptTooComplicated", parser.i) from None

@@ -1,6 +1,7 @@
 """The interactive loop of the Exchange Management Shell twin: prompt, line editing, history
 and tab completion (with `readline` when the platform has it), multi-line input while a
-statement is incomplete, and confirmation prompts answered at the keyboard."""
+statement is incomplete, confirmation prompts answered at the keyboard, and Ctrl+C, which
+drops the line rather than the shell."""
 
 from __future__ import annotations
 
@@ -93,17 +94,21 @@ def run_repl(
         shell.prompter = console_prompter(lambda: read("") or "", write)
     write(banner + "\n")
     while True:
-        line = read(shell.prompt + " ")
-        if line is None:
-            break
-        while incomplete(line):
-            more = read(">> ")
-            if more is None or more == "":
+        try:
+            line = read(shell.prompt + " ")
+            if line is None:
                 break
-            line += "\n" + more
-        if line.strip().lower() in ("exit", "quit"):
-            break
-        output = shell.execute(line)
+            while incomplete(line):
+                more = read(">> ")
+                if more is None or more == "":
+                    break
+                line += "\n" + more
+            if line.strip().lower() in ("exit", "quit"):
+                break
+            output = shell.execute(line)
+        except KeyboardInterrupt:  # Ctrl+C drops the line being typed (or run), as in PowerShell
+            write("\n")
+            continue
         if output:
             write(output + "\n")
     return 0 if shell.last_ok else 1

@@ -5,31 +5,19 @@ enumeration over arrays, and the handful of .NET methods administrators use
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
+from simulator.exchange.shell import limits
+from simulator.exchange.shell.errors import ShellRuntimeError
 from simulator.exchange.shell.parser import COMPARISON
-
-
-class ShellRuntimeError(Exception):
-    """A runtime error of the shell itself (not one returned by Exchange)."""
-
-    def __init__(
-        self,
-        message: str,
-        error_id: str,
-        category: str = "InvalidOperation",
-        pos: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_id = error_id
-        self.category = category
-        self.pos = pos
-        self.exception_type = "RuntimeException"
 
 
 class ScriptBlockValue:
@@ -85,10 +73,21 @@ def is_true(value: Any) -> bool:
     return True
 
 
+def format_double(value: float) -> str:
+    """A [double] as PowerShell prints it: 15 significant digits, `1E+30`, `Infinity`."""
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.15G}"
+
+
 def to_string(value: Any) -> str:
     """String conversion as in an expandable string (invariant culture)."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return format_double(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, datetime):
@@ -96,6 +95,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, timedelta):
         return format_timespan(value)
     if isinstance(value, list):
+        limits.text_size(value)
         return " ".join(to_string(v) for v in value)
     if isinstance(value, dict):
         identity = getattr(value, "type_name", None) and (
@@ -118,9 +118,10 @@ def display(value: Any) -> str:
             f"{'AM' if value.hour < 12 else 'PM'}"
         )
     if isinstance(value, list):
+        limits.text_size(value)
         return "{" + ", ".join(display(v) for v in value) + "}"
     if isinstance(value, float):
-        return f"{value:.15g}"
+        return format_double(value)
     if isinstance(value, dict) and not getattr(value, "type_name", None):
         return "{" + ", ".join(str(k) for k in value) + "}"
     return to_string(value)
@@ -166,14 +167,11 @@ def _scalar_compare(op: str, left: Any, right: Any, case: bool) -> bool:
     right = convert_like(right, left)
     if op in ("like", "notlike"):
         pattern = _wildcard(to_string(right), case)
-        hit = pattern.match(to_string(left)) is not None
+        hit = pattern.search(to_string(left))
         return hit if op == "like" else not hit
     if op in ("match", "notmatch"):
         try:
-            hit = (
-                re.search(to_string(right), to_string(left), 0 if case else re.IGNORECASE)
-                is not None
-            )
+            hit = _regex(to_string(right), case).search(to_string(left))
         except re.error as exc:
             raise ShellRuntimeError(
                 f"The regular expression pattern {to_string(right)} is not valid: {exc}",
@@ -218,11 +216,42 @@ def compare(op: str, left: Any, right: Any) -> Any:
     return _scalar_compare(op, left, right, case)
 
 
-def _wildcard(pattern: str, case: bool) -> re.Pattern[str]:
+def _wildcard(pattern: str, case: bool) -> _Pattern:
     out = []
-    for ch in pattern:
+    for ch in re.sub(r"\*+", "*", pattern):
         out.append({"*": ".*", "?": "."}.get(ch) or re.escape(ch))
-    return re.compile("".join(out) + r"\Z", 0 if case else re.IGNORECASE | re.DOTALL)
+    return _regex("(?s)^" + "".join(out) + "$", case)
+
+
+class _Pattern:
+    """A compiled pattern that matches in linear time (RE2), whatever the pattern and input:
+    a backtracking engine can take exponential time on patterns such as `(a|a)*c`, which would
+    hang the shell. Patterns RE2 lacks (back-references, look-arounds) and text RE2 cannot
+    encode (lone surrogates) fall back to Python's engine; an invalid pattern raises re.error."""
+
+    def __init__(self, pattern: str, case: bool) -> None:
+        self.pattern, self.flags = pattern, 0 if case else re.IGNORECASE
+        options = re2.Options()
+        options.log_errors = False
+        options.case_sensitive = case
+        try:
+            self.fast: Any = re2.compile(pattern, options)
+        except (re2.error, UnicodeError):
+            self.fast = None
+            re.compile(pattern, self.flags)  # raises re.error when it is no pattern at all
+
+    def search(self, text: str) -> bool:
+        if self.fast is not None:
+            try:
+                return self.fast.search(text) is not None
+            except UnicodeError:
+                pass
+        return re.search(self.pattern, text, self.flags) is not None
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, case: bool) -> _Pattern:
+    return _Pattern(pattern, case)
 
 
 # -- members ------------------------------------------------------------------------------------------
@@ -328,7 +357,7 @@ def call_method(value: Any, name: str, args: list[Any]) -> Any:
         )
     try:
         return method()
-    except (IndexError, ValueError, TypeError):
+    except (IndexError, ValueError, TypeError, OverflowError):
         raise ShellRuntimeError(
             f'Cannot find an overload for "{name}" and the argument count: "{len(args)}".',
             "MethodCountCouldNotFindBest",
@@ -338,10 +367,15 @@ def call_method(value: Any, name: str, args: list[Any]) -> Any:
 def get_index(value: Any, index: Any) -> Any:
     if isinstance(value, dict):
         return get_member(value, to_string(index))
+    if isinstance(index, list):  # $a[0..2], $a[1,3]: the elements at each index that exists
+        picked = [get_index(value, i) for i in index]
+        return [v for v in picked if v is not None]
     if isinstance(value, list | str):
         number = to_number(index)
         if number is None:
             return None
+        if isinstance(number, float) and not number.is_integer():
+            number = round(number) if abs(number) < 2**63 else 0
         i = int(number)
         return value[i] if -len(value) <= i < len(value) else None
     if value is None:

@@ -21,7 +21,8 @@ from pydantic import Field
 
 from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
-from simulator.world.directory import Directory, DirectoryUser
+from simulator.world.accounts import DirectoryUser
+from simulator.world.directory import Directory
 
 FAMILY = "directory"
 
