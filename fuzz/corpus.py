@@ -27,10 +27,11 @@ def corpus(target: FuzzTarget) -> list[tuple[Path, Any]]:
     folder = corpus_dir(target)
     if not folder.is_dir():
         return []
-    return [
-        (path, target.load(path.read_text(encoding="utf-8")))
-        for path in sorted(folder.glob("*.txt"))
-    ]
+    out = []
+    for path in sorted(folder.glob("*.txt")):
+        with path.open(encoding="utf-8", newline="") as f:  # keep a \r an input holds
+            out.append((path, target.load(f.read())))
+    return out
 
 
 def keep(target: FuzzTarget, value: Any) -> Path | None:
