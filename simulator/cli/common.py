@@ -36,12 +36,14 @@ def error(err: Console, message: str) -> None:
     err.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
-def load_all(paths: list[str], err: Console) -> list[Scenario] | None:
+def load_all(paths: list[str], err: Console, build: bool = False) -> list[Scenario] | None:
     """The scenarios under `paths`, each validated; None (and the reasons on `err`) when a
-    path is missing, none is found, one is invalid or two share a name."""
+    path is missing, none is found, one is invalid or two share a name. With `build` (run),
+    each world is built too: a world the models refuse is an invalid file, refused before
+    anything is written."""
     from pathlib import Path
 
-    from simulator.language.loader import ScenarioError, find_scenarios, load_scenario
+    from simulator.language.loader import ScenarioError, check_steps, find_scenarios, load_scenario
 
     files = find_scenarios(paths)
     missing = [p for p in paths if not Path(p).exists()]
@@ -52,12 +54,19 @@ def load_all(paths: list[str], err: Console) -> list[Scenario] | None:
     if not files:
         err.print(f"[red]error:[/] no scenario files (*.yaml) under {', '.join(paths)}")
         return None
+    check = check_steps
+    if build:
+        from simulator.run.buildcheck import check_world as check
     scenarios, bad = [], False
     for f in files:
         try:
-            scenarios.append(load_scenario(f))
+            scenario = load_scenario(f)
+            check(scenario)
+            scenarios.append(scenario)
         except ScenarioError as exc:
-            err.print(f"[red]invalid:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print("[red]invalid:[/] ", end="")
+            # the message quotes the file: never parsed as markup (it may hold "[/]")
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             bad = True
     names: dict[str, str] = {}
     for s in scenarios:

@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.run.batch import run_many
 
     out, err = wide(), console(stderr=True)
-    loaded = load_all(args.paths, err)
+    loaded = load_all(args.paths, err, build=True)
     if loaded is None:
         return EXIT_INVALID
     scenarios = select(loaded, args.keyword, args.tags, err)

@@ -20,6 +20,7 @@ from simulator.exchange import policy_settings
 from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
 from simulator.exchange.model import (
+    DEFAULT_ORGANIZATION,
     DeviceAccessRule,
     ExchangeServer,
     Mailbox,
@@ -37,7 +38,8 @@ from simulator.world.directory import Directory
 from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
-    from simulator.world.config.exchange import BudgetSpec
+    from simulator.world.config.directory import AccountSpec
+    from simulator.world.config.exchange import BudgetSpec, ExchangeSpec, PopulationModel
     from simulator.world.config.world import WorldSpec
 
 INSTALLED_DAYS_AGO = 400  # when setup created the organisation's configuration objects
@@ -58,6 +60,12 @@ def _budget(spec: BudgetSpec) -> ThrottlingPolicy:
         cmdlets_period=parse_duration(spec.cmdlets_period),
         idle_timeout=parse_duration(spec.idle_timeout),
     )
+
+
+def account_forest(directory: Directory, account: str) -> str | None:
+    """The forest root of a `DOMAIN\\user` account's domain (None for an unknown domain)."""
+    found = directory.domain(account.split("\\", 1)[0]) if "\\" in account else None
+    return found.forest if found is not None else None
 
 
 def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: float) -> Mailbox:
@@ -94,9 +102,33 @@ def build_exchange(
     domain: str,
     emit: Callable[..., Any] | None = None,
 ) -> ExchangeWorld:
-    ex = spec.exchange
+    """The first organisation: `world.exchange` and `world.population`, in the directory's own
+    forest, with every account no further organisation's forest claims (see organizations.py)."""
+    others = {o.forest.lower() for o in spec.organizations}
+    accounts = [
+        a for a in spec.directory.accounts if account_forest(directory, a.name) not in others
+    ]
+    return build_organization(
+        spec.exchange, spec.population, accounts, directory, clock, rng, faker, domain, emit
+    )
+
+
+def build_organization(
+    ex: ExchangeSpec,
+    pop: PopulationModel,
+    accounts: list[AccountSpec],
+    directory: Directory,
+    clock: SimClock,
+    rng: Callable[[str], random.Random],
+    faker: Faker,
+    domain: str,
+    emit: Callable[..., Any] | None = None,
+) -> ExchangeWorld:
+    """One organisation in the forest whose root is `domain`: its servers and configuration
+    from `ex`, its population from `pop`, mailboxes, licences and direct role assignments for
+    `accounts`. `rng(purpose)` gives its generators (a further organisation's are its own)."""
     now = clock.seconds
-    org = Organization(ex.organization or spec.tenant.name, domain, clock.start)
+    org = Organization(ex.organization or DEFAULT_ORGANIZATION, domain, clock.start)
     org.rng = rng("exchange.objects")
     org.directory = directory
     directory.watchers.append(org.directory_changed)
@@ -161,7 +193,7 @@ def build_exchange(
     org.rules_changed()
     for group in ex.role_groups:
         org.rbac.add_role_group(group.name, group.roles, group.recipient_root, group.members)
-    for acc in spec.directory.accounts:
+    for acc in accounts:
         for role in acc.roles:
             if isinstance(role, str):
                 org.rbac.assign(acc.name, role)
@@ -173,7 +205,6 @@ def build_exchange(
     org.discovery_seconds = parse_duration(ex.device_discovery)
 
     mailbox_servers = [s.name for s in org.servers if s.is_mailbox] or [org.servers[0].name]
-    pop = spec.population
     for d in pop.domains:
         if directory.domain(d) is None:
             raise ValueError(
@@ -201,7 +232,7 @@ def build_exchange(
         mailbox_servers,
     )
     licensed = list(population.licensed)
-    for i, acc in enumerate(spec.directory.accounts):
+    for i, acc in enumerate(accounts):
         user = directory.find(acc.name)
         if user is None:
             continue

@@ -29,11 +29,12 @@ MODEL_MODULES = (
     "invocation",
     "opath",
     "population",
+    "organizations",
     "shell.limits",
 )
 # The fake Intune service's modules whose deviations the table lists too (by name, so that
 # the Exchange twin does not import the Intune one)
-INTUNE_MODULES = ("service", "commands", "observe", "tenant")
+INTUNE_MODULES = ("service", "connections", "commands", "observe", "tenant")
 _RELEASES = {
     (8, 0): "2007",
     (8, 1): "2007 SP1",

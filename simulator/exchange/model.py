@@ -34,7 +34,8 @@ from simulator.world.accounts import DirectoryUser
 from simulator.world.directory import Directory
 
 DEVICE_CONTAINER = "ExchangeActiveSyncDevices"
-ADMIN_GROUP = "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+DEFAULT_ORGANIZATION = "First Organization"  # what Exchange setup names an organisation
+ADMIN_GROUP_NAME = "Exchange Administrative Group (FYDIBOHF23SPDLT)"
 ROLE_ORDER = ("Mailbox", "ClientAccess", "UnifiedMessaging", "HubTransport", "Edge")
 
 
@@ -66,6 +67,13 @@ def dc_path(domain: str) -> str:
     return ",".join(f"DC={p}" for p in domain.split("."))
 
 
+@lru_cache(maxsize=64)
+def admin_group(organization: str) -> str:
+    """The legacyExchangeDN prefix of everything in an organisation's (2007+) administrative
+    group: `/o=<organisation>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)`."""
+    return f"/o={organization}/ou={ADMIN_GROUP_NAME}"
+
+
 @dataclass(slots=True, eq=False)
 class ExchangeServer:
     name: str
@@ -76,6 +84,7 @@ class ExchangeServer:
     guid: int
     site: str = "Default-First-Site-Name"
     edition: str = "Standard"
+    organization: str = DEFAULT_ORGANIZATION  # set by `Organization.add_server`
 
     @property
     def is_client_access(self) -> bool:
@@ -102,14 +111,14 @@ class ExchangeServer:
     @property
     def distinguished_name(self) -> str:
         return (
-            f"CN={self.name},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),"
-            "CN=Administrative Groups,CN=First Organization,CN=Microsoft Exchange,CN=Services,"
+            f"CN={self.name},CN=Servers,CN={ADMIN_GROUP_NAME},CN=Administrative Groups,"
+            f"CN={self.organization},CN=Microsoft Exchange,CN=Services,"
             f"CN=Configuration,{dc_path(self.domain)}"
         )
 
     @property
     def legacy_dn(self) -> str:
-        return f"{ADMIN_GROUP}/cn=Configuration/cn=Servers/cn={self.name}"
+        return f"{admin_group(self.organization)}/cn=Configuration/cn=Servers/cn={self.name}"
 
 
 @dataclass(slots=True, eq=False)
@@ -128,6 +137,7 @@ class Mailbox:
     when_created: float
     when_changed: float
     ou: str = "Users"
+    organization: str = DEFAULT_ORGANIZATION  # set by `Organization.add_mailbox`
     recipient_type_details: str = "UserMailbox"
     proxy_addresses: tuple[str, ...] = ()  # secondary SMTP addresses
     # the AD `mail` attribute (WindowsEmailAddress); None: the primary SMTP address, which is
@@ -168,7 +178,7 @@ class Mailbox:
 
     @property
     def legacy_dn(self) -> str:
-        return f"{ADMIN_GROUP}/cn=Recipients/cn={self.alias}"
+        return f"{admin_group(self.organization)}/cn=Recipients/cn={self.alias}"
 
     @property
     def netbios(self) -> str:
@@ -435,6 +445,9 @@ class Organization:
         self.access_cache_seconds = 6 * 3600.0  # SPEC R5.9
         self.discovery_seconds = 14 * 60.0  # the Device Discovery transient
         self.rbac = RbacModel()
+        # forests holding another organisation of the world: their accounts' role groups are
+        # that organisation's, not this one's (simulator/exchange/organizations.py)
+        self.other_forests: frozenset[str] = frozenset()
         # the Active Directory the recipients live in (set when the world is built): Set-User
         # and Set-Mailbox write UPN and `mail` there, and its changes come back at once
         self.directory: Directory | None = None
@@ -455,6 +468,23 @@ class Organization:
 
     # -- configuration names --------------------------------------------------------------------
     @property
+    def admin_group(self) -> str:
+        """`/o=<name>/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)`: the legacyExchangeDN
+        prefix of the organisation's servers and recipients."""
+        return admin_group(self.name)
+
+    @property
+    def legacy_dn(self) -> str:
+        return f"/o={self.name}"
+
+    @property
+    def guid(self) -> int:
+        """The organisation container's objectGUID: derived from its ActiveSync settings' GUID
+        (drawn when the organisation is built) rather than drawn itself, so that adding it left
+        every other object's GUID as it was."""
+        return self.settings.guid ^ (1 << 125)
+
+    @property
     def config_dn(self) -> str:
         return f"CN={self.name},CN=Microsoft Exchange,CN=Services,CN=Configuration,{dc_path(self.domain)}"
 
@@ -473,6 +503,7 @@ class Organization:
 
     # -- servers -----------------------------------------------------------------------------
     def add_server(self, server: ExchangeServer) -> None:
+        server.organization = self.name
         self.servers.append(server)
 
     def server(self, name: str) -> ExchangeServer | None:
@@ -483,6 +514,7 @@ class Organization:
 
     # -- mailboxes ------------------------------------------------------------------------------
     def add_mailbox(self, mailbox: Mailbox) -> None:
+        mailbox.organization = self.name  # its legacyExchangeDN names the organisation
         self.mailboxes.append(mailbox)
         self._mailbox_guids[mailbox.guid] = mailbox
         self._mailbox_guids[mailbox.exchange_guid] = mailbox
@@ -565,9 +597,15 @@ class Organization:
 
     def users(self) -> Iterator[UserObject]:
         """Every AD user of the organisation's directory, with its mailbox when it has one."""
-        if self.directory is None:
+        directory = self.directory
+        if directory is None:
             return iter(())
-        return (UserObject(u, self.mailbox_of(u)) for u in self.directory.users())
+        others = self.other_forests  # another organisation's forest holds its own users
+        return (
+            UserObject(u, self.mailbox_of(u))
+            for u in directory.users()
+            if not others or _forest(directory, u.domain) not in others
+        )
 
     def find_users(self, identity: str) -> list[UserObject]:
         """Every user `identity` names (UserIdParameter): a mailbox user by any of its mailbox
@@ -761,6 +799,12 @@ class Organization:
     # -- audit ---------------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
         self.audit_log.append(entry)
+
+
+def _forest(directory: Directory, domain: str) -> str | None:
+    """The forest root of a user's domain (None for a domain the directory does not hold)."""
+    found = directory.domain(domain)
+    return found.forest if found is not None else None
 
 
 def _first_rdn(dn: str) -> str:

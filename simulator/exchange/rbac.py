@@ -76,7 +76,7 @@ _SET_RECIPIENT_MR = _COMMON | {
 }
 _READ_USERS = {"Get-Mailbox": ALL, "Get-User": ALL}
 
-_READ_CONFIG = {"Get-ExchangeServer": ALL}
+_READ_CONFIG = {"Get-ExchangeServer": ALL, "Get-OrganizationConfig": ALL}
 _READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
 # RBAC itself (cmdlets/rbac.py): Role Management changes it, View-Only Configuration reads it
 _RBAC_READ = {

@@ -318,7 +318,10 @@ def open_session(
         )
     key = f"{directory.netbios_of(user)}\\{user.sam}"
     org.throttling.admit_session(key, server_name, clock.seconds, server.name)
-    grants = org.rbac.grants(key, list(user.groups))
+    home = directory.domain(user.domain)
+    # an account of another organisation's forest is in that organisation's role groups
+    groups = [] if home is not None and home.forest in org.other_forests else list(user.groups)
+    grants = org.rbac.grants(key, groups)
     session = RemoteSession(org, server, user, key, grants, clock, is_up)
     org.throttling.register(key, session)
     return session

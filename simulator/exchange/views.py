@@ -20,7 +20,6 @@ from typing import Any
 from simulator.exchange import policy_settings
 from simulator.exchange.access import decide
 from simulator.exchange.model import (
-    ADMIN_GROUP,
     DEVICE_CONTAINER,
     AuditEntry,
     Device,
@@ -31,6 +30,7 @@ from simulator.exchange.model import (
     MailboxPolicy,
     Organization,
     UserObject,
+    admin_group,
     format_guid,
 )
 from simulator.exchange.opath import TimeProperty
@@ -201,8 +201,7 @@ def _cas_mailbox_view(
         "SamAccountName": mb.sam,
         "LegacyExchangeDN": mb.legacy_dn,
         "ServerName": mb.server.lower(),
-        "ServerLegacyDN": f"/o=First Organization/ou=Exchange Administrative Group "
-        f"(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn={mb.server}",
+        "ServerLegacyDN": f"{admin_group(mb.organization)}/cn=Configuration/cn=Servers/cn={mb.server}",
         "ExternalDirectoryObjectId": "",
         "Identity": mb.identity,
         "Guid": mb.guid_text,
@@ -251,7 +250,7 @@ def mailbox_view(org: Organization, mb: Mailbox, version: ExchangeVersion) -> Re
         {
             "Database": mb.database,
             "SamAccountName": mb.sam,
-            "ServerLegacyDN": f"{ADMIN_GROUP}/cn=Configuration/cn=Servers/cn={mb.server}",
+            "ServerLegacyDN": f"{admin_group(mb.organization)}/cn=Configuration/cn=Servers/cn={mb.server}",
             "ServerName": mb.server.lower(),
             "UserPrincipalName": mb.upn,
             "ExchangeGuid": _guid(mb.exchange_guid),
@@ -426,6 +425,27 @@ def device_statistics_view(
 
 
 # -- configuration objects ------------------------------------------------------------------------
+def organization_config_view(org: Organization, version: ExchangeVersion) -> Record:
+    """The organisation object (Get-OrganizationConfig): its name, the Identity, DN and
+    legacyExchangeDN that carry it, and when setup created it."""
+    created = org.dt(org.settings.when_created)
+    view: dict[str, Any] = {
+        "Name": org.name,
+        "LegacyExchangeDN": org.legacy_dn,
+        "ExchangeVersion": version.exchange_version,
+        "DistinguishedName": org.config_dn,
+        "Identity": org.name,
+        "Guid": _guid(org.guid),
+        "WhenChanged": created,
+        "WhenCreated": created,
+        "WhenChangedUTC": created,
+        "WhenCreatedUTC": created,
+        "OriginatingServer": org.domain_controller,
+        "IsValid": True,
+    }
+    return Record("OrganizationConfig", view)
+
+
 def org_settings_view(org: Organization, version: ExchangeVersion) -> Record:
     s = org.settings
     view: dict[str, Any] = {

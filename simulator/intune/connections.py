@@ -10,6 +10,14 @@ once a sync has succeeded and `connectionPending` before.
 The *scope* of a connection is what the one-connection rule counts in: the subscription in
 profile 2016 (any new registration replaces the active one), the Exchange organisation in
 profile 2018 (a second connector for the same organisation needs an explicit Replace).
+The console lists every connection in force (`AdminConsole.exchange_connections`): one per
+organisation in 2018, the subscription's one in 2016.
+
+Deviations: an organisation is the name the connector reports at registration (the one in
+its Exchange server's ExchangeLegacyDN, `/o=<name>/...`), compared without regard to case —
+not an organisation GUID; so in profile 2016 a connector for another organisation replaces
+the first exactly as one for the same organisation would, and in 2018 two forests whose
+organisations share a name would count as one (the world refuses to build such a pair).
 """
 
 from __future__ import annotations

@@ -19,9 +19,23 @@ from typing import Any
 
 from simulator.intune.access import ConditionalAccess, PlatformException
 from simulator.intune.commands import Command
+from simulator.intune.connections import ConnectorRecord
 from simulator.intune.package import PACKAGE_NAME
 from simulator.intune.service import IntuneService
 from simulator.intune.tenant import GLOBAL_ADMIN, INTUNE_ROLES
+
+
+def _connection_row(conn: ConnectorRecord, now: datetime) -> dict[str, Any]:
+    """One connection as the console shows it: server, organisation, type, account, status."""
+    return {
+        "Server": conn.server,
+        "Organization": conn.organization,
+        "Type": "On-premises" if conn.server_type == "on_premises" else "Hosted",
+        "Account": conn.service_account,
+        "Host": conn.host,
+        "Status": conn.status_at(now),
+        "LastSuccessfulSync": conn.last_successful_sync,
+    }
 
 
 class AdminConsole:
@@ -38,18 +52,18 @@ class AdminConsole:
         return PACKAGE_NAME, self.service.download_package(now)
 
     def exchange_connection(self, now: datetime | None = None) -> dict[str, Any] | None:
-        """Exchange Connection Information as the console shows it."""
+        """Exchange Connection Information as the console shows it (the latest connection)."""
         conn = self.service.exchange_connection()
         if conn is None:
             return None
-        return {
-            "Server": conn.server,
-            "Type": "On-premises" if conn.server_type == "on_premises" else "Hosted",
-            "Account": conn.service_account,
-            "Host": conn.host,
-            "Status": conn.status_at(now or self.service.now()),
-            "LastSuccessfulSync": conn.last_successful_sync,
-        }
+        return _connection_row(conn, now or self.service.now())
+
+    def exchange_connections(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Every Exchange connection the console lists, oldest first: one per subscription in
+        profile 2016, one per Exchange organisation in 2018 (replaced and deleted ones are
+        gone from the list; `intune.connections` keeps their history)."""
+        when = now or self.service.now()
+        return [_connection_row(c, when) for c in self.service.active_connectors()]
 
     def delete_connection(self, admin: str, now: datetime, connector_id: str | None = None) -> str:
         """Delete the Exchange connection; its connector must then be uninstalled (SPEC R6.2)."""

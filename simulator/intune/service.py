@@ -644,6 +644,8 @@ class IntuneService:
             "active_connectors": len(self.active_connectors()),
             "connections": [c.summary(now) for c in self.connectors.values()],
             "exchange_connection": None if conn is None else conn.summary(now),
+            # every connection in force: one per organisation in 2018, one at most in 2016
+            "exchange_connections": [c.summary(now) for c in self.active_connectors()],
             "inventory": {
                 "count": len(present),
                 "device_ids": sorted(present),

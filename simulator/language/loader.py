@@ -8,6 +8,8 @@ a fault naming an unknown account).
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,10 @@ from pydantic import (
     ValidationError,
 )
 
-from simulator.language.schema import CLOCK_STEPS, Scenario
+from simulator.language import yamlsafe
+from simulator.language.schema import CLOCK_STEPS, Scenario, shown
 from simulator.language.steps import STEPS
-from simulator.world.config.base import seconds_from_start
+from simulator.world.config.base import FieldError, seconds_from_start
 from simulator.world.config.faults import FAULT_MODELS
 from simulator.world.config.world import WorldSpec
 from simulator.world.faults import FAULT_KINDS
@@ -141,6 +144,9 @@ def _error_from_validation(
     errors.sort(key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc += cause.loc
     node, _ = _node_at(root, loc[:-1] if err["type"] == "extra_forbidden" else loc)
     field = _describe(loc)
     message = err["msg"].removeprefix("Value error, ")
@@ -159,28 +165,31 @@ def _error_from_validation(
     elif err["type"] == "missing":
         message = "this field is required"
     elif "input" in err and err["type"] not in ("value_error",):
-        message = f"{message}; found {err['input']!r}"
-    line = node.start_mark.line + 1 if node is not None else None
-    column = node.start_mark.column + 1 if node is not None else None
+        message = f"{message}; found {shown(err['input'])}"
+        if err["type"] == "literal_error" and isinstance(err["input"], str):
+            choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            close = difflib.get_close_matches(err["input"], choices, n=1, cutoff=0.5)
+            message += f" (did you mean {close[0]!r}?)" if close else ""
+    node = node or root
+    line = node.start_mark.line + 1 if node is not None else 1
+    column = node.start_mark.column + 1 if node is not None else 1
     return ScenarioError(file, line, column, field, message)
 
 
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
+    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        data, root = yamlsafe.load(text)
+    except yamlsafe.YamlInputError as exc:
+        raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
+    if not isinstance(data, dict):
+        line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
         raise ScenarioError(
             file,
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
+            line,
+            column,
             "",
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-        ) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            file, 1, 1, "", "a scenario file must be a mapping with name, world, steps and expect"
+            "a scenario file must be a mapping with name, world, steps and expect",
         )
     try:
         scenario = Scenario.model_validate(data)
@@ -188,17 +197,24 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         raise _error_from_validation(file, root, exc) from None
     problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
-        loc, message = problem
-        node, _ = _node_at(root, loc)
-        raise ScenarioError(
-            file,
-            node.start_mark.line + 1 if node is not None else None,
-            node.start_mark.column + 1 if node is not None else None,
-            _describe(loc),
-            message,
-        )
+        raise located_error(file, root, *problem)
     scenario.path = file
     return scenario
+
+
+def located_error(
+    file: str, root: yaml.Node | None, loc: tuple[Any, ...], message: str
+) -> ScenarioError:
+    """A ScenarioError for the field at `loc`, at the line of the closest node that exists."""
+    node, _ = _node_at(root, loc)
+    node = node or root
+    return ScenarioError(
+        file,
+        node.start_mark.line + 1 if node is not None else 1,
+        node.start_mark.column + 1 if node is not None else 1,
+        _describe(loc),
+        message,
+    )
 
 
 def _unknown(what: str, value: str, known: set[str]) -> str:
@@ -245,6 +261,42 @@ def world_problem(world: WorldSpec) -> tuple[tuple[Any, ...], str] | None:
     return None
 
 
+RootSource = Callable[[], yaml.Node | None]
+
+
+def root_of(scenario: Scenario, root: RootSource | None = None) -> yaml.Node | None:
+    """A loaded file's node tree for positions, composed again only on an error path (a
+    Scenario keeps its path, not its nodes: it is pickled into --workers processes)."""
+    if root is not None:
+        return root()
+    if not scenario.path:
+        return None
+    try:
+        with open(scenario.path, "rb") as f:
+            return yamlsafe.load(yamlsafe.decode(f.read(yamlsafe.MAX_BYTES + 1)))[1]
+    except (OSError, yamlsafe.YamlInputError):
+        return None
+
+
+def check_steps(scenario: Scenario, root: RootSource | None = None) -> None:
+    """The whole file's cross-references from steps (see step_problem), as a ScenarioError."""
+    problem = step_problem(scenario)
+    if problem is not None:
+        raise located_error(scenario.path or "<string>", root_of(scenario, root), *problem)
+
+
+def step_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
+    """The first step that names a connector host the world does not have: (location,
+    message). Hosts only: a step's `server` may name any address on purpose (a wrong one).
+    Checked with the whole file (simulator.run.buildcheck), not for a step parsed alone."""
+    hosts = {h.name.lower() for h in scenario.world.hosts}
+    for i, step in enumerate(scenario.steps):
+        host = getattr(step, "host", None)
+        if isinstance(host, str) and host.lower() not in hosts:
+            return ("steps", i, "host"), _unknown("host", host, hosts)
+    return None
+
+
 def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
     """The first fault entry that cannot be placed on the timeline or names something the
     world does not have: (location, message)."""
@@ -281,12 +333,20 @@ def fault_problem(scenario: Scenario) -> tuple[tuple[Any, ...], str] | None:
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(yamlsafe.MAX_BYTES + 1)  # no more: a huge file is refused by size
     except OSError as exc:
-        raise ScenarioError(
-            str(path), None, None, "", f"cannot read the file ({exc.strerror})"
-        ) from None
-    return parse_scenario(text, str(path))
+        raise ScenarioError(str(path), 1, 1, "", f"cannot read the file ({exc.strerror})") from None
+    return parse_scenario_bytes(data, str(path))
+
+
+def parse_scenario_bytes(data: bytes, file: str) -> Scenario:
+    """A scenario file's bytes: refused by name when too large, binary or not UTF-8."""
+    try:
+        text = yamlsafe.decode(data)
+    except yamlsafe.YamlInputError as exc:
+        raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
+    return parse_scenario(text, file)
 
 
 def find_scenarios(paths: list[str | Path]) -> list[Path]:

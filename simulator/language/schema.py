@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BaseModel,
     Discriminator,
     Field,
     Tag,
@@ -24,7 +25,7 @@ from pydantic import (
 from simulator.language.expectations import Expectation
 from simulator.language.moments import moment_text
 from simulator.language.steps import STEPS
-from simulator.world.config.base import Strict, TimePoint, seconds_from_start
+from simulator.world.config.base import FieldError, Strict, TimePoint, seconds_from_start
 from simulator.world.config.faults import FaultSpec
 from simulator.world.config.world import WorldSpec
 from simulator.world.durations import DEFAULT_START, format_time, parse_duration
@@ -63,6 +64,16 @@ ACTIONS = tuple(sorted(STEPS))
 CLOCK_STEPS = {"advance": Advance, "at": At}
 
 
+def _known_action(do: Any) -> bool:
+    return isinstance(do, str) and do in STEPS
+
+
+def shown(value: Any) -> str:
+    """A found value as a message shows it: its repr, cut short (it may be a whole subtree)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _step_tag(v: Any) -> str | None:
     """Which model a step entry is: its `do:`, or the clock step its key names."""
     if isinstance(v, dict):
@@ -91,7 +102,7 @@ class Scenario(Strict):
         default_factory=list, description="SPEC ids the scenario covers, e.g. R5.2"
     )
     tags: list[str] = Field(default_factory=list)
-    seed: int = 1
+    seed: int = Field(1, ge=0, le=2**63 - 1)
     seed_sensitive: str | None = Field(
         None,
         min_length=1,
@@ -115,6 +126,26 @@ class Scenario(Strict):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("start needs a timezone, e.g. 2016-05-02T08:00:00Z")
+        if not 1990 <= v.year <= 2100:  # room for the longest span on the calendar
+            raise ValueError(f"start must be between 1990 and 2100; found {v.year}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, v: str) -> str:
+        """The name is the trace's file name (`<name>.jsonl` under --trace): no separators,
+        no control characters, no leading dot."""
+        if (
+            not v
+            or len(v) > 120
+            or v.startswith(".")
+            or any(c in v for c in "/\\")
+            or any(ord(c) < 32 for c in v)
+        ):
+            raise ValueError(
+                "a scenario name becomes its trace's file name: 1 to 120 characters, no '/' or "
+                f"'\\', no control characters, not starting with '.'; found {shown(v)}"
+            )
         return v
 
     @field_validator("expect")
@@ -129,9 +160,10 @@ class Scenario(Strict):
         for i, exp in enumerate(expect):
             seconds = exp.at_seconds(start)
             if seconds is not None and seconds < 0:
-                raise ValueError(
+                raise FieldError(
+                    (i, "at"),
                     f"expect {i + 1}: at {moment_text(exp.at)} is before the scenario's start "
-                    f"{format_time(start)}"
+                    f"{format_time(start)}",
                 )
         return expect
 
@@ -144,6 +176,12 @@ class Scenario(Strict):
             return steps
         out = []
         for i, step in enumerate(steps):
+            if not isinstance(step, dict) and not isinstance(step, BaseModel):
+                raise FieldError(
+                    (i,),
+                    f"step {i + 1} must be a mapping such as 'do: install' or 'advance: 1h'; "
+                    f"found {shown(step)}",
+                )
             if (
                 isinstance(step, dict)
                 and "do" not in step
@@ -157,15 +195,17 @@ class Scenario(Strict):
                 and "do" not in step
                 and not any(k in step for k in CLOCK_STEPS)
             ):
-                raise ValueError(
+                raise FieldError(
+                    (i,),
                     f"step {i + 1} needs 'do: <action>', 'advance: <duration>', 'at: <moment>' "
-                    "or 'exchange: <cmdlet line>'"
+                    "or 'exchange: <cmdlet line>'",
                 )
-            if isinstance(step, dict) and "do" in step and step["do"] not in STEPS:
+            if isinstance(step, dict) and "do" in step and not _known_action(step["do"]):
                 close = difflib.get_close_matches(str(step["do"]), ACTIONS, n=3)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(
-                    f"step {i + 1}: unknown action {step['do']!r} (actions: {', '.join(ACTIONS)}){hint}"
+                raise FieldError(
+                    (i, "do"),
+                    f"step {i + 1}: unknown action {shown(step['do'])} (actions: {', '.join(ACTIONS)}){hint}",
                 )
             out.append(step)
         return out
@@ -177,9 +217,10 @@ class Scenario(Strict):
         start = info.data.get("start")
         for i, step in enumerate(steps):
             if start is not None and isinstance(step, At) and step.seconds(start) < 0:
-                raise ValueError(
+                raise FieldError(
+                    (i, "at"),
                     f"step {i + 1}: at {moment_text(step.at)} is before the scenario's start "
-                    f"{format_time(start)}"
+                    f"{format_time(start)}",
                 )
         return steps
 

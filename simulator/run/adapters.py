@@ -299,7 +299,11 @@ class SimRemoteShell:
     ) -> SimTransport:
         world = self.world
         world.trace.add_secret(credential.password)
-        target = world.org.server(world.network.resolve(server, world.clock.seconds) or server)
+        # the organisation whose server the name resolves to (one per forest)
+        found = world.organizations.server(
+            world.network.resolve(server, world.clock.seconds) or server
+        )
+        org, target = found if found is not None else (world.org, None)
         up = target is None or world.exchange_server_up(target.name)
         try:
             if (
@@ -319,7 +323,7 @@ class SimRemoteShell:
                 world.clock.spend(path.seconds)
                 raise ex.RemoteConnectError(server, path.detail, "unreachable")
             session = open_session(
-                world.org,
+                org,
                 world.directory,
                 world.network,
                 world.clock,

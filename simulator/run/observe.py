@@ -28,7 +28,10 @@ def observe_root(world: World, connectors: dict[str, HostConnector], root: str) 
     if root == "expected":
         return world.expected()
     if root == "console":
-        return {"exchange_connection": world.console.exchange_connection()}
+        return {
+            "exchange_connection": world.console.exchange_connection(),
+            "exchange_connections": world.console.exchange_connections(),
+        }
     if root == "hosts":
         return {name: _observe_host(world, connectors, name) for name in world.hosts}
     raise KeyError(f"unknown root {root!r}; roots: intune, exchange, expected, console, hosts")
@@ -108,6 +111,10 @@ def observe(world: World, connectors: dict[str, HostConnector], path: str) -> An
                 f"{'.'.join(parts[:i])} has no {part!r} (it has: {', '.join(map(str, value)) or 'nothing'})"
             )
         if isinstance(value, list) and part.lstrip("-").isdigit():
+            if not -len(value) <= int(part) < len(value):
+                raise KeyError(
+                    f"{'.'.join(parts[:i])} has {len(value)} items; there is no item {part}"
+                )
             value = value[int(part)]
             continue
         if value is None:

@@ -30,20 +30,36 @@ def format_span(seconds: float) -> str:
     return text or f"{secs}s"
 
 
+#: The longest span a scenario may name (10 years): longer ones are typing mistakes, and past
+#: it the simulated calendar would leave what `datetime` can hold from an extreme `start`.
+MAX_DURATION = 3650 * 86400.0
+
+
 def parse_duration(text: str | int | float) -> float:
-    """`90s`, `15m`, `2h`, `1d`, `1h30m`, or a number of seconds → seconds."""
+    """`90s`, `15m`, `2h`, `1d`, `1h30m`, or a number of seconds → seconds (at most
+    MAX_DURATION: 3650d)."""
     if isinstance(text, int | float):
-        return float(text)
-    total, number = 0.0, ""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    for ch in text.strip().replace(" ", ""):
-        if ch.isdigit() or ch == ".":
-            number += ch
-        elif ch in units and number:
-            total += float(number) * units[ch]
-            number = ""
-        else:
-            raise ValueError(f"invalid duration {text!r}: expected e.g. 90s, 15m, 2h, 1d or 1h30m")
-    if number:
-        raise ValueError(f"invalid duration {text!r}: the last number has no unit (s, m, h, d, w)")
+        total = float(text)
+    else:
+        total, number = 0.0, ""
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+        for ch in text.strip().replace(" ", ""):
+            if ch in "0123456789." and (ch != "." or "." not in number):
+                number += ch
+            elif ch in units and number and number != ".":
+                total += float(number) * units[ch]
+                number = ""
+            else:
+                raise ValueError(
+                    f"invalid duration {text[:40]!r}: expected e.g. 90s, 15m, 2h, 1d or 1h30m"
+                )
+        if number:
+            raise ValueError(
+                f"invalid duration {text[:40]!r}: the last number has no unit (s, m, h, d, w)"
+            )
+    if not -MAX_DURATION <= total <= MAX_DURATION:  # also refuses inf and nan
+        raise ValueError(
+            f"invalid duration {str(text)[:40]!r}: longer than 3650d (10 years), the longest "
+            "a scenario may name"
+        )
     return total

@@ -91,7 +91,7 @@ def enrolment(world: World, spec: EnrolmentSpec) -> Generator[Any, Any, None]:
     tick = max(1.0, parse_duration(spec.tick))
     licensed = set(intune.tenant.licensed_users())
     plan = []
-    for mb in world.org.mailboxes:
+    for mb in world.organizations.mailboxes():
         if mb.primary_smtp.lower() not in licensed:
             continue
         for device in mb.devices:

@@ -17,7 +17,8 @@ from faker import Faker
 
 from simulator.exchange.build import build_exchange
 from simulator.exchange.ews import ExchangeWebServices
-from simulator.exchange.observe import observe_exchange
+from simulator.exchange.observe import LazyMap, observe_exchange
+from simulator.exchange.organizations import Organizations, further_organisations
 from simulator.exchange.population import gc_paused
 from simulator.intune.access import ConditionalAccess, PlatformException, governable
 from simulator.intune.api import IntuneApi
@@ -141,11 +142,20 @@ class World:
             self.trace.emit,
         )
         self.org = built.org
-        self.org.throttling.tightened = self._throttling_fault
         self.fleet = built.fleet
-        self.licensed = built.licensed
-        if built.fleet is not None:
-            self.add_process(built.fleet.process(self.clock.env))
+        further = further_organisations(
+            self.spec, self.directory, self.clock, self.rng, self.faker, self.trace.emit
+        )
+        self.organizations = Organizations([built, *further])
+        self.licensed = [upn for b in self.organizations.built for upn in b.licensed]
+        forests = {o.name: self.directory.domain(o.domain).forest for o in self.organizations}
+        for each in self.organizations.built:
+            org = each.org
+            org.throttling.tightened = self._throttling_fault
+            # an account's role groups are its own forest's organisation's (organizations.py)
+            org.other_forests = frozenset(f for n, f in forests.items() if n != org.name)
+            if each.fleet is not None:
+                self.add_process(each.fleet.process(self.clock.env))
 
     def _build_groups(self) -> None:
         """Group nesting and membership, once the population's users exist."""
@@ -227,10 +237,11 @@ class World:
         network = self.network
         network.internal_domains = sorted(self.directory.domains)
         network.lan_rtt, network.internet_rtt = net.lan_rtt, net.internet_rtt
-        for server in self.org.servers:
+        for server in self.organizations.servers():
             network.add_record(server.fqdn, server.fqdn)
-        for array in self.org.cas_arrays:
-            network.add_record(array if "." in array else f"{array}.{self.domain}", array)
+        for org in self.organizations:
+            for array in org.cas_arrays:
+                network.add_record(array if "." in array else f"{array}.{org.domain}", array)
         for pattern in INTUNE_DOMAINS:
             network.add_internet_name(pattern)
         network.direct_internet = net.direct_internet
@@ -247,11 +258,12 @@ class World:
         for fault in self.faults.faults:
             if fault.kind == "proxy_moved":  # the new address is in DNS before the move
                 network.add_record(fault.params["to_address"], fault.params["to_address"])
+        for org in self.organizations:
+            cas = next((s for s in org.servers if s.is_client_access), None)
+            if net.autodiscover and cas is not None:
+                for domain in _autodiscover_domains(org):
+                    network.add_record(f"autodiscover.{domain}", cas.fqdn)
         cas = next((s for s in self.org.servers if s.is_client_access), None)
-        if net.autodiscover and cas is not None:
-            smtp = {mb.primary_smtp.split("@")[-1].lower() for mb in self.org.mailboxes}
-            for domain in sorted(smtp | {self.domain}):
-                network.add_record(f"autodiscover.{domain}", cas.fqdn)
         hosted = self.spec.exchange.hosted_address
         if hosted and cas is not None:
             network.add_record(hosted, cas.fqdn, public=True)
@@ -263,12 +275,16 @@ class World:
         autodiscover.<domain> names of the SMTP domains (whose DNS records the network
         publishes unless the scenario removes them) — SPEC R4.4."""
         self.ews = ExchangeWebServices(self.org, self.directory, self.exchange_server_up)
-        for server in self.org.servers:
-            if server.is_client_access:
-                self.http_services[server.fqdn] = self.ews.at(server)
-        domains = {mb.primary_smtp.split("@", 1)[1].lower() for mb in self.org.mailboxes}
-        for domain in sorted(domains | {self.domain}):
-            self.http_services[f"autodiscover.{domain}"] = self.ews
+        self.ews_of = {self.org.name: self.ews}
+        for org in self.organizations:
+            ews = self.ews_of.setdefault(
+                org.name, ExchangeWebServices(org, self.directory, self.exchange_server_up)
+            )
+            for server in org.servers:
+                if server.is_client_access:
+                    self.http_services[server.fqdn] = ews.at(server)
+            for domain in _autodiscover_domains(org):
+                self.http_services.setdefault(f"autodiscover.{domain}", ews)
 
     def _build_hosts(self) -> None:
         rng = self.rng("hosts")
@@ -324,7 +340,7 @@ class World:
                 self.network.set_winhttp_proxy(
                     host.name, WinHttpProxy(w.address, w.port, tuple(w.bypass))
                 )
-        for server in self.org.servers:
+        for server in self.organizations.servers():
             if self.directory.domain(server.domain) is not None:
                 self.directory.add_computer(server.name, server.domain, "Windows Server")
         for computer in self.spec.directory.computers:
@@ -366,6 +382,8 @@ class World:
 
     def host(self, name: str | None) -> SimHost:
         if name is None:
+            if not self.hosts:
+                raise KeyError("the world has no hosts (world.hosts is empty)")
             return next(iter(self.hosts.values()))
         try:
             return self.hosts[name.upper()]
@@ -378,7 +396,7 @@ class World:
         targeted = set(self.intune.targeted_users())
         return sorted(
             d.device_id.lower()
-            for mb in self.org.mailboxes
+            for mb in self.organizations.mailboxes()
             if mb.primary_smtp.lower() in targeted
             for d in mb.devices
             if d.client_type == "EAS"
@@ -420,7 +438,18 @@ class World:
         }
 
     def observe_exchange(self) -> dict[str, Any]:
-        observed = observe_exchange(self.org, self.fleet, self.clock.seconds)
+        """`exchange.*`: the first organisation, as ever, and `exchange.organizations.<name>.*`
+        each organisation (the first included) under its own name."""
+        observed = self._observe_organization(self.org.name)
+        observed["organizations"] = LazyMap(
+            self.organizations.names(), lambda name: self._observe_organization(name)
+        )
+        return observed
+
+    def _observe_organization(self, name: str) -> dict[str, Any]:
+        org = self.organizations.named(name)
+        assert org is not None
+        observed = observe_exchange(org, self.organizations.fleet_of(org), self.clock.seconds)
         observed["notifications"] = [
             {
                 "time": m.time,
@@ -429,9 +458,16 @@ class World:
                 "subject": m.subject,
                 "delivered": m.delivered,
             }
-            for m in self.ews.delivered
+            for m in self.ews_of[name].delivered
         ]
         return observed
+
+
+def _autodiscover_domains(org: Any) -> list[str]:
+    """The domains whose autodiscover.<domain> name points at an organisation's Client Access:
+    its forest root's and its recipients' SMTP domains."""
+    smtp = {mb.primary_smtp.split("@")[-1].lower() for mb in org.mailboxes}
+    return sorted(smtp | {org.domain})
 
 
 class WorldSource(Protocol):

@@ -107,7 +107,7 @@ def test_new_policy_duplicate_name_and_default_switch(world, session):
         session.invoke("New-ActiveSyncMailboxPolicy", positional=["strict"])
     assert err.value.message == (
         "Active Directory operation failed on dc01.contoso.local. The object "
-        "'CN=strict,CN=Mobile Mailbox Policies,CN=contoso,CN=Microsoft Exchange,CN=Services,CN=Configuration,"
+        "'CN=strict,CN=Mobile Mailbox Policies,CN=First Organization,CN=Microsoft Exchange,CN=Services,CN=Configuration,"
         "DC=contoso,DC=local' already exists."
     )
     session.invoke("Set-ActiveSyncMailboxPolicy", {"Identity": "Default", "IsDefault": True})

@@ -13,6 +13,7 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     devices,
     mailboxes,
     organization,
+    orgconfig,
     policies,
     rbac,
     recipients,

@@ -61,12 +61,14 @@ def open_shell(
             raise LabError("the organisation has no Client Access server")
         server = cas[0].fqdn
     clock = world.clock
+    # the organisation whose server it is (a world may hold one per forest)
+    org = world.organizations.of_server(world.network.resolve(server, clock.seconds) or server)
     if live:
         for process in world.processes():
             clock.env.process(process)
     try:
         session = open_session(
-            world.org,
+            org or world.org,
             world.directory,
             world.network,
             clock,

@@ -171,7 +171,7 @@ class ExchangeTargetSpec(Strict):
 
 class ConfigureProxySpec(Strict):
     address: str
-    port: int = 8080
+    port: int = Field(8080, ge=1, le=65535)
     user: str | None = None
     password: str | None = None
 

@@ -25,18 +25,31 @@ from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
     from simulator.exchange.behaviour import Fleet
+    from simulator.exchange.model import Device, Organization
+    from simulator.world.config.exchange import PopulationModel
+    from simulator.world.world import World
 
 FAMILY = "devices"
 
 
-def _fleet(run: StepRunner, what: str) -> Fleet:
-    fleet = run.world.fleet
+def _fleet(run: StepRunner, what: str, device: Device) -> Fleet:
+    """The fleet of the device's organisation (a world may hold several)."""
+    organizations = run.world.organizations
+    fleet = organizations.fleet_of(organizations.of_mailbox(device.mailbox))
     if fleet is None:
         raise StepError(
             f"{what} needs devices that live: this organisation is still "
             "(world.population.behaviour: false)"
         )
     return fleet
+
+
+def _population(world: World, org: Organization) -> PopulationModel:
+    """The population spec of the device's organisation (world.population is the first's)."""
+    return next(
+        (o.population for o in world.spec.organizations if o.organization == org.name),
+        world.spec.population,
+    )
 
 
 class NewPartnership(StepBase):
@@ -59,8 +72,9 @@ def new_partnership(s: NewPartnership, run: StepRunner) -> None:
     from simulator.exchange.population import kind_variant
 
     world = run.world
-    org = world.org
     mailbox = mailbox_of(world, s.user)
+    org = world.organizations.of_mailbox(mailbox)
+    fleet = world.organizations.fleet_of(org)
     if s.device_id is not None and org.devices_by_device_id(s.device_id):
         raise StepError(f"a partnership with the device id {s.device_id} already exists")
     now = world.clock.seconds
@@ -77,11 +91,11 @@ def new_partnership(s: NewPartnership, run: StepRunner) -> None:
         last_sync_attempt=None,
         when_created=now,
         when_changed=now,
-        interval=float(parse_duration(world.spec.population.sync_interval)),
+        interval=float(parse_duration(_population(world, org).sync_interval)),
         **kind_variant(s.device_type),
     )
-    if world.fleet is not None:
-        world.fleet.new_partnership(mailbox, now, device)
+    if fleet is not None:
+        fleet.new_partnership(mailbox, now, device)
     else:
         first_contact(org, device, now)
         world.trace.emit(
@@ -101,8 +115,8 @@ class DeviceSync(StepBase, DeviceRef):
 
 @step(DeviceSync, FAMILY)
 def device_sync(s: DeviceSync, run: StepRunner) -> None:
-    fleet = _fleet(run, "device_sync")
     device = find_device(run.world, s)
+    fleet = _fleet(run, "device_sync", device)
     if device.state not in ("active", "offline"):
         raise StepError(f"device {device.device_id} is {device.state}; it does not sync")
     if device.state == "offline":
@@ -128,8 +142,8 @@ class DeviceOffline(StepBase, DeviceRef):
 
 @step(DeviceOffline, FAMILY)
 def device_offline(s: DeviceOffline, run: StepRunner) -> None:
-    fleet = _fleet(run, "device_offline")
     device = find_device(run.world, s)
+    fleet = _fleet(run, "device_offline", device)
     now = run.world.clock.seconds
     back = now + parse_duration(s.lasting) if s.lasting else None
     try:
@@ -146,9 +160,10 @@ class DeviceOnline(StepBase, DeviceRef):
 
 @step(DeviceOnline, FAMILY)
 def device_online(s: DeviceOnline, run: StepRunner) -> None:
-    fleet = _fleet(run, "device_online")
+    device = find_device(run.world, s)
+    fleet = _fleet(run, "device_online", device)
     try:
-        fleet.come_back(find_device(run.world, s), run.world.clock.seconds)
+        fleet.come_back(device, run.world.clock.seconds)
     except ValueError as exc:
         raise StepError(str(exc)) from None
 

@@ -36,7 +36,7 @@ def admin_of(world: World, admin: str | None) -> str:
 
 
 def mailbox_of(world: World, user: str) -> Mailbox:
-    found = world.org.find_mailboxes(user)
+    found = world.organizations.find_mailboxes(user)
     if not found:
         raise StepError(f"no mailbox is named '{user}' (a DOMAIN\\user, UPN, alias or address)")
     if len(found) > 1:
@@ -72,10 +72,12 @@ class DeviceRef(Strict):
 def find_device(world: World, ref: DeviceRef) -> Device:
     """The handset a reference names (its partnership may have been removed)."""
     if ref.device is not None:
-        handsets = world.fleet.devices if world.fleet is not None else world.org.devices()
-        for device in handsets:
-            if device.device_id.lower() == ref.device.lower():
-                return device
+        for org in world.organizations:
+            fleet = world.organizations.fleet_of(org)
+            handsets = fleet.devices if fleet is not None else org.devices()
+            for device in handsets:
+                if device.device_id.lower() == ref.device.lower():
+                    return device
         raise StepError(f"no device has the Exchange ActiveSync id '{ref.device}'")
     assert ref.user is not None
     mailbox = mailbox_of(world, ref.user)

@@ -144,11 +144,11 @@ class ServerUp(StepBase):
 def _server(run: StepRunner, name: str | None) -> str | None:
     if name is None:
         return None
-    server = run.world.org.server(name)
-    if server is None:
-        names = ", ".join(x.name for x in run.world.org.servers)
+    found = run.world.organizations.server(name)
+    if found is None:
+        names = ", ".join(x.name for x in run.world.organizations.servers())
         raise StepError(f"no Exchange server '{name}' (servers: {names})")
-    return server.name
+    return found[1].name
 
 
 @step(ServerDown, FAMILY)

@@ -18,7 +18,20 @@ from simulator.world.durations import parse_duration
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    """Unknown keys refused (a misspelling is named); numbers finite (`.inf`, `.nan` would
+    reach the clock and the models as durations, rates and round trips)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
+
+
+class FieldError(ValueError):
+    """A validator's complaint about one part of its value: `loc` continues the field's
+    location (a step's index, a setting's key), so the loader reports the error at that
+    part's own line rather than at the line of the list or mapping the validator was given."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 def _duration(v: str) -> str:
@@ -38,7 +51,7 @@ def _time_point(v: Any) -> Any:
     if isinstance(v, bool):
         raise ValueError("expected a duration from the start (2h) or a time with a timezone")
     if isinstance(v, int | float):
-        return float(v)
+        return parse_duration(v)  # finite, and within the longest span a scenario may name
     if isinstance(v, str):
         try:
             parse_duration(v)

@@ -114,4 +114,6 @@ class DirectorySpec(Strict):
     computers: list[ComputerSpec] = Field(
         default_factory=list, description="more computer accounts (hosts and servers get theirs)"
     )
-    lockout_threshold: int = Field(0, ge=0, description="bad passwords before lockout; 0 never")
+    lockout_threshold: int = Field(
+        0, ge=0, le=1000, description="bad passwords before lockout; 0 never"
+    )

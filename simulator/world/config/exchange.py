@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
 
-from simulator.world.config.base import Strict
+from simulator.world.config.base import FieldError, Strict
 from simulator.world.durations import parse_duration
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -73,13 +74,13 @@ class PolicySpec(Strict):
             if setting is None:
                 close = difflib.get_close_matches(key, [s.name for s in policy_settings.SETTINGS])
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise ValueError(f"unknown mailbox policy setting {key!r}{hint}")
+                raise FieldError((key,), f"unknown mailbox policy setting {key!r}{hint}")
             try:
                 out[setting.name] = policy_settings.parse(setting, value)
             except (
                 Exception
             ) as exc:  # an Exchange-shaped validation error, reported as schema error
-                raise ValueError(f"{key}: {exc}") from None
+                raise FieldError((key,), f"{key}: {exc}") from None
         return out
 
 
@@ -118,8 +119,17 @@ class ThrottlingSpec(BudgetSpec):
 
 class ExchangeSpec(Strict):
     version: str = "2013 CU12"
-    organization: str | None = Field(None, description="Exchange organisation name (tenant's)")
-    servers: list[ServerSpec] = Field(default_factory=lambda: [ServerSpec(name="EX01")])
+    organization: str | None = Field(
+        None,
+        description="the Exchange organisation's name (chosen at setup; 'First Organization' when "
+        "unset): Get-OrganizationConfig, every legacyExchangeDN (/o=<name>/...), the "
+        "configuration DNs, and what the connector reports to Intune as its organisation",
+    )
+    servers: list[ServerSpec] = Field(
+        default_factory=lambda: [ServerSpec(name="EX01")],
+        min_length=1,
+        description="an organisation has at least one server",
+    )
     cas_arrays: list[str] = Field(default_factory=list)
     hosted_address: str | None = Field(
         None,
@@ -155,7 +165,7 @@ class BehaviourModel(Strict):
 
     enabled: bool = True
     tick: str = "1m"
-    new_partnerships_per_day: float = Field(0.002, ge=0, description="per user mailbox")
+    new_partnerships_per_day: float = Field(0.002, ge=0, le=10, description="per user mailbox")
     stale_per_day: float = Field(0.0015, ge=0, le=1, description="per active device")
     offline_per_day: float = Field(0.02, ge=0, le=1, description="per active device")
     offline_duration: str = "1d"
@@ -163,9 +173,15 @@ class BehaviourModel(Strict):
     _durations = field_validator("tick", "offline_duration")(_duration)
 
 
+#: The largest organisation a scenario may ask for: ten times the largest benchmarked
+#: (100,000 users); beyond it a typing mistake would exhaust memory instead of being refused.
+MAX_USERS = 1_000_000
+MAX_DEVICES = 1_500_000
+
+
 class PopulationModel(Strict):
-    users: int = Field(50, ge=0)
-    devices_per_user: float = Field(1.5, ge=0)
+    users: int = Field(50, ge=0, le=MAX_USERS)
+    devices_per_user: float = Field(1.5, ge=0, le=10)
     licensed: float = Field(1.0, ge=0, le=1)
     email_domain: str | None = None
     domains: list[str] = Field(
@@ -173,7 +189,10 @@ class PopulationModel(Strict):
     )
     ous: list[str] = Field(default_factory=lambda: ["Users"])
     resource_mailboxes: float = Field(
-        0.0, ge=0, description="shared/room/equipment mailboxes per user mailbox, besides users"
+        0.0,
+        ge=0,
+        le=10,
+        description="shared/room/equipment mailboxes per user mailbox, besides users",
     )
     stale: float = Field(0.08, ge=0, le=1, description="share of partnerships long silent")
     sync_interval: str = Field("1h", description="mean time between a device's syncs")
@@ -181,7 +200,34 @@ class PopulationModel(Strict):
 
     _interval = field_validator("sync_interval")(_duration)
 
+    @model_validator(mode="after")
+    def _not_absurd(self) -> PopulationModel:
+        if self.users * self.devices_per_user > MAX_DEVICES:
+            raise FieldError(
+                ("devices_per_user",),
+                f"{self.users:,} users with {self.devices_per_user:g} devices each is more than "
+                f"the {MAX_DEVICES:,} devices a scenario may have",
+            )
+        return self
+
     @field_validator("behaviour", mode="before")
     @classmethod
     def _switch(cls, v: Any) -> Any:
         return {"enabled": v} if isinstance(v, bool) else v
+
+
+class OrganizationSpec(ExchangeSpec):
+    """Another Exchange organisation, in its own Active Directory forest (`world.exchange` is
+    the organisation of the directory's own forest): its name, servers, settings, policies,
+    rules, RBAC and throttling as in `world.exchange`, and its own seeded population. The
+    directory's accounts of its forest get their mailboxes and direct role assignments here."""
+
+    organization: str = Field(
+        description="the organisation's name (Get-OrganizationConfig, /o=<name>/... DNs); "
+        "unique among the world's organisations"
+    )
+    forest: str = Field(
+        description="root domain of the forest it is installed in: a world.directory.extra_domains "
+        "forest other than the directory's own"
+    )
+    population: PopulationModel = Field(default_factory=PopulationModel)

@@ -52,10 +52,12 @@ def _known_kind(v: Any) -> Any:
         kinds = sorted(FAULT_KINDS)
         if "kind" not in v:
             raise ValueError(f"a fault needs 'kind: <fault kind>' ({', '.join(kinds)})")
-        if v["kind"] not in FAULT_KINDS:
+        if not isinstance(v["kind"], str) or v["kind"] not in FAULT_KINDS:
             close = difflib.get_close_matches(str(v["kind"]), kinds, n=2)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise ValueError(f"unknown fault kind {v['kind']!r} (kinds: {', '.join(kinds)}){hint}")
+            raise ValueError(
+                f"unknown fault kind {str(v['kind'])[:60]!r} (kinds: {', '.join(kinds)}){hint}"
+            )
     return v
 
 

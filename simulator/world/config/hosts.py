@@ -26,7 +26,9 @@ def _version_text(v: Any) -> Any:
 class EgressRuleSpec(Strict):
     action: Literal["allow", "block"] = "allow"
     destinations: list[str] = Field(default_factory=lambda: ["*"])
-    ports: list[int] = Field(default_factory=list, description="every port when empty")
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=list, description="every port when empty"
+    )
 
 
 class FirewallSpec(Strict):
@@ -52,12 +54,12 @@ class HostSpec(Strict):
     name: str
     os: str = "Windows Server 2012 R2"
     edition: str | None = None
-    service_pack: int = 0
+    service_pack: int = Field(0, ge=0, le=10)
     architecture: Literal["x64", "x86"] = "x64"
     server_core: bool = False
-    cpu_ghz: float = 2.4
-    ram_gb: float = 8.0
-    free_disk_gb: float = 100.0
+    cpu_ghz: float = Field(2.4, ge=0, le=100)
+    ram_gb: float = Field(8.0, ge=0, le=1e6)
+    free_disk_gb: float = Field(100.0, ge=0, le=1e9)
     dotnet: list[str] = Field(
         default_factory=lambda: ["4.5.2"], description="e.g. '4.5.2' or '4.0 Client'"
     )

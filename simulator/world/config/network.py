@@ -45,8 +45,8 @@ class NetworkSpec(Strict):
     direct_internet: bool = True
     dns: list[DnsRecordSpec] = Field(default_factory=list, description="extra internal records")
     autodiscover: bool = Field(True, description="autodiscover.<smtp domain> points at a CAS")
-    lan_rtt: float = Field(0.002, ge=0, description="seconds")
-    internet_rtt: float = Field(0.12, ge=0, description="seconds")
+    lan_rtt: float = Field(0.002, ge=0, le=60, description="seconds")
+    internet_rtt: float = Field(0.12, ge=0, le=60, description="seconds")
 
     def all_proxies(self) -> list[ProxySpec]:
         return ([self.proxy] if self.proxy else []) + list(self.proxies)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pydantic import (
     Field,
+    model_validator,
 )
 
 from simulator.world.config.base import Strict
 from simulator.world.config.directory import DirectorySpec
-from simulator.world.config.exchange import ExchangeSpec, PopulationModel
+from simulator.world.config.exchange import ExchangeSpec, OrganizationSpec, PopulationModel
 from simulator.world.config.hosts import HostSpec
 from simulator.world.config.network import NetworkSpec
 from simulator.world.config.tenant import TenantSpec
@@ -21,5 +22,45 @@ class WorldSpec(Strict):
     directory: DirectorySpec = Field(default_factory=DirectorySpec)
     exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
     population: PopulationModel = Field(default_factory=PopulationModel)
+    organizations: list[OrganizationSpec] = Field(
+        default_factory=list,
+        description="more Exchange organisations, one per further AD forest; world.exchange and "
+        "world.population stay the first one's (the directory's own forest); a host joins a "
+        "forest through its domain, and its connector reaches the organisation whose server it "
+        "names",
+    )
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     hosts: list[HostSpec] = Field(default_factory=lambda: [HostSpec(name="CONN01")])
+
+    @model_validator(mode="after")
+    def _one_organisation_per_forest(self) -> WorldSpec:
+        """Each further organisation sits in a forest of the directory that has no other one,
+        under a name no other one has (the connector tells Intune its organisation by name)."""
+        if not self.organizations:
+            return self
+        d = self.directory
+        forests = {d.domain.lower()} | {(e.forest or e.name).lower() for e in d.extra_domains}
+        taken_forests = {d.domain.lower()}
+        taken_names = {(self.exchange.organization or "First Organization").lower()}
+        for i, org in enumerate(self.organizations):
+            where = f"world.organizations.{i}"
+            forest = org.forest.lower()
+            if forest not in forests:
+                raise ValueError(
+                    f"{where}.forest: {org.forest!r} is not a forest of world.directory "
+                    f"(forests: {', '.join(sorted(forests))}); declare its root domain in "
+                    "world.directory.extra_domains"
+                )
+            if forest in taken_forests:
+                raise ValueError(
+                    f"{where}.forest: forest {org.forest!r} already holds an Exchange "
+                    "organisation (one organisation per forest)"
+                )
+            if org.organization.lower() in taken_names:
+                raise ValueError(
+                    f"{where}.organization: another organisation of the world is named "
+                    f"{org.organization!r}; the twin tells organisations apart by name"
+                )
+            taken_forests.add(forest)
+            taken_names.add(org.organization.lower())
+        return self
