@@ -20,7 +20,9 @@ from simulator.run.why import (
     device_from_trace,
     explain_connection,
     explain_device,
+    explain_missing,
     format_device,
+    format_missing,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,3 +124,39 @@ def test_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad.write_text("not json\n")
     assert main(["why", "connection", "--trace", str(bad)]) == 2
     assert "t.jsonl:1" in capsys.readouterr().err
+
+
+def _missing(path: str, who: str, at: str | None = None) -> dict[str, Any]:
+    return explain_missing(load_scenario(ROOT / "scenarios" / path), who, at)
+
+
+def test_missing_names_smtp_differing_from_upn_until_it_is_fixed() -> None:
+    before = _missing("sync/smtp-differs-from-upn.yaml", "CONTOSO\\ann", "30m")
+    assert before["failing"] == ["smtp_is_upn"]
+    assert before["devices"] == [
+        {
+            "device_id": "ANNPHONE01",
+            "client_type": "EAS",
+            "partnership": True,
+            "in_intune": False,
+            "last_reported": None,
+        }
+    ]
+    after = _missing("sync/smtp-differs-from-upn.yaml", "ann@contoso.local")
+    assert after["failing"] == [] and after["devices"][0]["in_intune"]
+
+
+def test_missing_names_the_licence_the_exclusion_and_the_organisation() -> None:
+    assert _missing("sync/unlicensed-users-not-reported.yaml", "ann")["failing"] == ["licence"]
+    victor = _missing("access/block-until-compliant.yaml", "CONTOSO\\victor")
+    assert victor["failing"] == ["targeting"] and "excluded by ['VIP']" in format_missing(victor)
+    other = _missing("replacement/two-organisations-2016.yaml", "jenny.cross@fabrikam.local", "30m")
+    assert other["failing"] == ["organization", "synced"]
+
+
+def test_missing_unknown_user_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "missing", "nobody", "--scenario", str(BLOCK)]) == 2
+    assert "no user nobody" in capsys.readouterr().err
+    assert main(["why", "missing", "--scenario", str(BLOCK)]) == 2
+    assert main(["why", "missing", "ann", "--trace", "x.jsonl"]) == 2
+    assert main(["why", "connection", "ann", "--scenario", str(BLOCK)]) == 2
