@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench fuzz explore clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz
 
+# 2,000 generated worlds and fault timelines on a local Dask cluster, invariants checked,
+# failures shrunk into explore-failures/ (docs/invariants.md)
+explore: $(STAMP)
+	$(BIN)/exchange-twin explore --seeds 1-2000 --workers 2 --html explore-failures/report.html
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build dist *.egg-info .traces
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build dist *.egg-info .traces explore-failures
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

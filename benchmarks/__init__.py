@@ -15,5 +15,6 @@ BENCHMARKS: tuple[str, ...] = (
     "full_sync",
     "soak",
     "library",
+    "explore",
     "full_sync_1m",
 )

@@ -1,5 +1,6 @@
-"""`exchange-twin why`: the causal chain behind a device's access state, or behind a
-connection that does not sync (simulator/run/why.py does the explaining)."""
+"""Forensics: `exchange-twin why` (the causal chain behind a device's access state, or behind
+a connection that does not sync; simulator/run/why.py does the explaining) and `exchange-twin
+import` (a customer's Exchange exports → a scenario file; simulator/language/imports/)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,53 @@ def add_why_parser(sub: Any) -> None:
     parser.add_argument("--seed", type=int, default=None, help="the seed (default: the scenario's)")
     parser.add_argument("--json", action="store_true", help="the answer as JSON")
     parser.set_defaults(fn=cmd_why)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read the exports, write the scenario (nothing on error), print the report."""
+    from pathlib import Path
+
+    from simulator.language.imports.devices import import_devices
+    from simulator.language.imports.output import write_scenario
+    from simulator.language.imports.powershell_csv import ExportError
+    from simulator.language.loader import ScenarioError
+
+    err = console(stderr=True)
+    name = args.name or Path(args.output).stem
+    try:
+        scenario, report = import_devices(
+            args.devices, args.mailboxes, args.anonymise, name, args.spec
+        )
+        write_scenario(scenario, args.output)
+    except (ExportError, ScenarioError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print("nothing written", highlight=False)
+        return EXIT_INVALID
+    for line in report.lines():
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+    err.print(f"wrote {args.output}", highlight=False, markup=False)
+    return EXIT_OK
+
+
+def add_import_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "import",
+        help="build a scenario from a customer's Exchange exports (Export-Csv)",
+        description="Read Export-Csv files of Get-MobileDevice / Get-ActiveSyncDevice (and "
+        "Get-CASMailbox) — UTF-8, UTF-8 with BOM or UTF-16 with BOM, with or without the #TYPE "
+        "line — and write a scenario whose world has those mailboxes and devices. A bad file "
+        "is reported with its line and column, and nothing is written.",
+    )
+    p.add_argument("--devices", required=True, help="Export-Csv of Get-MobileDevice")
+    p.add_argument("--mailboxes", help="Export-Csv of Get-CASMailbox (accounts, SMTP addresses)")
+    p.add_argument(
+        "--anonymise",
+        metavar="SEED",
+        help="replace names, domains, addresses and device ids by pseudonyms keyed by SEED",
+    )
+    p.add_argument(
+        "--spec", action="append", default=[], metavar="ID", help="a SPEC id it shows (repeat)"
+    )
+    p.add_argument("--name", help="the scenario's name (default: the output file's stem)")
+    p.add_argument("-o", "--output", required=True, help="the scenario file to write")
+    p.set_defaults(fn=cmd_import)

@@ -4,7 +4,20 @@ The servers with their versions and roles; the organisation's ActiveSync setting
 "Default" mailbox policy that setup creates and any other policies; device access rules; RBAC
 (custom role groups, direct assignments with their scopes); the throttling policy; the access
 cache and Device Discovery durations; the seeded population; mailboxes for the scenario's own
-accounts; and — unless switched off — the fleet whose simpy process gives the devices a life.
+accounts; the partnerships the world declares (`world.exchange.devices`, what `exchange-twin
+import` writes from a customer's export); and — unless switched off — the fleet whose simpy
+process gives the devices a life.
+
+Deviations: a declared partnership (an import of Export-Csv output of Get-MobileDevice) keeps
+its device id and type, model, OS, user agent, friendly name, IMEI, operator, phone number,
+OS language, ActiveSync version, client type and first sync, but not its GUID, WhenCreated
+or WhenChanged, nor its mailbox's CN and OU (the mailbox is named after its account's
+sAMAccountName, in Users); Export-Csv times carry no time zone and are read as UTC; its
+access state is not stored but decided as Exchange decides it (the owner's block and allow
+lists, the rules, the default level), so a state Exchange had not yet re-evaluated (a rule
+added after the device's last sync) is not reproduced, and Device Discovery, Policy and
+Upgrade states are not carried over; without Get-MobileDeviceStatistics (not imported) a
+declared device has no last successful sync.
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ from simulator.exchange.behaviour import BehaviourSpec, Fleet
 from simulator.exchange.cmdlets.rules import rule_name
 from simulator.exchange.model import (
     DEFAULT_ORGANIZATION,
+    Device,
     DeviceAccessRule,
     ExchangeServer,
     Mailbox,
@@ -34,12 +48,18 @@ from simulator.exchange.throttling import ThrottlingPolicy
 from simulator.exchange.versions import version
 from simulator.world.accounts import DirectoryUser
 from simulator.world.clock import SimClock
+from simulator.world.config.base import seconds_from_start
 from simulator.world.directory import Directory
 from simulator.world.durations import parse_duration
 
 if TYPE_CHECKING:
     from simulator.world.config.directory import AccountSpec
-    from simulator.world.config.exchange import BudgetSpec, ExchangeSpec, PopulationModel
+    from simulator.world.config.exchange import (
+        BudgetSpec,
+        DeviceSpec,
+        ExchangeSpec,
+        PopulationModel,
+    )
     from simulator.world.config.world import WorldSpec
 
 INSTALLED_DAYS_AGO = 400  # when setup created the organisation's configuration objects
@@ -91,6 +111,50 @@ def account_mailbox(user: DirectoryUser, server: str, ids: random.Random, now: f
         when_created=now,
         when_changed=now,
     )
+
+
+def declared_device(
+    spec: DeviceSpec, mailbox: Mailbox, ids: random.Random, clock: SimClock
+) -> Device:
+    """A partnership of `world.exchange.devices` (an imported export): its recorded names and
+    times; its owner's allow/block list holds it when it was individually allowed or blocked.
+    It syncs on the population's schedule from its last successful sync on."""
+    now = clock.seconds
+    first = now if spec.first_sync is None else seconds_from_start(spec.first_sync, clock.start)
+    last = (
+        None
+        if spec.last_success_sync is None
+        else seconds_from_start(spec.last_success_sync, clock.start)
+    )
+    device = Device(
+        guid=guid_bits(ids),
+        mailbox=mailbox,
+        device_id=spec.device_id,
+        device_type=spec.device_type,
+        model=spec.model,
+        os=spec.os,
+        user_agent=spec.user_agent,
+        friendly_name=spec.friendly_name,
+        imei=spec.imei,
+        operator=spec.operator,
+        phone=spec.phone,
+        os_language=spec.os_language,
+        eas_version=spec.eas_version,
+        first_sync=first,
+        last_success_sync=last,
+        last_sync_attempt=last,
+        when_created=first,
+        when_changed=max(first, last or first),
+        client_type=spec.client_type,
+        provisionable=spec.client_type == "EAS",
+    )
+    device.last_policy_update = first if device.provisionable else None
+    device.next_sync = now + (device.guid % int(device.interval))
+    if spec.individual == "Allow":
+        mailbox.allowed_device_ids.append(spec.device_id)
+    elif spec.individual == "Block":
+        mailbox.blocked_device_ids.append(spec.device_id)
+    return device
 
 
 def build_exchange(
@@ -232,16 +296,23 @@ def build_organization(
         mailbox_servers,
     )
     licensed = list(population.licensed)
+    owned: dict[str, Mailbox] = {}
     for i, acc in enumerate(accounts):
         user = directory.find(acc.name)
         if user is None:
             continue
         if acc.mailbox:
-            org.add_mailbox(
-                account_mailbox(user, mailbox_servers[i % len(mailbox_servers)], ids, now)
-            )
+            mailbox = account_mailbox(user, mailbox_servers[i % len(mailbox_servers)], ids, now)
+            org.add_mailbox(mailbox)
+            owned[acc.name.lower()] = mailbox
         if acc.licensed:
             licensed.append(user.upn)
+    for spec_device in ex.devices:
+        mailbox = owned.get(spec_device.owner.lower())
+        if mailbox is not None:  # another organisation's account: WorldSpec checked the rest
+            device = declared_device(spec_device, mailbox, ids, clock)
+            org.add_device(device)
+            population.devices.append(device)
     fleet = None
     b = pop.behaviour
     if b.enabled:

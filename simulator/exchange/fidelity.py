@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "invocation",
     "opath",
     "population",
+    "build",
     "organizations",
     "shell.limits",
 )

@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.world.config.base import FieldError, Strict
+from simulator.world.config.base import FieldError, Strict, TimePoint
 from simulator.world.durations import parse_duration
 
 ServerRole = Literal["ClientAccess", "Mailbox", "HubTransport", "UnifiedMessaging", "Edge"]
@@ -52,6 +52,38 @@ class RuleSpec(Strict):
     query_string: str
     characteristic: Literal["DeviceType", "DeviceModel", "DeviceOS", "UserAgent", "XMSWLHeader"]
     access_level: Literal["Allow", "Block", "Quarantine"]
+
+
+class DeviceSpec(Strict):
+    """A device partnership present at start, as an export of Get-MobileDevice and
+    Get-MobileDeviceStatistics describes it (what `exchange-twin import` writes): the owner is
+    a directory account with a mailbox; its access is what Exchange decides from the rules,
+    the settings and the owner's allow/block lists (`individual`), never stored."""
+
+    owner: str = Field(description="the owner's directory account, DOMAIN\\user (mailbox: true)")
+    device_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")
+    device_type: str = Field(min_length=1, max_length=32)
+    model: str = ""
+    os: str = ""
+    user_agent: str = ""
+    friendly_name: str = ""
+    imei: str = ""
+    operator: str = ""
+    phone: str = ""
+    os_language: str = ""
+    eas_version: str = "14.1"
+    client_type: Literal["EAS", "Outlook"] = "EAS"
+    first_sync: TimePoint | None = Field(
+        None, description="FirstSyncTime: a time with a timezone; none: the scenario's start"
+    )
+    last_success_sync: TimePoint | None = Field(
+        None, description="LastSuccessSync; none: never synced since its first sync"
+    )
+    individual: Literal["Allow", "Block"] | None = Field(
+        None,
+        description="listed in the owner's ActiveSyncAllowedDeviceIDs (Allow) or "
+        "ActiveSyncBlockedDeviceIDs (Block)",
+    )
 
 
 class PolicySpec(Strict):
@@ -138,6 +170,10 @@ class ExchangeSpec(Strict):
     )
     settings: OrgSettingsSpec = Field(default_factory=OrgSettingsSpec)
     rules: list[RuleSpec] = Field(default_factory=list)
+    devices: list[DeviceSpec] = Field(
+        default_factory=list,
+        description="device partnerships present at start, besides the population's (an import)",
+    )
     policies: list[PolicySpec] = Field(default_factory=list)
     role_groups: list[RoleGroupSpec] = Field(default_factory=list)
     throttling: ThrottlingSpec = Field(default_factory=ThrottlingSpec)

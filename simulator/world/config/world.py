@@ -9,7 +9,7 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.world.config.base import Strict
+from simulator.world.config.base import FieldError, Strict
 from simulator.world.config.directory import DirectorySpec
 from simulator.world.config.exchange import ExchangeSpec, OrganizationSpec, PopulationModel
 from simulator.world.config.hosts import HostSpec
@@ -31,6 +31,29 @@ class WorldSpec(Strict):
     )
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     hosts: list[HostSpec] = Field(default_factory=lambda: [HostSpec(name="CONN01")])
+
+    @model_validator(mode="after")
+    def _device_owners(self) -> WorldSpec:
+        """A device of `world.exchange.devices` belongs to an account declared with a mailbox
+        (its partnership lives in that mailbox)."""
+        if not self.exchange.devices:
+            return self
+        owners = {a.name.lower() for a in self.directory.accounts if a.mailbox}
+        seen: set[tuple[str, str]] = set()
+        for i, device in enumerate(self.exchange.devices):
+            if device.owner.lower() not in owners:
+                raise FieldError(
+                    ("exchange", "devices", i, "owner"),
+                    f"{device.owner!r} is not an account of world.directory with mailbox: true",
+                )
+            key = (device.owner.lower(), device.device_id.lower())
+            if key in seen:
+                raise FieldError(
+                    ("exchange", "devices", i, "device_id"),
+                    f"{device.owner} already has a device {device.device_id!r}",
+                )
+            seen.add(key)
+        return self
 
     @model_validator(mode="after")
     def _one_organisation_per_forest(self) -> WorldSpec:

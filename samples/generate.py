@@ -1,0 +1,75 @@
+"""The sample exports under samples/, made by the twin itself: a world's `Get-MobileDevice`
+and `Get-CASMailbox` objects written as Windows PowerShell's `Export-Csv` writes them after
+a remote session (`#TYPE Deserialized...`, UTF-16 LE with BOM — `-Encoding Unicode`).
+
+    .venv/bin/python samples/generate.py            # rewrites samples/*.csv
+    .venv/bin/python samples/generate.py --check    # exit 1 if they are out of date
+
+tests/test_import.py imports them back (the round trip) and checks they are current.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+WORLD = HERE / "world.yaml"
+
+
+def sample_lab(scenario_path: Path = WORLD) -> Any:
+    """The world at `scenario_path` with a shell open on it, after an administrator allowed
+    one device and blocked another by hand (Individual), as the samples show it."""
+    from simulator.run.lab import open_lab
+
+    lab = open_lab(str(scenario_path))
+    session = lab.shell.session
+    session.invoke("Set-ADServerSettings", {"ViewEntireForest": True})
+    devices = session.invoke("Get-MobileDevice", {"ResultSize": "Unlimited"})
+    # an administrator allowed one device and blocked another by hand (Individual)
+    for record, listed in zip(
+        devices[:2], ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs"), strict=True
+    ):
+        owner = record["Identity"].split("/ExchangeActiveSyncDevices/")[0]
+        session.invoke("Set-CASMailbox", {"Identity": owner, listed: [record["DeviceId"]]})
+    return lab
+
+
+def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
+    """File name → bytes of each sample export of the world at `scenario_path`."""
+    from simulator.language.imports.powershell_csv import write_export
+
+    session = sample_lab(scenario_path).shell.session
+    devices = session.invoke("Get-MobileDevice", {"ResultSize": "Unlimited"})
+    mailboxes = session.invoke(
+        "Get-CASMailbox",
+        {"Filter": "HasActiveSyncDevicePartnership -eq $true", "ResultSize": "Unlimited"},
+    )
+    return {
+        "get-mobiledevice.csv": write_export(devices, "MobileDevice", "utf-16"),
+        "get-casmailbox.csv": write_export(mailboxes, "CASMailbox", "utf-16"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a sample is out of date")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, data in exports().items():
+        path = HERE / name
+        if args.check:
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(name)
+        else:
+            path.write_bytes(data)
+    if stale:
+        print(f"out of date: {', '.join(stale)} (run samples/generate.py)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

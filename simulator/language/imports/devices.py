@@ -1,0 +1,356 @@
+"""A customer's device export (Get-MobileDevice or Get-ActiveSyncDevice, and optionally
+Get-CASMailbox) → a scenario whose world has those mailboxes and devices.
+
+Each device's owner is read from its `Identity` (`<domain>/<OU>/<mailbox name>/
+ExchangeActiveSyncDevices/<type>§<id>`) and becomes a directory account with a mailbox; its
+names, model, OS, user agent and first sync are carried over as `world.exchange.devices`.
+Exchange stores no access state the twin could load: it decides one from the rules, the
+organisation's default and the owner's allow/block lists, so the export's states are
+carried over through those — `Individual` as the owner's list, `DeviceRule` as the rule its
+`DeviceAccessControlRule` names (`<query> (<characteristic>)`), `Global` as the default
+access level most such devices show. What cannot be carried over is listed in the report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from simulator.language.imports.anonymise import Pseudonyms
+from simulator.language.imports.powershell_csv import (
+    ExportError,
+    Table,
+    multi_value,
+    parse_time,
+    read_export,
+)
+from simulator.world.durations import DEFAULT_START
+
+DEVICE_TYPES = ["MobileDevice", "ActiveSyncDevice"]
+DEVICE_COLUMNS = ["DeviceId", "DeviceType", "Identity"]
+CAS_TYPES = ["CASMailbox"]
+CAS_COLUMNS = ["Identity", "SamAccountName", "PrimarySmtpAddress"]
+CONTAINER = "/ExchangeActiveSyncDevices/"
+PASSWORD = "Imported-P@ssw0rd1"  # every imported account's: the export carries none
+LEVEL_OF_STATE = {"Allowed": "Allow", "Blocked": "Block", "Quarantined": "Quarantine"}
+CHARACTERISTICS = ("DeviceType", "DeviceModel", "DeviceOS", "UserAgent", "XMSWLHeader")
+# columns read from a device export; the others are Exchange's own (names, GUIDs, versions)
+# or derived (UserDisplayName, Name, DistinguishedName) and the twin makes them itself
+DEVICE_READ = {
+    "deviceid",
+    "devicetype",
+    "identity",
+    "devicemodel",
+    "deviceos",
+    "deviceuseragent",
+    "friendlyname",
+    "deviceimei",
+    "devicemobileoperator",
+    "devicetelephonenumber",
+    "deviceoslanguage",
+    "deviceactivesyncversion",
+    "clienttype",
+    "firstsynctime",
+    "deviceaccessstate",
+    "deviceaccessstatereason",
+    "deviceaccesscontrolrule",
+}
+_SAM = re.compile(r"[^A-Za-z0-9._-]")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+
+
+@dataclass
+class ImportReport:
+    """What the import carried over, approximated, or could not map."""
+
+    devices: int = 0
+    mailboxes: int = 0
+    notes: list[str] = field(default_factory=list)
+    unmapped: Counter[str] = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        out = [f"imported {self.devices} devices of {self.mailboxes} mailboxes"]
+        out += [f"note: {n}" for n in self.notes]
+        out += [f"not mapped: {what} ({n})" for what, n in sorted(self.unmapped.items())]
+        return out
+
+
+@dataclass
+class Owner:
+    """A mailbox owning devices: where the export names it, and the account made for it."""
+
+    identity: str
+    domain: str
+    name: str
+    sam: str = ""
+    smtp: str | None = None
+    line: int = 0
+
+
+def _cell(table: Table, row: list[str], column: str) -> str:
+    i = table.index.get(column.lower())
+    return row[i] if i is not None else ""
+
+
+def _sam_for(name: str, taken: set[str]) -> str:
+    """A sAMAccountName for a mailbox known only by its CN: ASCII, no spaces, 20 characters."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = _SAM.sub("", ascii_name.replace(" ", ".")).strip(".")[:20] or "user"
+    sam, n = base, 1
+    while sam.lower() in taken:
+        n += 1
+        sam = f"{base[: 20 - len(str(n))]}{n}"
+    taken.add(sam.lower())
+    return sam
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(table: Table, index: int, row: list[str], column: str) -> datetime | None:
+    try:
+        return parse_time(_cell(table, row, column))
+    except ValueError as exc:
+        raise table.error(index, column, f"{exc}: expected e.g. 5/2/2016 10:00:00 AM") from None
+
+
+def _cas_owners(
+    table: Table, owners: dict[str, Owner], pseudo: Pseudonyms, report: ImportReport
+) -> None:
+    """The CAS export's sAMAccountName and primary SMTP address of each device owner."""
+    lists = 0
+    for i, row in enumerate(table.rows):
+        identity = _cell(table, row, "Identity").strip().lower()
+        owner = owners.get(identity)
+        if owner is None:
+            continue  # a mailbox without devices in the device export
+        sam = _cell(table, row, "SamAccountName").strip()
+        smtp = _cell(table, row, "PrimarySmtpAddress").strip()
+        if smtp and "@" not in smtp:
+            raise table.error(i, "PrimarySmtpAddress", f"{smtp!r} is not an SMTP address")
+        owner.sam, owner.smtp = sam or owner.sam, smtp or None
+        for column in ("ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs"):
+            if table.has(column) and multi_value(_cell(table, row, column)) is None:
+                lists += 1
+    if lists:
+        report.notes.append(
+            f"{lists} ActiveSyncAllowedDeviceIDs/ActiveSyncBlockedDeviceIDs fields hold a list's "
+            "type name (Export-Csv writes no values of a list); the lists are rebuilt from the "
+            "devices whose DeviceAccessStateReason is Individual"
+        )
+    del pseudo
+
+
+def import_devices(
+    devices_path: str,
+    mailboxes_path: str | None = None,
+    anonymise: str | None = None,
+    name: str = "imported",
+    spec: list[str] | None = None,
+) -> tuple[dict[str, Any], ImportReport]:
+    """The scenario (as plain data, ready for YAML) and the report. Raises `ExportError`."""
+    report = ImportReport()
+    pseudo = Pseudonyms(anonymise)
+    table = read_export(devices_path, DEVICE_TYPES, DEVICE_COLUMNS)
+    owners: dict[str, Owner] = {}
+    taken: set[str] = set()
+    rows: list[tuple[int, Owner]] = []
+    latest: datetime | None = None
+    for i, row in enumerate(table.rows):
+        identity = _cell(table, row, "Identity")
+        head, sep, _ = identity.partition(CONTAINER)
+        parts = head.split("/")
+        if not sep or len(parts) < 2 or "." not in parts[0]:
+            raise table.error(
+                i,
+                "Identity",
+                f"{identity!r} is not a device's identity "
+                "(<domain>/<OU>/<mailbox>/ExchangeActiveSyncDevices/<type>§<id>)",
+            )
+        key = head.lower()
+        owner = owners.get(key)
+        if owner is None:
+            owner = owners[key] = Owner(head, parts[0].lower(), parts[-1], line=table.lines[i])
+        rows.append((i, owner))
+    if mailboxes_path is not None:
+        _cas_owners(read_export(mailboxes_path, CAS_TYPES, CAS_COLUMNS), owners, pseudo, report)
+    taken.update(o.sam.lower() for o in owners.values() if o.sam)
+    for owner in owners.values():
+        if not owner.sam:
+            owner.sam = _sam_for(owner.name, taken)
+    if mailboxes_path is None and owners:
+        report.notes.append(
+            "no --mailboxes: each owner's sAMAccountName is made from its mailbox name and its "
+            "UPN and primary SMTP address are <sam>@<AD domain>"
+        )
+
+    domains = Counter(o.domain for o in owners.values())
+    main = min(domains, key=lambda d: (-domains[d], d)) if domains else "contoso.local"
+    netbios_of = {d: pseudo.netbios(pseudo.domain(d)) for d in domains}
+    accounts: dict[str, dict[str, Any]] = {}
+    account_of: dict[int, str] = {}
+    for owner in owners.values():
+        account = f"{netbios_of[owner.domain]}\\{pseudo.person(owner.sam)}"
+        entry: dict[str, Any] = {"name": account, "password": PASSWORD, "mailbox": True}
+        if owner.smtp:
+            entry["upn"] = entry["mail"] = pseudo.address(owner.smtp)
+        accounts[account.lower()] = entry
+        account_of[id(owner)] = account
+
+    global_states: Counter[str] = Counter()
+    rules: dict[str, dict[str, str]] = {}
+    states: Counter[str] = Counter()
+    devices: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, owner in rows:
+        row = table.rows[i]
+        device_id = _cell(table, row, "DeviceId").strip()
+        if not _DEVICE_ID.match(device_id):
+            raise table.error(i, "DeviceId", f"{device_id!r}: expected 1 to 32 letters and digits")
+        device_type = _cell(table, row, "DeviceType").strip()
+        if not device_type:
+            raise table.error(i, "DeviceType", "empty: every partnership has a device type")
+        if (id(owner), device_id.lower()) in seen:
+            report.unmapped["a second partnership of one mailbox with the same DeviceId"] += 1
+            continue
+        seen.add((id(owner), device_id.lower()))
+        device: dict[str, Any] = {
+            "owner": account_of[id(owner)],
+            "device_id": pseudo.device_id(device_id),
+            "device_type": device_type,
+        }
+        for key, column in (
+            ("model", "DeviceModel"),
+            ("os", "DeviceOS"),
+            ("user_agent", "DeviceUserAgent"),
+            ("os_language", "DeviceOSLanguage"),
+            ("operator", "DeviceMobileOperator"),
+        ):
+            value = _cell(table, row, column)
+            if value:
+                device[key] = value
+        for key, column, value_of in (
+            ("friendly_name", "FriendlyName", lambda v: pseudo.text("friendly", v)),
+            ("imei", "DeviceImei", lambda v: pseudo.digits("imei", v)),
+            ("phone", "DeviceTelephoneNumber", lambda v: pseudo.digits("phone", v)),
+        ):
+            value = _cell(table, row, column)
+            if value:
+                device[key] = value_of(value)
+        eas = _cell(table, row, "DeviceActiveSyncVersion")
+        if eas:
+            device["eas_version"] = eas
+        client = _cell(table, row, "ClientType")
+        if client in ("EAS", "Outlook"):
+            device["client_type"] = client
+        elif client:
+            report.unmapped[f"ClientType {client!r}"] += 1
+        first = _time(table, i, row, "FirstSyncTime")
+        if first is not None:
+            device["first_sync"] = _iso(first)
+            latest = first if latest is None or first > latest else latest
+        state = _cell(table, row, "DeviceAccessState")
+        reason = _cell(table, row, "DeviceAccessStateReason")
+        level = LEVEL_OF_STATE.get(state)
+        if state:
+            states[state] += 1
+        if reason == "Individual" and level in ("Allow", "Block"):
+            device["individual"] = level
+        elif reason == "Global" and level is not None:
+            global_states[level] += 1
+        elif reason == "DeviceRule" and level is not None:
+            rule = _cell(table, row, "DeviceAccessControlRule")
+            query, _, characteristic = rule.rpartition(" (")
+            characteristic = characteristic.removesuffix(")")
+            if not query or characteristic not in CHARACTERISTICS:
+                report.unmapped[f"access by rule {rule!r} (not <query> (<characteristic>))"] += 1
+            else:
+                known = rules.setdefault(
+                    rule,
+                    {
+                        "query_string": query,
+                        "characteristic": characteristic,
+                        "access_level": level,
+                    },
+                )
+                if known["access_level"] != level:
+                    report.unmapped[f"rule {rule!r} shown with two access levels"] += 1
+        elif state:
+            report.unmapped[f"DeviceAccessState {state} ({reason or 'no reason'})"] += 1
+        devices.append(device)
+
+    ignored = sorted(c for c in table.columns if c.lower() not in DEVICE_READ)
+    if ignored:
+        report.notes.append(f"columns the twin makes itself, not read: {', '.join(ignored)}")
+    if pseudo.enabled:
+        report.notes.append(
+            "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers and "
+            "friendly names (models, OS, user agents, operators and rules kept as exported): "
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
+        )
+    default = "Allow"
+    if global_states:
+        default = min(global_states, key=lambda lv: (-global_states[lv], lv))
+        if len(global_states) > 1:
+            report.unmapped[
+                "devices whose Global state differs from the default the most show "
+                f"({default}): Exchange re-evaluates at the next sync"
+            ] += sum(n for lv, n in global_states.items() if lv != default)
+
+    report.devices, report.mailboxes = len(devices), len(accounts)
+    # an hour past the last first sync, on the hour: every device exists at the start
+    start = (latest or DEFAULT_START - timedelta(hours=1)).replace(minute=0, second=0)
+    start = start + timedelta(hours=1)
+    mapped_main = pseudo.domain(main)
+    directory: dict[str, Any] = {"domain": mapped_main, "netbios": netbios_of.get(main, "CONTOSO")}
+    extra = sorted(d for d in domains if d != main)
+    if extra:
+        directory["extra_domains"] = [
+            {"name": pseudo.domain(d), "netbios": netbios_of[d], "forest": mapped_main}
+            for d in extra
+        ]
+    directory["accounts"] = list(accounts.values())
+    exchange: dict[str, Any] = {"settings": {"default_access_level": default}}
+    if rules:
+        exchange["rules"] = list(rules.values())
+    exchange["devices"] = devices
+    expect: list[dict[str, Any]] = [
+        {"path": "exchange.mailboxes.count", "equals": len(accounts)},
+        {"path": "exchange.devices.count", "equals": len(devices)},
+    ]
+    expect.append({"path": "exchange.settings.default_access_level", "equals": default})
+    expect.append(
+        {
+            "path": "exchange.rules",
+            "equals": [f"{r['query_string']} ({r['characteristic']})" for r in rules.values()],
+        }
+    )
+    if not report.unmapped:
+        for state, n in sorted(states.items()):
+            expect.append({"path": f"exchange.access.reported.{state}", "equals": n})
+    scenario: dict[str, Any] = {
+        "name": name,
+        "summary": f"Imported by exchange-twin import from {Path(devices_path).name}: "
+        f"{len(devices)} devices of {len(accounts)} mailboxes"
+        + (" (anonymised)" if pseudo.enabled else ""),
+        "spec": list(spec or []),
+        "tags": ["imported"],
+        "start": _iso(start),
+        "world": {
+            "directory": directory,
+            "exchange": exchange,
+            "population": {"users": 0, "behaviour": False},
+            "hosts": [],
+        },
+        "expect": expect,
+    }
+    return scenario, report
+
+
+__all__ = ["ExportError", "ImportReport", "import_devices"]

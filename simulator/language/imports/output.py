@@ -1,0 +1,45 @@
+"""The imported scenario as a YAML file: validated by the scenario loader before anything is
+written, then written atomically (a reader sees the old file or the new one, never half)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def scenario_yaml(scenario: dict[str, Any]) -> str:
+    """The scenario as YAML: sections in block style, each device, account and rule on one
+    line (a flow mapping), so that a file of thousands of devices stays readable."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(
+        scenario,
+        Dumper=dumper,
+        default_flow_style=None,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+    )
+
+
+def write_scenario(scenario: dict[str, Any], path: str | Path) -> str:
+    """Validate `scenario` as the loader would read it from `path`, then write it. Raises the
+    loader's `ScenarioError` (nothing written) when it does not validate."""
+    from simulator.language.loader import parse_scenario
+
+    text = scenario_yaml(scenario)
+    parse_scenario(text, str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return text
