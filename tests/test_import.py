@@ -271,3 +271,16 @@ def test_a_bad_access_level_in_the_rules_export_is_refused(tmp_path, capsys):
     assert main(argv) == 2 and not out.exists()
     err = capsys.readouterr().err
     assert "rules.csv:" in err and "AccessLevel: 'Deny': expected Allow, Block or Quarantine" in err
+
+
+def test_an_import_beyond_what_the_loader_reads_is_refused(tmp_path, capsys, monkeypatch):
+    """The loader reads at most MAX_BYTES of scenario: a larger import would be written and
+    then never load, so the command says how many devices fit and writes nothing."""
+    import simulator.language.yamlsafe as yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "MAX_BYTES", 4000)
+    out = tmp_path / "big.yaml"
+    assert main(["import", "--devices", str(DEVICES), "-o", str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert "42 devices make a scenario of" in err and "import a part of the export" in err
