@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench explore clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# 2,000 generated worlds and fault timelines on a local Dask cluster, invariants checked,
+# failures shrunk into explore-failures/ (docs/invariants.md)
+explore: $(STAMP)
+	$(BIN)/exchange-twin explore --seeds 1-2000 --workers 2 --html explore-failures/report.html
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build dist *.egg-info .traces
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build dist *.egg-info .traces explore-failures
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

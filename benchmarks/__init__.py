@@ -16,5 +16,6 @@ BENCHMARKS: tuple[str, ...] = (
     "full_sync",
     "soak",
     "library",
+    "explore",
     "full_sync_1m",
 )

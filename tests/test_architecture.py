@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("world", ("simulator.world", "simulator.exchange", "simulator.intune")),
     ("language", ("simulator.language",)),
     ("run", ("simulator.run",)),
+    ("explore", ("simulator.explore",)),
     ("reports", ("simulator.reports",)),
     ("cli", ("simulator.cli",)),
     ("plugin", ("simulator.plugin",)),

@@ -25,10 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def _well_formed(record: dict) -> None:
     assert set(record) == {"name", "value", "unit", "target", "floor", "ratio"}
     assert isinstance(record["name"], str) and record["name"]
-    assert record["unit"] in ("s", "MiB", "calls/s")
+    assert record["unit"] in ("s", "MiB", "calls/s", "seeds/s", "count")
     for key in ("value", "target", "floor", "ratio"):
         assert isinstance(record[key], float) and math.isfinite(record[key]), key
-    assert record["value"] > 0 and record["floor"] > 0 and record["target"] > 0
+    assert record["value"] >= 0 if record["unit"] == "count" else record["value"] > 0
+    assert record["floor"] > 0 and record["target"] > 0
     assert record["ratio"] == pytest.approx(record["value"] / record["floor"], rel=1e-4)
 
 

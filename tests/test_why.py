@@ -160,3 +160,16 @@ def test_missing_unknown_user_is_refused(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["why", "missing", "--scenario", str(BLOCK)]) == 2
     assert main(["why", "missing", "ann", "--trace", "x.jsonl"]) == 2
     assert main(["why", "connection", "ann", "--scenario", str(BLOCK)]) == 2
+
+
+def test_html_report_opens_each_named_device_on_a_click() -> None:
+    from simulator.reports.html import html_report
+    from simulator.reports.runs import TraceRun
+
+    result = run_scenario(load_scenario(BLOCK))
+    page = html_report([TraceRun.parse(result.trace_bytes, "t", path="block.yaml")])
+    assert "Devices (9): click one for its history" in page
+    start = page.index('<details class="device"><summary><code>ANNPHONE</code>')
+    device = page[start : page.index("</details>", start)]
+    assert "2016-05-02T09:30:12.228Z" in device and "Set-CasMailbox" in device
+    assert "exchange-twin why ANNPHONE --scenario block.yaml" in device

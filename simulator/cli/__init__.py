@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cli import exchange, forensics, intune, run, scenarios, traces
+from simulator.cli import exchange, explore, forensics, intune, run, scenarios, traces
 from simulator.cli.common import EXIT_INVALID, EXIT_OK
 
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     intune.add_intune_parser(sub)
     exchange.add_shell_parser(sub)
     run.add_paths_parser(sub)
+    explore.add_explore_parser(sub)
     exchange.add_fidelity_parser(sub)
     forensics.add_why_parser(sub)
     forensics.add_import_parser(sub)

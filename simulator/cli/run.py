@@ -119,6 +119,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenarios = select(loaded, args.keyword, args.tags, err)
     if scenarios is None:
         return EXIT_INVALID
+    cells: list[dict[str, str]] = []
+    if args.matrix:
+        from simulator.language.matrix import apply_cell, parse_matrix
+
+        try:
+            cells = parse_matrix(args.matrix)
+        except ValueError as exc:
+            error(err, str(exc))
+            return EXIT_INVALID
+        scenarios = [apply_cell(s, cell) for s in scenarios for cell in cells]
     with _Progress(err, scenarios) as progress:
         results = run_many(
             scenarios,
@@ -141,11 +151,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             r.sha256 or "-",
         )
     out.print(table)
+    if cells:
+        _matrix_table(out, results, cells)
     passed = sum(r.passed for r in results)
     out.print(f"{passed} passed, {len(results) - passed} failed")
     if not _write_reports(args, results, err):
         return EXIT_INVALID
     return EXIT_OK if passed == len(results) else EXIT_FAILED
+
+
+def _matrix_table(out: Console, results: list[RunResult], cells: list[dict[str, str]]) -> None:
+    """One row per scenario, one column per cell: the matrix as a table."""
+    from rich.table import Table
+
+    from simulator.language.matrix import cell_name
+
+    names = [cell_name(c) for c in cells]
+    table = Table("scenario", *names, title="Matrix")
+    rows: dict[str, dict[str, str]] = {}
+    for r in results:
+        base, _, cell = r.name.rpartition("[")
+        mark = "[green]pass[/]" if r.passed else ("[red]ERROR[/]" if r.error else "[red]FAIL[/]")
+        rows.setdefault(base, {})[cell.rstrip("]")] = mark
+    for base, marks in rows.items():
+        table.add_row(base, *(marks.get(n, "-") for n in names))
+    out.print(table)
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
@@ -219,7 +249,15 @@ def add_run_parser(sub: Any) -> None:
         type=_positive,
         default=1,
         metavar="N",
-        help="run scenarios in N parallel processes (results identical to a serial run)",
+        help="run scenarios on a local Dask cluster of N processes (results identical to a "
+        "serial run)",
+    )
+    run.add_argument(
+        "--matrix",
+        nargs="+",
+        metavar="AXIS=V1,V2",
+        help="run every scenario in each cell of these axes: exchange=2010SP3,2013CU12,2016CU3 "
+        "profile=2016,2018 (one result per cell, and the matrix as a table)",
     )
     run.set_defaults(fn=cmd_run)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from simulator.reports.runs import TraceRun
 from simulator.reports.timeline import BAD, GONE, GOOD, PENDING, escape, timeline_svg
+from simulator.run.why import device_history, named_devices
 from simulator.world.durations import format_span
 
 if TYPE_CHECKING:
@@ -154,6 +155,7 @@ def _scenario_section(run: TraceRun) -> str:
         f"<details><summary>Steps ({len(step_rows)})</summary><table><tr><th>#</th>"
         f"<th>at</th><th>step</th><th>outcome</th></tr>{''.join(step_rows)}</table></details>"
     )
+    out.append(_devices(run))
     kinds = Counter(e["kind"] for e in run.events)
     kind_rows = "".join(
         f"<tr><td><code>{escape(k)}</code></td><td>{n}</td></tr>" for k, n in sorted(kinds.items())
@@ -164,6 +166,37 @@ def _scenario_section(run: TraceRun) -> str:
     )
     out.append("</section>")
     return "\n".join(p for p in out if p)
+
+
+MAX_DEVICES = 200  # a population's devices are named by cmdlets by the thousand
+
+
+def _devices(run: TraceRun) -> str:
+    """Each device the trace names, opened by a click: what touched it, when (the trace's
+    half of `exchange-twin why`; the world's decisions need the scenario run again)."""
+    ids = named_devices(run.events)
+    if not ids:
+        return ""
+    items = []
+    for device_id in ids[:MAX_DEVICES]:
+        rows = "".join(
+            f"<tr><td>{escape(h['t'])}</td><td><code>{escape(h['what'])}</code></td>"
+            f"<td>{escape(h['by'] or '')}</td><td>{escape(h['error'] or '')}</td></tr>"
+            for h in device_history(run.events, device_id)
+        )
+        command = f"exchange-twin why {device_id} --scenario {run.path or run.name + '.yaml'}"
+        items.append(
+            f'<details class="device"><summary><code>{escape(device_id)}</code></summary>'
+            f"<table><tr><th>at</th><th>what</th><th>by</th><th>error</th></tr>{rows}</table>"
+            f'<p class="sub">Which check decided its access, Intune\'s decision and its reason, '
+            f"and what would change it: <code>{escape(command)}</code></p></details>"
+        )
+    more = len(ids) - MAX_DEVICES
+    note = f'<p class="sub">{more} more not shown.</p>' if more > 0 else ""
+    return (
+        f"<details><summary>Devices ({len(ids)}): click one for its history</summary>"
+        f"{''.join(items)}{note}</details>"
+    )
 
 
 def html_report(runs: Sequence[TraceRun], title: str = "exchange-twin report") -> str:

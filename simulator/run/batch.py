@@ -4,9 +4,7 @@ or in spawned worker processes with results identical to a serial run (`run_many
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from simulator.language.schema import Scenario
@@ -56,11 +54,9 @@ def run_many(
 ) -> list[RunResult]:
     """Run scenarios, serially or in `workers` processes; results in the order given.
 
-    Processes rather than threads because a run freezes the wall clock and patches `requests`
-    process-wide, and simpy worlds are not thread-safe. Workers are *spawned*, never forked: a
-    fork would copy whatever the parent holds (the progress bar's refresh thread and its lock,
-    a frozen clock) and behaves differently across platforms, while spawn is the same
-    everywhere. Each run is self-contained (its seed and world are built inside the worker), so
+    In parallel, the runs go to a local Dask cluster of `workers` processes (simulator/run/
+    engine.py, the explorer's engine too), one thread each: a run freezes the wall clock and
+    patches `requests` process-wide, and simpy worlds are not thread-safe. Each run is self-contained (its seed and world are built inside the worker), so
     a result and its trace are byte for byte those of a serial run. `on_result(index, result)`
     is called as each one finishes, in completion order, for progress display."""
     results: list[RunResult | None] = [None] * len(scenarios)
@@ -71,15 +67,12 @@ def run_many(
             if on_result is not None:
                 on_result(index, results[index])  # type: ignore[arg-type]
         return [r for r in results if r is not None]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_run_guarded, scenario, seed, trace_dir): index
-            for index, scenario in enumerate(scenarios)
-        }
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            if on_result is not None:
-                on_result(index, results[index])  # type: ignore[arg-type]
-    return [r for r in results if r is not None]
+    from simulator.run.engine import run_all
+
+    items = [(scenario, seed, trace_dir) for scenario in scenarios]
+    return run_all(_run_item, items, workers=workers, on_result=on_result)
+
+
+def _run_item(item: tuple[Scenario, int | None, str | Path | None]) -> RunResult:
+    """One scenario of a batch, as the engine calls it in a worker (module-level: it pickles)."""
+    return _run_guarded(*item)

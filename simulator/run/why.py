@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.access import decide as exchange_decide
 from simulator.exchange.model import Device, Organization
@@ -33,9 +33,11 @@ from simulator.intune.access import decide as intune_decide
 from simulator.intune.service import IntuneService
 from simulator.language.moments import check_moment, moment_seconds
 from simulator.language.schema import Scenario
-from simulator.run.runner import Runner, _Late
 from simulator.world.durations import format_time
-from simulator.world.world import World
+
+if TYPE_CHECKING:
+    from simulator.run.runner import Runner
+    from simulator.world.world import World
 
 EXCHANGE_ORDER = (
     ("policy", "the mailbox policy's criteria (a device that cannot be provisioned)"),
@@ -58,6 +60,9 @@ def at_moment(
     """Run `scenario` and call `capture(runner)` at `at` (a duration from the start or an
     aware time; None: the end of the run). Returns (what capture gave, the trace's events up
     to that moment, the runner)."""
+    # imported here: the HTML report reads `device_history` without loading the runner
+    from simulator.run.runner import Runner, _Late
+
     runner = Runner(scenario, seed)
     taken: list[Any] = []
     seconds: float | None = None
@@ -386,6 +391,25 @@ def device_history(events: list[dict[str, Any]], device_id: str) -> list[dict[st
             rest = {k: v for k, v in e.items() if k not in ("t", "kind", "seq")}
             out.append({"t": e["t"], "what": f"{kind} {rest}", "by": None, "error": None})
     return out
+
+
+def named_devices(events: list[dict[str, Any]]) -> list[str]:
+    """The devices a trace names, in the order it first names them: new partnerships, the
+    devices put on or taken off a user's lists, and the Intune events about a device."""
+    seen: dict[str, str] = {}
+    for e in events:
+        found: list[Any] = []
+        if e["kind"] == "exchange.device.new_partnership" or e["kind"].startswith("intune.device"):
+            found = [e.get("device_id")]
+        elif e["kind"] == "cmdlet":
+            for parameter in LIST_PARAMETERS.values():
+                value = (e.get("params") or {}).get(parameter)
+                for part in value.values() if isinstance(value, dict) else [value]:
+                    found.extend(part if isinstance(part, list) else [part])
+        for device_id in found:
+            if isinstance(device_id, str) and device_id:
+                seen.setdefault(device_id.lower(), device_id)
+    return list(seen.values())
 
 
 def _params_text(params: dict[str, Any]) -> str:

@@ -117,3 +117,9 @@ def test_a_sync_job_can_be_timed():
         {"path": f"{HOST}.last_sync.duration", "at_least": 3600},
     )
     assert [e["passed"] for e in events] == [True, True, True, False]
+
+
+def test_an_index_past_the_end_of_a_list_is_a_failure_not_a_crash():
+    (event,) = outcome({"path": "intune.connections.5.status", "equals": "connected"})
+    assert event["passed"] is False
+    assert "intune.connections has 1 items; there is no item 5" in event["failures"][0]
