@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench explore clean
+.PHONY: install run test lint bench fuzz explore clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check connector simulator tests benchmarks
-	$(BIN)/ruff format --check connector simulator tests benchmarks
+	$(BIN)/ruff check connector simulator tests benchmarks fuzz
+	$(BIN)/ruff format --check connector simulator tests benchmarks fuzz
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The long fuzzing profile: every fuzz/<target>.py at 10,000 inputs and the convergence state
+# machine at 2,000 examples; prints the counts table, exits non-zero on any unclean outcome.
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz
 
 # 2,000 generated worlds and fault timelines on a local Dask cluster, invariants checked,
 # failures shrunk into explore-failures/ (docs/invariants.md)

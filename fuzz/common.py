@@ -59,6 +59,8 @@ class FuzzTarget:
     load: Callable[[str], Any] = lambda s: s
     #: Named bad inputs with the message each must get (a clean error's ``detail``).
     catalogue: tuple[BadInput, ...] = ()
+    #: How the bad-input catalogue shows an input on one line (``dump`` when None).
+    show: Callable[[Any], str] | None = None
 
 
 @dataclass

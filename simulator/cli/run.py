@@ -107,6 +107,19 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult], err: Cons
     return ok
 
 
+def _note_seed_sensitive(scenarios: list[Scenario], seed: int, err: Console) -> None:
+    """`--seed` on a scenario that states it needs its own: run it anyway, but say that its
+    result at another seed may differ, and why (the file's `seed_sensitive`)."""
+    for s in scenarios:
+        if s.seed_sensitive and seed != s.seed:
+            err.print(
+                f"[yellow]note:[/] {s.name} is seed-sensitive (its own seed is {s.seed}): "
+                f"{s.seed_sensitive}; at --seed {seed} its result may differ",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -129,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             error(err, str(exc))
             return EXIT_INVALID
         scenarios = [apply_cell(s, cell) for s in scenarios for cell in cells]
+    if args.seed is not None:
+        _note_seed_sensitive(scenarios, args.seed, err)
     with _Progress(err, scenarios) as progress:
         results = run_many(
             scenarios,

@@ -170,7 +170,7 @@ class IntuneService:
             doc = json.loads(base64.b64decode(blob, validate=True))
         except (ValueError, TypeError):
             raise InvalidCertificate("The account certificate is not valid") from None
-        if not isinstance(doc, dict) or not hmac.compare_digest(
+        if not isinstance(doc, dict) or not _same_secret(
             str(doc.get("signature", "")), sign(self._key, doc)
         ):
             raise InvalidCertificate("The account certificate was not issued for this tenant")
@@ -302,7 +302,7 @@ class IntuneService:
         self._check_support(now)
         record = self.connectors.get(connector_id)
         token = (authorization or "").removeprefix("Bearer ").strip()
-        if record is None or not hmac.compare_digest(token, record.token):
+        if record is None or not _same_secret(token, record.token):
             raise Unauthorized("The connector is not registered or its token is not valid")
         if record.final_state == "replaced":
             raise ConnectorReplaced(
@@ -703,3 +703,12 @@ def _registration_fields(body: dict[str, Any]) -> dict[str, str]:
             raise InvalidBody(f"{name} must be text")
         out[name] = value
     return out
+
+
+def _same_secret(given: str, expected: str) -> bool:
+    """A constant-time comparison of a secret a client sent (any text) with the real one.
+
+    `hmac.compare_digest` refuses `str` with non-ASCII characters (TypeError), so a token
+    or signature of such characters — a client's bad input, found by fuzz/server.py — is
+    compared as UTF-8 bytes instead of failing the request with a 500."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))

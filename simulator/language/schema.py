@@ -103,6 +103,12 @@ class Scenario(Strict):
     )
     tags: list[str] = Field(default_factory=list)
     seed: int = Field(1, ge=0, le=2**63 - 1)
+    seed_sensitive: str | None = Field(
+        None,
+        min_length=1,
+        description="why the scenario needs its own seed (its expectations hold at that seed "
+        "only); `run --seed` then says so. Leave unset: expectations should hold at any seed",
+    )
     start: datetime = DEFAULT_START
     profile: Literal["2016", "2018"] = "2016"
     world: WorldSpec = Field(default_factory=WorldSpec)

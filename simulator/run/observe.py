@@ -26,8 +26,7 @@ def observe_root(world: World, connectors: dict[str, HostConnector], root: str) 
     if root == "exchange":
         return world.observe_exchange()
     if root == "expected":
-        ids = world.expected_inventory()
-        return {"inventory": {"count": len(ids), "device_ids": ids}}
+        return world.expected()
     if root == "console":
         return {
             "exchange_connection": world.console.exchange_connection(),

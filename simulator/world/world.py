@@ -20,7 +20,7 @@ from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import LazyMap, observe_exchange
 from simulator.exchange.organizations import Organizations, further_organisations
 from simulator.exchange.population import gc_paused
-from simulator.intune.access import ConditionalAccess, PlatformException
+from simulator.intune.access import ConditionalAccess, PlatformException, governable
 from simulator.intune.api import IntuneApi
 from simulator.intune.console import AdminConsole
 from simulator.intune.service import ENDPOINT, IntuneService
@@ -401,6 +401,41 @@ class World:
             for d in mb.devices
             if d.client_type == "EAS"
         )
+
+    def expected_targeted_users(self) -> list[str]:
+        """The Intune-licensed users conditional access should target, from Active Directory
+        itself (nested group membership as built) rather than Intune's synchronised copy:
+        what a scenario compares `intune.targeted_users` with, whatever its seed drew."""
+        licensed = self.intune.tenant.licensed("intune")
+        access = self.intune.access
+        if not access.enabled:
+            return sorted(licensed)
+        directory = self.directory
+        out = []
+        for upn in licensed:
+            user = directory.by_upn(upn)
+            if user is not None and access.targets(tuple(directory.memberships(user))):
+                out.append(upn)
+        return sorted(out)
+
+    def expected(self) -> dict[str, Any]:
+        """The `expected` root of observations: what the world as built says Intune should
+        hold — facts of the world, so that an expectation holds at any seed (issue 13)."""
+        ids = self.expected_inventory()
+        types = {d.device_id.lower(): d.device_type for d in self.org.devices()}
+        decidable = [i for i in ids if governable({"deviceType": types.get(i, "")})]
+        ungoverned = sorted(set(ids) - set(decidable))
+        targeted = self.expected_targeted_users()
+        return {
+            "inventory": {
+                "count": len(ids),
+                "device_ids": ids,
+                # conditional access can decide these devices (C30: not the Outlook app's)
+                "governable": {"count": len(decidable), "device_ids": decidable},
+                "ungoverned": {"count": len(ungoverned), "device_ids": ungoverned},
+            },
+            "targeted_users": {"count": len(targeted), "upns": targeted},
+        }
 
     def observe_exchange(self) -> dict[str, Any]:
         """`exchange.*`: the first organisation, as ever, and `exchange.organizations.<name>.*`
