@@ -11,6 +11,7 @@ from __future__ import annotations
 BENCHMARKS: tuple[str, ...] = (
     "cli_start",
     "cas_mailbox",
+    "import_devices",
     "population",
     "full_sync",
     "soak",

@@ -47,7 +47,20 @@ def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
         "Get-CASMailbox",
         {"Filter": "HasActiveSyncDevicePartnership -eq $true", "ResultSize": "Unlimited"},
     )
+    owners = sorted({d["Identity"].split("/ExchangeActiveSyncDevices/")[0] for d in devices})
+    statistics = [
+        record
+        for owner in owners
+        for record in session.invoke("Get-MobileDeviceStatistics", {"Mailbox": owner})
+    ]
+    rules = session.invoke("Get-ActiveSyncDeviceAccessRule", {})
     return {
+        "get-mobiledevicestatistics.csv": write_export(
+            statistics, "MobileDeviceConfiguration", "utf-16"
+        ),
+        "get-activesyncdeviceaccessrule.csv": write_export(
+            rules, "ActiveSyncDeviceAccessRule", "utf-16"
+        ),
         "get-mobiledevice.csv": write_export(devices, "MobileDevice", "utf-16"),
         "get-casmailbox.csv": write_export(mailboxes, "CASMailbox", "utf-16"),
     }

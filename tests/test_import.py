@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 DEVICES = SAMPLES / "get-mobiledevice.csv"
 MAILBOXES = SAMPLES / "get-casmailbox.csv"
+STATISTICS = SAMPLES / "get-mobiledevicestatistics.csv"
+RULES = SAMPLES / "get-activesyncdeviceaccessrule.csv"
 
 
 def _generator():
@@ -212,7 +214,8 @@ def test_device_owner_must_be_an_account_with_a_mailbox():
 LIBRARY = ROOT / "scenarios" / "access" / "imported-sample.yaml"
 LIBRARY_COMMAND = (
     "exchange-twin import --devices samples/get-mobiledevice.csv --mailboxes "
-    "samples/get-casmailbox.csv --anonymise sample-key --spec R7.1 "
+    "samples/get-casmailbox.csv --statistics samples/get-mobiledevicestatistics.csv "
+    "--rules samples/get-activesyncdeviceaccessrule.csv --anonymise sample-key --spec R7.1 "
     "-o scenarios/access/imported-sample.yaml"
 )
 
@@ -224,3 +227,60 @@ def test_the_library_scenario_is_what_import_makes_of_the_samples(tmp_path, monk
     argv[argv.index("-o") + 1] = str(out)
     assert main(argv) == 0
     assert out.read_text() == LIBRARY.read_text(), f"run {LIBRARY_COMMAND}"
+
+
+def test_statistics_and_rules_exports_are_carried_over(tmp_path):
+    original = _generator().sample_lab().world
+    scenario, report = import_devices(
+        str(DEVICES), str(MAILBOXES), statistics_path=str(STATISTICS), rules_path=str(RULES)
+    )
+    imported = build_world(parse_scenario(scenario_yaml(scenario)))
+    assert _states(imported) == _states(original)
+    was = {d.device_id: d for d in original.org.devices()}
+    synced = 0
+    for device in imported.org.devices():
+        before = was[device.device_id]
+        if before.last_success_sync is None:
+            assert device.last_success_sync is None
+            continue
+        delta = imported.org.dt(device.last_success_sync) - original.org.dt(
+            before.last_success_sync
+        )
+        assert abs(delta.total_seconds()) < 1
+        synced += 1
+    assert synced > 30
+    assert [r.name for r in imported.org.rules] == [r.name for r in original.org.rules]
+    assert not report.unmapped
+
+
+def test_a_rule_export_without_a_rule_the_devices_show_is_reported(tmp_path):
+    text = RULES.read_bytes()[2:].decode("utf-16-le")
+    path = tmp_path / "rules.csv"
+    path.write_text("\r\n".join(line for line in text.split("\r\n") if '"WP8"' not in line))
+    scenario, report = import_devices(str(DEVICES), rules_path=str(path))
+    assert any("WP8 (DeviceType)" in what for what in report.unmapped)
+    assert not any(e["path"].startswith("exchange.access.reported") for e in scenario["expect"])
+
+
+def test_a_bad_access_level_in_the_rules_export_is_refused(tmp_path, capsys):
+    text = RULES.read_bytes()[2:].decode("utf-16-le").replace('"Block"', '"Deny"', 1)
+    path = tmp_path / "rules.csv"
+    path.write_text(text)
+    out = tmp_path / "out.yaml"
+    argv = ["import", "--devices", str(DEVICES), "--rules", str(path), "-o", str(out)]
+    assert main(argv) == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "rules.csv:" in err and "AccessLevel: 'Deny': expected Allow, Block or Quarantine" in err
+
+
+def test_an_import_beyond_what_the_loader_reads_is_refused(tmp_path, capsys, monkeypatch):
+    """The loader reads at most MAX_BYTES of scenario: a larger import would be written and
+    then never load, so the command says how many devices fit and writes nothing."""
+    import simulator.language.yamlsafe as yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "MAX_BYTES", 4000)
+    out = tmp_path / "big.yaml"
+    assert main(["import", "--devices", str(DEVICES), "-o", str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert "42 devices make a scenario of" in err and "import a part of the export" in err

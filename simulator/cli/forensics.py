@@ -99,7 +99,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     name = args.name or Path(args.output).stem
     try:
         scenario, report = import_devices(
-            args.devices, args.mailboxes, args.anonymise, name, args.spec
+            args.devices,
+            args.mailboxes,
+            args.anonymise,
+            name,
+            args.spec,
+            statistics_path=args.statistics,
+            rules_path=args.rules,
         )
         write_scenario(scenario, args.output)
     except (ExportError, ScenarioError) as exc:
@@ -123,6 +129,10 @@ def add_import_parser(sub: Any) -> None:
     )
     p.add_argument("--devices", required=True, help="Export-Csv of Get-MobileDevice")
     p.add_argument("--mailboxes", help="Export-Csv of Get-CASMailbox (accounts, SMTP addresses)")
+    p.add_argument(
+        "--statistics", help="Export-Csv of Get-MobileDeviceStatistics (last successful syncs)"
+    )
+    p.add_argument("--rules", help="Export-Csv of Get-ActiveSyncDeviceAccessRule")
     p.add_argument(
         "--anonymise",
         metavar="SEED",

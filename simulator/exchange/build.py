@@ -16,8 +16,8 @@ sAMAccountName, in Users); Export-Csv times carry no time zone and are read as U
 access state is not stored but decided as Exchange decides it (the owner's block and allow
 lists, the rules, the default level), so a state Exchange had not yet re-evaluated (a rule
 added after the device's last sync) is not reproduced, and Device Discovery, Policy and
-Upgrade states are not carried over; without Get-MobileDeviceStatistics (not imported) a
-declared device has no last successful sync.
+Upgrade states are not carried over; without a Get-MobileDeviceStatistics export a declared
+device has no last successful sync.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ class SeedResult:
     scenario: dict[str, Any] = field(default_factory=dict)
     repair_at: float = 0.0
     end_at: float = 0.0
+    trace: bytes = field(default=b"", repr=False)  # kept only when asked (reports draw it)
 
     @property
     def passed(self) -> bool:
@@ -89,7 +90,7 @@ def secrets_of(data: Any) -> list[str]:
     return sorted(set(found))
 
 
-def check(plan: Generated, plant: str | None = None) -> SeedResult:
+def check(plan: Generated, plant: str | None = None, keep_trace: bool = False) -> SeedResult:
     """Run `plan.scenario` with the monitor; a scenario that does not validate is a bug of
     the generator or the shrinker, and is raised as such (never counted as a finding)."""
     scenario = Scenario.model_validate(plan.scenario)
@@ -121,10 +122,14 @@ def check(plan: Generated, plant: str | None = None) -> SeedResult:
             monitor.at_end(runner, run.trace_bytes, reports)
             result.sha256, result.events = run.sha256, run.events
             result.violations = monitor.violations
+            if keep_trace:
+                result.trace = run.trace_bytes
             return result
         result.sha256 = runner.world.trace.sha256()
         result.events = len(runner.world.trace.events)
         result.violations = monitor.violations
+        if keep_trace:
+            result.trace = runner.world.trace.data()
         return result
 
 

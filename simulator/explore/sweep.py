@@ -42,9 +42,10 @@ class Reproducer:
     faults: int
     steps: int
     runs: int
+    trace: bytes = field(default=b"", repr=False)  # the shrunk run's trace, for its timeline
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "trace"}
 
 
 @dataclass
@@ -122,6 +123,7 @@ def sweep(
             path = write_reproducer(
                 small, violation.invariant, out or Path("explore-failures"), plant
             )
+            shown = replay(path, plant, keep_trace=True)  # as written: its timeline for the page
             swept.reproducers.append(
                 Reproducer(
                     violation.invariant,
@@ -136,6 +138,7 @@ def sweep(
                     fault_count(small.plan),
                     len(small.plan.scenario["steps"]),
                     small.runs,
+                    shown.trace,
                 )
             )
     return swept
@@ -185,9 +188,9 @@ def load_reproducer(path: Path) -> tuple[Generated, dict[str, Any]]:
     return plan, meta
 
 
-def replay(path: Path, plant: str | None = None) -> SeedResult:
+def replay(path: Path, plant: str | None = None, keep_trace: bool = False) -> SeedResult:
     plan, meta = load_reproducer(path)
-    return check(plan, plant if plant is not None else meta.get("plant"))
+    return check(plan, plant if plant is not None else meta.get("plant"), keep_trace)
 
 
 def promote(reproducers: list[Reproducer], library: Path) -> list[Path]:

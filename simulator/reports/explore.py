@@ -53,7 +53,8 @@ def to_html(swept: SweepResult) -> bytes:
     repro = "".join(
         f"<li><b>{e(x.invariant)}</b> (seed {x.seed}): <code>{e(x.path)}</code> — {x.devices} devices, "
         f"{x.faults} faults, {x.steps} steps after {x.runs} runs; replay with "
-        f"<code>exchange-twin explore --replay {e(x.path)}</code><br>{e(x.message)}</li>"
+        f"<code>exchange-twin explore --replay {e(x.path)}</code><br>{e(x.message)}"
+        f"{_timeline(x.trace, x.path)}</li>"
         for x in swept.reproducers
     )
     counts = "".join(
@@ -71,6 +72,16 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.fail td{{bac
 </body></html>
 """
     return page.encode()
+
+
+def _timeline(trace: bytes, source: str) -> str:
+    """The shrunk run's timeline, drawn as the HTML report draws a scenario's."""
+    if not trace:
+        return ""
+    from simulator.reports.runs import TraceRun
+    from simulator.reports.timeline import timeline_svg
+
+    return f'<div class="timeline">{timeline_svg(TraceRun.parse(trace, source))}</div>'
 
 
 def invariants_markdown() -> str:

@@ -100,3 +100,17 @@ def test_seed_lists(text, seeds):
 def test_bad_seed_lists_are_refused(text):
     with pytest.raises(ValueError, match="--seeds"):
         parse_seeds(text)
+
+
+def test_a_sweep_writes_its_reproducer_and_a_page_with_its_timeline(tmp_path):
+    from simulator.explore.sweep import sweep
+    from simulator.reports.explore import to_html, to_json, to_junit
+
+    seed = _first_failing("no_crash").seed
+    swept = sweep([seed], SHORT, plant="no_crash", out=tmp_path, max_shrink_runs=5)
+    (repro,) = swept.reproducers
+    assert repro.invariant == "no_crash" and (tmp_path / repro.path.split("/")[-1]).exists()
+    page = to_html(swept).decode()
+    assert "<svg" in page and repro.path in page
+    assert json.loads(to_json(swept))["failures_by_invariant"]["no_crash"] == 1
+    assert b"<failure" in to_junit(swept)

@@ -35,6 +35,10 @@ DEVICE_TYPES = ["MobileDevice", "ActiveSyncDevice"]
 DEVICE_COLUMNS = ["DeviceId", "DeviceType", "Identity"]
 CAS_TYPES = ["CASMailbox"]
 CAS_COLUMNS = ["Identity", "SamAccountName", "PrimarySmtpAddress"]
+STATS_TYPES = ["MobileDeviceConfiguration"]
+STATS_COLUMNS = ["Identity", "LastSuccessSync"]
+RULE_TYPES = ["ActiveSyncDeviceAccessRule"]
+RULE_COLUMNS = ["QueryString", "Characteristic", "AccessLevel"]
 CONTAINER = "/ExchangeActiveSyncDevices/"
 PASSWORD = "Imported-P@ssw0rd1"  # every imported account's: the export carries none
 LEVEL_OF_STATE = {"Allowed": "Allow", "Blocked": "Block", "Quarantined": "Quarantine"}
@@ -147,12 +151,65 @@ def _cas_owners(
     del pseudo
 
 
+def _statistics(table: Table, by_identity: dict[str, dict[str, Any]], report: ImportReport) -> None:
+    """Get-MobileDeviceStatistics rows: each device's LastSuccessSync, matched by Identity."""
+    missing = 0
+    for i, row in enumerate(table.rows):
+        device = by_identity.get(_cell(table, row, "Identity").strip().lower())
+        if device is None:
+            missing += 1
+            continue
+        last = _time(table, i, row, "LastSuccessSync")
+        if last is not None:
+            device["last_success_sync"] = _iso(last)
+    if missing:
+        report.unmapped["statistics of a device the device export does not hold"] += missing
+
+
+def _rules(
+    table: Table, inferred: dict[str, dict[str, str]], report: ImportReport
+) -> dict[str, dict[str, str]]:
+    """Get-ActiveSyncDeviceAccessRule rows: the organisation's rules, in place of those
+    inferred from the devices' DeviceAccessControlRule; an inferred one the export lacks is
+    reported (the rule was removed after the devices' last evaluation)."""
+    rules: dict[str, dict[str, str]] = {}
+    for i, row in enumerate(table.rows):
+        query = _cell(table, row, "QueryString")
+        characteristic = _cell(table, row, "Characteristic").strip()
+        level = _cell(table, row, "AccessLevel").strip()
+        if characteristic not in CHARACTERISTICS:
+            raise table.error(
+                i,
+                "Characteristic",
+                f"{characteristic!r}: expected one of {', '.join(CHARACTERISTICS)}",
+            )
+        if level not in LEVEL_OF_STATE.values():
+            raise table.error(i, "AccessLevel", f"{level!r}: expected Allow, Block or Quarantine")
+        rules[f"{query} ({characteristic})"] = {
+            "query_string": query,
+            "characteristic": characteristic,
+            "access_level": level,
+        }
+    for name, rule in inferred.items():
+        known = rules.get(name)
+        if known is None:
+            report.unmapped[f"devices governed by rule {name!r}, which the rules export lacks"] += 1
+        elif known["access_level"] != rule["access_level"]:
+            report.unmapped[
+                f"devices showing rule {name!r} at {rule['access_level']}, exported as "
+                f"{known['access_level']}"
+            ] += 1
+    return rules
+
+
 def import_devices(
     devices_path: str,
     mailboxes_path: str | None = None,
     anonymise: str | None = None,
     name: str = "imported",
     spec: list[str] | None = None,
+    statistics_path: str | None = None,
+    rules_path: str | None = None,
 ) -> tuple[dict[str, Any], ImportReport]:
     """The scenario (as plain data, ready for YAML) and the report. Raises `ExportError`."""
     report = ImportReport()
@@ -207,6 +264,7 @@ def import_devices(
     rules: dict[str, dict[str, str]] = {}
     states: Counter[str] = Counter()
     devices: list[dict[str, Any]] = []
+    by_identity: dict[str, dict[str, Any]] = {}
     seen: set[tuple[str, str]] = set()
     for i, owner in rows:
         row = table.rows[i]
@@ -284,6 +342,12 @@ def import_devices(
         elif state:
             report.unmapped[f"DeviceAccessState {state} ({reason or 'no reason'})"] += 1
         devices.append(device)
+        by_identity[_cell(table, row, "Identity").strip().lower()] = device
+
+    if statistics_path is not None:
+        _statistics(read_export(statistics_path, STATS_TYPES, STATS_COLUMNS), by_identity, report)
+    if rules_path is not None:
+        rules = _rules(read_export(rules_path, RULE_TYPES, RULE_COLUMNS), rules, report)
 
     ignored = sorted(c for c in table.columns if c.lower() not in DEVICE_READ)
     if ignored:

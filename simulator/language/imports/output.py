@@ -28,9 +28,22 @@ def scenario_yaml(scenario: dict[str, Any]) -> str:
 def write_scenario(scenario: dict[str, Any], path: str | Path) -> str:
     """Validate `scenario` as the loader would read it from `path`, then write it. Raises the
     loader's `ScenarioError` (nothing written) when it does not validate."""
-    from simulator.language.loader import parse_scenario
+    from simulator.language.loader import ScenarioError, parse_scenario
+    from simulator.language.yamlsafe import MAX_BYTES
 
     text = scenario_yaml(scenario)
+    if len(text) > MAX_BYTES:
+        devices = len(scenario.get("world", {}).get("exchange", {}).get("devices", []))
+        fits = int(devices * MAX_BYTES / len(text))
+        raise ScenarioError(
+            str(path),
+            None,
+            None,
+            "",
+            f"{devices:,} devices make a scenario of {len(text):,} characters, and the scenario "
+            f"loader reads at most {MAX_BYTES:,} (about {fits:,} devices of this export): "
+            "import a part of the export",
+        )
     parse_scenario(text, str(path))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
