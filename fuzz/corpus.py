@@ -28,7 +28,8 @@ def corpus(target: FuzzTarget) -> list[tuple[Path, Any]]:
     if not folder.is_dir():
         return []
     out = []
-    for path in sorted(folder.glob("*.txt")):
+    # every kept file, whatever its suffix (the loader keeps its inputs as .yaml)
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
         with path.open(encoding="utf-8", newline="") as f:  # keep a \r an input holds
             out.append((path, target.load(f.read())))
     return out
