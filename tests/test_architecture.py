@@ -36,7 +36,6 @@ CONNECTOR_ALLOWED = {
     "simulator.run.adapters",
     "simulator.run.runner",
     "simulator.run.connector",
-    "simulator.run.observe",
 }
 
 

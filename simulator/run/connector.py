@@ -8,7 +8,10 @@ service. With the runner and the adapters, one of the few modules that know both
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import simpy
 
@@ -16,7 +19,7 @@ from connector import SERVICE_NAME
 from connector.config import ConfigStore, ServiceSettings
 from connector.configure import ConfigurationWizard, ConnectResult
 from connector.errors import Finding, PrerequisiteNotMet
-from connector.install import InstallResult
+from connector.install import InstallResult, lingering_certificate
 from connector.install import install as install_connector
 from connector.install import uninstall as uninstall_connector
 from connector.log import ConnectorLog
@@ -24,6 +27,7 @@ from connector.platform import ServiceStartResult
 from connector.service import ConnectorService
 from simulator.language.steps.base import WizardRequest
 from simulator.run.adapters import SimPlatform, SimRemoteShell, configuration_request
+from simulator.world.durations import format_time
 
 
 @dataclass
@@ -93,3 +97,61 @@ class HostConnector:
             elif started.started and self.configured:
                 self.service = ConnectorService(self.platform, self.shell)
         return started
+
+    def observe(self) -> dict[str, Any]:
+        """`hosts.<name>.connector.*`: the product on this host as an expectation reads it —
+        its service, its last sync (timed), its log and the last prerequisite check."""
+        svc = self.service
+        records = ConnectorLog(self.platform).records()
+        last = None if svc is None else svc.last_result
+        return {
+            "installed": self.platform.service_state(SERVICE_NAME) is not None,
+            "service_state": self.platform.service_state(SERVICE_NAME),
+            "configured": svc is not None and svc.config is not None,
+            "retired": svc.retired if svc else None,
+            "last_error": self.last_error,
+            "last_sync": None
+            if last is None
+            else {
+                "type": last.sync_type,
+                "devices": last.devices,
+                "users": last.users,
+                "started": format_time(last.started),
+                "finished": format_time(last.finished),
+                # simulated seconds the job took: what parallel runspaces shorten
+                "duration": (last.finished - last.started).total_seconds(),
+            },
+            "log": {
+                "records": len(records),
+                "errors": sum(1 for r in records if r["level"] == "Error"),
+                "events": dict(sorted(Counter(str(r["event"]) for r in records).items())),
+                "codes": dict(
+                    sorted(Counter(str(r["code"]) for r in records if r.get("code")).items())
+                ),
+                "error_messages": [r["message"] for r in records if r["level"] == "Error"],
+            },
+            "findings": [
+                {
+                    "requirement": f.requirement,
+                    "title": f.title,
+                    "severity": f.severity,
+                    "found": f.found,
+                    "needed": f.needed,
+                }
+                for f in self.findings
+            ],
+            "blockers": _requirements(self.findings, "blocker"),
+            "warnings": _requirements(self.findings, "warning"),
+            "checked": sorted({f.requirement for f in self.findings}, key=_spec_order),
+            "security_findings": [
+                f.describe() for f in (lingering_certificate(self.platform),) if f is not None
+            ],
+        }
+
+
+def _spec_order(requirement: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", requirement)]
+
+
+def _requirements(findings: list[Finding], severity: str) -> list[str]:
+    return sorted({f.requirement for f in findings if f.severity == severity}, key=_spec_order)
