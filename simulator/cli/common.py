@@ -77,3 +77,13 @@ def load_all(paths: list[str], err: Console, build: bool = False) -> list[Scenar
             bad = True
         names[s.name] = s.path or ""
     return None if bad else scenarios
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (--workers)."""
+    import argparse
+
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
+    return value

@@ -3,7 +3,7 @@ checked, failures shrunk to small scenario files (simulator/explore/)."""
 
 from __future__ import annotations
 
-from simulator.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, console, error, wide
+from simulator.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, console, error, positive, wide
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -189,15 +189,6 @@ class _Bar:
             self.bar.stop()
 
 
-def _positive(text: str) -> int:
-    import argparse
-
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
-    return value
-
-
 def add_explore_parser(sub: Any) -> None:
     import argparse
 
@@ -222,7 +213,7 @@ def add_explore_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=positive,
         default=1,
         metavar="N",
         help="a local Dask cluster of N processes",

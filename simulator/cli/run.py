@@ -4,7 +4,16 @@ and `exchange-twin paths` (every observation path, from a run).
 
 from __future__ import annotations
 
-from simulator.cli.common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, console, error, load_all, wide
+from simulator.cli.common import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    console,
+    error,
+    load_all,
+    positive,
+    wide,
+)
 from simulator.cli.select import select
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
@@ -222,15 +231,6 @@ def cmd_paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _positive(text: str) -> int:
-    import argparse
-
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
-    return value
-
-
 def add_run_parser(sub: Any) -> None:
     run = sub.add_parser(
         "run",
@@ -261,7 +261,7 @@ def add_run_parser(sub: Any) -> None:
     )
     run.add_argument(
         "--workers",
-        type=_positive,
+        type=positive,
         default=1,
         metavar="N",
         help="run scenarios on a local Dask cluster of N processes (results identical to a "
