@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from benchmarks.common import Record, progress
-from simulator.explore.check import explore_seed, secrets_of
+from simulator.explore.check import explore_seed
 from simulator.explore.generate import Options, generate
 from simulator.explore.shrink import device_count, fault_count, shrink
 from simulator.run.engine import run_all
@@ -47,7 +47,6 @@ def run(size: str) -> list[Record]:
         if "convergence" in explore_seed(s, OPTIONS, plant="convergence").invariants
     )
     plan = generate(seed, OPTIONS)
-    plan.secrets = secrets_of(plan.scenario)
     one = _wall(lambda: explore_seed(seed, OPTIONS, plant="convergence"))
     small = None
 

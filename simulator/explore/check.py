@@ -19,8 +19,6 @@ from simulator.explore.invariants import Monitor, Spinning, Violation
 from simulator.language.schema import Scenario
 from simulator.run.runner import Runner
 
-SECRET_KEYS = ("password", "secret")
-
 
 @dataclass
 class SeedResult:
@@ -66,28 +64,6 @@ class MonitoredRunner(Runner):
         monitor = getattr(self, "monitor", None)
         if monitor is not None:
             monitor.during(self)
-
-
-def secrets_of(data: Any) -> list[str]:
-    """Every value a scenario gives under a key that names a secret (passwords, ...)."""
-    found: list[str] = []
-
-    def walk(value: Any, key: str = "") -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, str(k))
-        elif isinstance(value, list):
-            for v in value:
-                walk(v, key)
-        elif (
-            isinstance(value, str)
-            and any(s in key.lower() for s in SECRET_KEYS)
-            and len(value) >= 4
-        ):
-            found.append(value)
-
-    walk(data)
-    return sorted(set(found))
 
 
 def check(plan: Generated, plant: str | None = None, keep_trace: bool = False) -> SeedResult:
@@ -141,5 +117,4 @@ def explore_seed(
 ) -> SeedResult:
     """Generate the scenario of `seed` and check it (what a worker runs)."""
     plan = generate(seed, options, base)
-    plan.secrets = secrets_of(plan.scenario)
     return check(plan, plant)

@@ -21,7 +21,7 @@ Every run has three phases:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SVC = "CONTOSO\\svc-intune"
@@ -52,7 +52,36 @@ class Generated:
     scenario: dict[str, Any]
     repair_at: float  # seconds from the start: faults over, settings put right
     end_at: float
-    secrets: list[str] = field(default_factory=list)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every value the scenario gives under a key that names a secret (passwords, ...)."""
+        return secrets_of(self.scenario)
+
+
+SECRET_KEYS = ("password", "secret")
+
+
+def secrets_of(data: Any) -> list[str]:
+    """Every value of `data` under a key that names a secret, each once, sorted."""
+    found: list[str] = []
+
+    def walk(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, str(k))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif (
+            isinstance(value, str)
+            and any(s in key.lower() for s in SECRET_KEYS)
+            and len(value) >= 4
+        ):
+            found.append(value)
+
+    walk(data)
+    return sorted(set(found))
 
 
 def _span(seconds: float) -> str:
@@ -297,10 +326,7 @@ def generate(
             {"path": "intune.inventory.device_ids", "same_as": "expected.inventory.device_ids"},
         ],
     }
-    secrets = [SVC_PASSWORD, PROXY_PASSWORD, "Pr0xy-rotated!"] + [
-        a["password"] for a in accounts if a["name"] != SVC
-    ]
-    return Generated(seed, scenario, repair_at, end_at, secrets)
+    return Generated(seed, scenario, repair_at, end_at)
 
 
 _FAULT_KINDS = (

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.explore.check import SeedResult, check, secrets_of
+from simulator.explore.check import SeedResult, check
 from simulator.explore.generate import Generated
 
 PROTECTED = ("download_package", "install")
@@ -79,7 +79,6 @@ def _candidates(plan: Generated) -> Iterator[tuple[str, Generated]]:
         out = Generated(
             plan.seed, new, plan.repair_at if repair_at is None else repair_at, plan.end_at
         )
-        out.secrets = secrets_of(new)
         return out
 
     turbulence = plan.repair_at - 1800
@@ -199,7 +198,6 @@ def _compressed(plan: Generated, factor: float) -> Generated:
             if key in fault:
                 fault[key] = f"{int(moved(sec(fault[key])))}s"
     out = Generated(plan.seed, data, repair, moved(plan.end_at))
-    out.secrets = secrets_of(data)
     return out
 
 

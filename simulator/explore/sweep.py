@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from simulator.explore.check import SeedResult, check, explore_seed, secrets_of
+from simulator.explore.check import SeedResult, check, explore_seed
 from simulator.explore.generate import Generated, Options
 from simulator.explore.invariants import INVARIANTS
 from simulator.explore.shrink import Shrunk, device_count, fault_count, shrink
@@ -118,7 +118,6 @@ def sweep(
                 continue
             done.add(violation.invariant)
             plan = Generated(result.seed, result.scenario, result.repair_at, result.end_at)
-            plan.secrets = secrets_of(plan.scenario)
             small = shrink(plan, violation.invariant, plant, max_shrink_runs)
             path = write_reproducer(
                 small, violation.invariant, out or Path("explore-failures"), plant
@@ -184,7 +183,6 @@ def load_reproducer(path: Path) -> tuple[Generated, dict[str, Any]]:
     meta = json.loads(match.group(1))
     data = yaml.safe_load(text)
     plan = Generated(int(meta["seed"]), data, float(meta["repair_at"]), float(meta["end_at"]))
-    plan.secrets = secrets_of(data)
     return plan, meta
 
 

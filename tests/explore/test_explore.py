@@ -8,7 +8,7 @@ import json
 import jsonschema
 import pytest
 
-from simulator.explore.check import check, explore_seed, secrets_of
+from simulator.explore.check import check, explore_seed
 from simulator.explore.generate import Options, generate
 from simulator.explore.invariants import INVARIANTS
 from simulator.explore.plants import PLANTS
@@ -61,7 +61,6 @@ def test_a_planted_bug_is_found_shrunk_and_replayed(plant, tmp_path):
     found = _first_failing(plant)
     assert found is not None, f"the {plant} plant was not found in 200 seeds"
     plan = generate(found.seed, SHORT)
-    plan.secrets = secrets_of(plan.scenario)
     small = shrink(plan, plant, plant=plant, max_runs=25)
     assert plant in small.result.invariants
     assert len(small.plan.scenario["steps"]) <= len(plan.scenario["steps"])
@@ -76,7 +75,6 @@ def test_a_planted_bug_is_found_shrunk_and_replayed(plant, tmp_path):
 def test_the_shrinker_reaches_a_small_minimum():
     found = _first_failing("convergence")
     plan = generate(found.seed, SHORT)
-    plan.secrets = secrets_of(plan.scenario)
     small = shrink(plan, "convergence", plant="convergence")
     assert device_count(small.plan) <= 3 and fault_count(small.plan) <= 2
 
