@@ -35,7 +35,7 @@ import math
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -219,6 +219,7 @@ class LabSession:
         self.steps: list[Any] = list(scenario.steps)  # the export's steps so far
         self.secrets = SecretBook(self.world.trace.secrets)
         self.broken: str | None = None  # set when the world itself crashed
+        self.cache: dict[str, Any] = {}  # what readers keep between requests (the timeline)
         self._pending: _Pending | None = None
         self._more: simpy.Event | None = None
         self._mark: _Mark | None = None
@@ -466,9 +467,7 @@ class LabSession:
         data = self.scenario.model_dump(mode="json", exclude_unset=True, exclude={"path"})
         data["name"] = self.scenario.name
         data["seed"] = self.runner.seed
-        data["steps"] = [
-            s.model_dump(mode="json", exclude_unset=True) for s in [*self.steps, At(at=end)]
-        ]
+        data["steps"] = [_step_data(s) for s in [*self.steps, At(at=end)]]
         return data
 
     def export(self) -> tuple[str, bytes]:
@@ -526,19 +525,25 @@ class LabSession:
             ) = saved
 
     def trace_bytes(self) -> bytes:
-        """The trace so far (no closing events): what the live timeline draws."""
-        return self.world.trace.data()
+        """The trace so far, with the fault timeline as it stands (a run writes it at its
+        end; the live timeline draws its bands from it): written on a fork."""
+        world = self.world
+        saved, world.trace = world.trace, world.trace.fork()
+        try:
+            self.runner._emit_faults()
+            return world.trace.data()
+        finally:
+            world.trace = saved
+
+
+def _step_data(step: Any) -> dict[str, Any]:
+    """A step as a scenario file writes it: its action first, then what was set."""
+    data = step.model_dump(mode="json", exclude_unset=True)
+    if "do" in data:
+        data = {"do": data.pop("do"), **data}
+    return data
 
 
 def _one_line(text: str | None) -> str:
     line = " ".join((text or "").split())
     return line if len(line) <= 160 else line[:157] + "..."
-
-
-@dataclass
-class Lab:
-    """A class: one session per student, built from one starting scenario (or exercise)."""
-
-    scenario: Scenario
-    sessions: dict[str, LabSession] = field(default_factory=dict)
-    exercise: Any = None
