@@ -43,7 +43,12 @@ expect:
 """
 
 SERVICE = {"user": "CONTOSO\\svc-intune", "password": "P@ssw0rd-svc!"}
-PROXY = {"address": "proxy.contoso.local", "port": 8080, "user": "CONTOSO\\proxy-intune", "password": "Pr0xy-2016!"}
+PROXY = {
+    "address": "proxy.contoso.local",
+    "port": 8080,
+    "user": "CONTOSO\\proxy-intune",
+    "password": "Pr0xy-2016!",
+}
 EXCHANGE = {"type": "on_premises", "server": "ex01.contoso.local"}
 
 
