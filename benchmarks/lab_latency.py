@@ -28,7 +28,12 @@ from benchmarks.common import Record, progress
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"full": (30, 20.0), "tiny": (2, 2.0)}  # worlds, wall seconds of load
 TARGET_MS = 100.0
-POLLS = (("/api/clock", 1.0), ("/api/console/connection", 5.0), ("/api/hosts/CONN01/log?limit=50", 5.0), ("/api/timeline", 10.0))
+POLLS = (
+    ("/api/clock", 1.0),
+    ("/api/console/connection", 5.0),
+    ("/api/hosts/CONN01/log?limit=50", 5.0),
+    ("/api/timeline", 10.0),
+)
 SETUP = (
     {"do": "download_package", "host": "CONN01"},
     {"do": "install", "host": "CONN01"},
@@ -82,7 +87,9 @@ async def _load(port: int, tokens: dict[str, Any], seconds: float, setup: bool) 
         if setup:
             for token in tokens["students"]:
                 for step in SETUP:
-                    await client.post("/api/steps", json=step, headers={"authorization": f"Bearer {token}"})
+                    await client.post(
+                        "/api/steps", json=step, headers={"authorization": f"Bearer {token}"}
+                    )
             await client.post(
                 "/api/trainer/clock",
                 json={"students": "all", "speed": 60},
@@ -93,7 +100,9 @@ async def _load(port: int, tokens: dict[str, Any], seconds: float, setup: bool) 
 
         async def page(token: str, offset: float) -> None:
             headers = {"authorization": f"Bearer {token}"}
-            due = {path: time.perf_counter() + offset * every for path, every in POLLS}  # wall-clock-ok
+            due = {
+                path: time.perf_counter() + offset * every for path, every in POLLS
+            }  # wall-clock-ok
             while time.perf_counter() < end:  # wall-clock-ok
                 now = time.perf_counter()  # wall-clock-ok
                 for path, every in POLLS:
@@ -104,7 +113,9 @@ async def _load(port: int, tokens: dict[str, Any], seconds: float, setup: bool) 
                         if r.status_code != 200:
                             raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
                         due[path] = now + every
-                await asyncio.sleep(max(0.0, min(due.values()) - time.perf_counter()))  # wall-clock-ok
+                await asyncio.sleep(
+                    max(0.0, min(due.values()) - time.perf_counter())
+                )  # wall-clock-ok
 
         n = len(tokens["students"])
         await asyncio.gather(*(page(t, i / n) for i, t in enumerate(tokens["students"])))
