@@ -1,8 +1,11 @@
-"""The sample exports under samples/, made by the twin itself: a world's `Get-MobileDevice`
-and `Get-CASMailbox` objects written as Windows PowerShell's `Export-Csv` writes them after
-a remote session (`#TYPE Deserialized...`, UTF-16 LE with BOM — `-Encoding Unicode`).
+"""The sample exports under samples/, made by the twin itself: a world's `Get-MobileDevice`,
+`Get-CASMailbox`, `Get-MobileDeviceStatistics`, `Get-ActiveSyncDeviceAccessRule` and
+`Get-ActiveSyncOrganizationSettings` objects written as Windows PowerShell writes them after
+a remote session, once by `Export-Csv` (`#TYPE Deserialized...`, UTF-16 LE with BOM —
+`-Encoding Unicode`; `*.csv`) and once by `Export-Clixml` (UTF-16 LE with BOM, its default;
+`*.xml`).
 
-    .venv/bin/python samples/generate.py            # rewrites samples/*.csv
+    .venv/bin/python samples/generate.py            # rewrites samples/*.csv and *.xml
     .venv/bin/python samples/generate.py --check    # exit 1 if they are out of date
 
 tests/test_import.py imports them back (the round trip) and checks they are current.
@@ -39,6 +42,7 @@ def sample_lab(scenario_path: Path = WORLD) -> Any:
 
 def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
     """File name → bytes of each sample export of the world at `scenario_path`."""
+    from simulator.language.imports.clixml import write_clixml
     from simulator.language.imports.powershell_csv import write_export
 
     session = sample_lab(scenario_path).shell.session
@@ -54,16 +58,18 @@ def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
         for record in session.invoke("Get-MobileDeviceStatistics", {"Mailbox": owner})
     ]
     rules = session.invoke("Get-ActiveSyncDeviceAccessRule", {})
-    return {
-        "get-mobiledevicestatistics.csv": write_export(
-            statistics, "MobileDeviceConfiguration", "utf-16"
-        ),
-        "get-activesyncdeviceaccessrule.csv": write_export(
-            rules, "ActiveSyncDeviceAccessRule", "utf-16"
-        ),
-        "get-mobiledevice.csv": write_export(devices, "MobileDevice", "utf-16"),
-        "get-casmailbox.csv": write_export(mailboxes, "CASMailbox", "utf-16"),
-    }
+    settings = session.invoke("Get-ActiveSyncOrganizationSettings", {})
+    out: dict[str, bytes] = {}
+    for stem, objects, type_name in (
+        ("get-mobiledevicestatistics", statistics, "MobileDeviceConfiguration"),
+        ("get-activesyncdeviceaccessrule", rules, "ActiveSyncDeviceAccessRule"),
+        ("get-mobiledevice", devices, "MobileDevice"),
+        ("get-casmailbox", mailboxes, "CASMailbox"),
+        ("get-activesyncorganizationsettings", settings, "ActiveSyncOrganizationSettings"),
+    ):
+        out[f"{stem}.csv"] = write_export(objects, type_name, "utf-16")
+        out[f"{stem}.xml"] = write_clixml(objects, type_name, "utf-16")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -213,10 +213,11 @@ def test_device_owner_must_be_an_account_with_a_mailbox():
 
 LIBRARY = ROOT / "scenarios" / "access" / "imported-sample.yaml"
 LIBRARY_COMMAND = (
-    "exchange-twin import --devices samples/get-mobiledevice.csv --mailboxes "
-    "samples/get-casmailbox.csv --statistics samples/get-mobiledevicestatistics.csv "
-    "--rules samples/get-activesyncdeviceaccessrule.csv --anonymise sample-key --spec R7.1 "
-    "-o scenarios/access/imported-sample.yaml"
+    "exchange-twin import --devices samples/get-mobiledevice.xml --mailboxes "
+    "samples/get-casmailbox.xml --statistics samples/get-mobiledevicestatistics.xml "
+    "--rules samples/get-activesyncdeviceaccessrule.xml "
+    "--org-settings samples/get-activesyncorganizationsettings.xml --anonymise sample-key "
+    "--spec R7.1 -o scenarios/access/imported-sample.yaml"
 )
 
 

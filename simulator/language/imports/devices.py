@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from simulator.language.imports.anonymise import Pseudonyms
+from simulator.language.imports.exports import read_export
 from simulator.language.imports.powershell_csv import (
     ExportError,
     Table,
     multi_value,
     parse_time,
-    read_export,
 )
 from simulator.world.durations import DEFAULT_START
 
@@ -75,12 +75,15 @@ class ImportReport:
     devices: int = 0
     mailboxes: int = 0
     notes: list[str] = field(default_factory=list)
-    unmapped: Counter[str] = field(default_factory=Counter)
+    unmapped: Counter[str] = field(default_factory=Counter)  # what bears on access states
+    # what does not (settings, the connector log's lines): the states are still expected
+    unmapped_other: Counter[str] = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         out = [f"imported {self.devices} devices of {self.mailboxes} mailboxes"]
         out += [f"note: {n}" for n in self.notes]
-        out += [f"not mapped: {what} ({n})" for what, n in sorted(self.unmapped.items())]
+        both = self.unmapped + self.unmapped_other
+        out += [f"not mapped: {what} ({n})" for what, n in sorted(both.items())]
         return out
 
 
@@ -210,8 +213,10 @@ def import_devices(
     spec: list[str] | None = None,
     statistics_path: str | None = None,
     rules_path: str | None = None,
+    org_settings_path: str | None = None,
 ) -> tuple[dict[str, Any], ImportReport]:
-    """The scenario (as plain data, ready for YAML) and the report. Raises `ExportError`."""
+    """The scenario (as plain data, ready for YAML) and the report. Every path may be an
+    Export-Csv or an Export-Clixml file (told apart by content). Raises `ExportError`."""
     report = ImportReport()
     pseudo = Pseudonyms(anonymise)
     table = read_export(devices_path, DEVICE_TYPES, DEVICE_COLUMNS)
@@ -352,14 +357,20 @@ def import_devices(
     ignored = sorted(c for c in table.columns if c.lower() not in DEVICE_READ)
     if ignored:
         report.notes.append(f"columns the twin makes itself, not read: {', '.join(ignored)}")
-    if pseudo.enabled:
-        report.notes.append(
-            "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers and "
-            "friendly names (models, OS, user agents, operators and rules kept as exported): "
-            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
-        )
     default = "Allow"
-    if global_states:
+    settings: dict[str, Any] = {}
+    if org_settings_path is not None:
+        from simulator.language.imports.org_settings import import_org_settings
+
+        settings = import_org_settings(org_settings_path, pseudo, report)
+        default = settings["default_access_level"]
+        differ = sum(n for lv, n in global_states.items() if lv != default)
+        if differ:
+            report.unmapped[
+                f"devices whose Global state differs from the exported DefaultAccessLevel "
+                f"({default}): Exchange re-evaluates at the next sync"
+            ] += differ
+    elif global_states:
         default = min(global_states, key=lambda lv: (-global_states[lv], lv))
         if len(global_states) > 1:
             report.unmapped[
@@ -367,6 +378,12 @@ def import_devices(
                 f"({default}): Exchange re-evaluates at the next sync"
             ] += sum(n for lv, n in global_states.items() if lv != default)
 
+    if pseudo.enabled:
+        report.notes.append(
+            "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers, "
+            "friendly names and mail inserts (models, OS, user agents, operators and rules kept as exported): "
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
+        )
     report.devices, report.mailboxes = len(devices), len(accounts)
     # an hour past the last first sync, on the hour: every device exists at the start
     start = (latest or DEFAULT_START - timedelta(hours=1)).replace(minute=0, second=0)
@@ -380,7 +397,7 @@ def import_devices(
             for d in extra
         ]
     directory["accounts"] = list(accounts.values())
-    exchange: dict[str, Any] = {"settings": {"default_access_level": default}}
+    exchange: dict[str, Any] = {"settings": {**settings, "default_access_level": default}}
     if rules:
         exchange["rules"] = list(rules.values())
     exchange["devices"] = devices

@@ -21,7 +21,6 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 # The .NET type of each cmdlet's output objects (what the #TYPE line names) → the cmdlets.
@@ -138,17 +137,6 @@ def decode(path: str, data: bytes) -> str:
             "encoding (Windows-1252?); export again with Export-Csv -Encoding UTF8 "
             "or -Encoding Unicode",
         ) from None
-
-
-def read_export(path: str | Path, expected: Iterable[str], required: Iterable[str]) -> Table:
-    """Read the Export-Csv file at `path`, whose objects are of one of the short type names
-    `expected` (e.g. MobileDevice), with at least the columns `required`."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ExportError(name, 0, 0, f"cannot read: {exc.strerror or exc}") from None
-    return parse_export(name, decode(name, data), list(expected), list(required))
 
 
 def _cmdlets(short_types: Iterable[str]) -> str:

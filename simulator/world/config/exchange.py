@@ -44,6 +44,13 @@ class OrgSettingsSpec(Strict):
     default_access_level: Literal["Allow", "Block", "Quarantine"] = "Allow"
     admin_mail_recipients: list[str] = Field(default_factory=list)
     user_mail_insert: str = Field("", max_length=256)
+    ota_notification_mail_insert: str = Field("", max_length=256)
+    allow_access_for_unsupported_platform: bool = Field(
+        False, description="AllowAccessForUnSupportedPlatform (Exchange 2013 and later)"
+    )
+    allow_rms_for_unenlightened_apps: bool = Field(
+        False, description="AllowRMSSupportForUnenlightenedApps (Exchange 2016 and later)"
+    )
 
 
 class RuleSpec(Strict):
