@@ -5,7 +5,10 @@ a remote session, once by `Export-Csv` (`#TYPE Deserialized...`, UTF-16 LE with 
 `-Encoding Unicode`; `*.csv`) and once by `Export-Clixml` (UTF-16 LE with BOM, its default;
 `*.xml`).
 
-    .venv/bin/python samples/generate.py            # rewrites samples/*.csv and *.xml
+The connector log under samples/connector-log/ is the log the connector writes during the
+library scenario scenarios/faults/connector-log-faults.yaml (a fault after another).
+
+    .venv/bin/python samples/generate.py            # rewrites samples/*.csv, *.xml, connector-log/
     .venv/bin/python samples/generate.py --check    # exit 1 if they are out of date
 
 tests/test_import.py imports them back (the round trip) and checks they are current.
@@ -20,6 +23,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORLD = HERE / "world.yaml"
+LOG_SCENARIO = HERE.parent / "scenarios" / "faults" / "connector-log-faults.yaml"
+LOG_DIR = "connector-log"
 
 
 def sample_lab(scenario_path: Path = WORLD) -> Any:
@@ -72,13 +77,32 @@ def exports(scenario_path: Path = WORLD) -> dict[str, bytes]:
     return out
 
 
+def connector_log(scenario_path: Path = LOG_SCENARIO) -> dict[str, bytes]:
+    """`connector-log/Connector<N>.log` → bytes: the files the connector's log left on its
+    host when the scenario at `scenario_path` ended."""
+    from connector.log import ConnectorLog
+    from simulator.language.loader import load_scenario
+    from simulator.run.runner import Runner
+
+    runner = Runner(load_scenario(scenario_path))
+    runner.run()
+    (host,) = runner.connectors.values()
+    log = ConnectorLog(host.platform)
+    return {
+        f"{LOG_DIR}/Connector{i}.log": host.platform.read_file(log.file_path(i))
+        for i in range(log.max_files)
+        if host.platform.exists(log.file_path(i))
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a sample is out of date")
     args = parser.parse_args(argv)
     stale = []
-    for name, data in exports().items():
+    for name, data in {**exports(), **connector_log()}.items():
         path = HERE / name
+        path.parent.mkdir(exist_ok=True)
         if args.check:
             if not path.exists() or path.read_bytes() != data:
                 stale.append(name)

@@ -51,7 +51,8 @@ def _states(world) -> dict[str, tuple[str, str]]:
 
 def test_samples_are_what_the_twin_exports_now():
     """The committed samples are the twin's own export of samples/world.yaml."""
-    for name, data in _generator().exports().items():
+    generator = _generator()
+    for name, data in {**generator.exports(), **generator.connector_log()}.items():
         assert (SAMPLES / name).read_bytes() == data, f"run samples/generate.py ({name})"
 
 
@@ -216,7 +217,8 @@ LIBRARY_COMMAND = (
     "exchange-twin import --devices samples/get-mobiledevice.xml --mailboxes "
     "samples/get-casmailbox.xml --statistics samples/get-mobiledevicestatistics.xml "
     "--rules samples/get-activesyncdeviceaccessrule.xml "
-    "--org-settings samples/get-activesyncorganizationsettings.xml --anonymise sample-key "
+    "--org-settings samples/get-activesyncorganizationsettings.xml --connector-log "
+    "samples/connector-log --service-account svc-intune@contoso.local --anonymise sample-key "
     "--spec R7.1 -o scenarios/access/imported-sample.yaml"
 )
 

@@ -93,6 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from simulator.language.imports.devices import import_devices
     from simulator.language.imports.output import write_scenario
     from simulator.language.imports.powershell_csv import ExportError
+    from simulator.language.imports.timeline import ImportArgumentError
     from simulator.language.loader import ScenarioError
 
     err = console(stderr=True)
@@ -107,9 +108,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             statistics_path=args.statistics,
             rules_path=args.rules,
             org_settings_path=args.org_settings,
+            connector_log=args.connector_log,
+            service_account=args.service_account,
         )
-        write_scenario(scenario, args.output)
-    except (ExportError, ScenarioError) as exc:
+        write_scenario(scenario, args.output, report.header)
+    except (ExportError, ScenarioError, ImportArgumentError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         err.print("nothing written", highlight=False)
         return EXIT_INVALID
@@ -141,6 +144,18 @@ def add_import_parser(sub: Any) -> None:
         metavar="FILE",
         help="export of Get-ActiveSyncOrganizationSettings (default access level, admin "
         "recipients, mail inserts)",
+    )
+    p.add_argument(
+        "--connector-log",
+        metavar="DIR",
+        help="the connector's Logs folder (Connector<N>.log): its failures as a fault timeline "
+        "(times from its first line)",
+    )
+    p.add_argument(
+        "--service-account",
+        metavar="DOMAIN\\USER",
+        help="the connector's Exchange account (the log does not name it): needed to place "
+        "account faults (locked, disabled, expired, password changed)",
     )
     p.add_argument(
         "--anonymise",

@@ -78,6 +78,7 @@ class ImportReport:
     unmapped: Counter[str] = field(default_factory=Counter)  # what bears on access states
     # what does not (settings, the connector log's lines): the states are still expected
     unmapped_other: Counter[str] = field(default_factory=Counter)
+    header: list[str] = field(default_factory=list)  # the scenario file's leading comments
 
     def lines(self) -> list[str]:
         out = [f"imported {self.devices} devices of {self.mailboxes} mailboxes"]
@@ -214,6 +215,8 @@ def import_devices(
     statistics_path: str | None = None,
     rules_path: str | None = None,
     org_settings_path: str | None = None,
+    connector_log: str | None = None,
+    service_account: str | None = None,
 ) -> tuple[dict[str, Any], ImportReport]:
     """The scenario (as plain data, ready for YAML) and the report. Every path may be an
     Export-Csv or an Export-Clixml file (told apart by content). Raises `ExportError`."""
@@ -384,10 +387,31 @@ def import_devices(
             "friendly names and mail inserts (models, OS, user agents, operators and rules kept as exported): "
             + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
         )
-    report.devices, report.mailboxes = len(devices), len(accounts)
     # an hour past the last first sync, on the hour: every device exists at the start
     start = (latest or DEFAULT_START - timedelta(hours=1)).replace(minute=0, second=0)
     start = start + timedelta(hours=1)
+    mailboxes = len(accounts)
+    log = None
+    if connector_log is not None:
+        from simulator.language.imports import connector_log as logs
+        from simulator.language.imports.timeline import service_account as account_entry
+        from simulator.language.imports.timeline import timeline
+
+        entry = None
+        if service_account is not None:
+            entry = account_entry(service_account, netbios_of, pseudo, PASSWORD)
+            accounts.setdefault(entry["name"].lower(), entry)
+        log = timeline(logs.infer(logs.read_log(connector_log)), pseudo, report, entry)
+        start = log.start  # the faults' times are from the log's first line
+        report.header = log.header
+        if latest is not None and latest > start:
+            report.notes.append(
+                f"devices first synced after the log's first line ({_iso(latest)}): they exist "
+                "from the start of the scenario"
+            )
+    elif service_account is not None:
+        report.notes.append("--service-account without --connector-log: not used")
+    report.devices, report.mailboxes = len(devices), mailboxes
     mapped_main = pseudo.domain(main)
     directory: dict[str, Any] = {"domain": mapped_main, "netbios": netbios_of.get(main, "CONTOSO")}
     extra = sorted(d for d in domains if d != main)
@@ -401,8 +425,10 @@ def import_devices(
     if rules:
         exchange["rules"] = list(rules.values())
     exchange["devices"] = devices
+    if log is not None and log.servers:
+        exchange["servers"] = [{"name": s} for s in log.servers]
     expect: list[dict[str, Any]] = [
-        {"path": "exchange.mailboxes.count", "equals": len(accounts)},
+        {"path": "exchange.mailboxes.count", "equals": mailboxes},
         {"path": "exchange.devices.count", "equals": len(devices)},
     ]
     expect.append({"path": "exchange.settings.default_access_level", "equals": default})
@@ -415,22 +441,27 @@ def import_devices(
     if not report.unmapped:
         for state, n in sorted(states.items()):
             expect.append({"path": f"exchange.access.reported.{state}", "equals": n})
+    world: dict[str, Any] = {
+        "directory": directory,
+        "exchange": exchange,
+        "population": {"users": 0, "behaviour": False},
+        "hosts": [],
+    }
+    if log is not None and log.proxies:
+        world["network"] = {"proxies": log.proxies}
     scenario: dict[str, Any] = {
         "name": name,
         "summary": f"Imported by exchange-twin import from {Path(devices_path).name}: "
-        f"{len(devices)} devices of {len(accounts)} mailboxes"
+        f"{len(devices)} devices of {mailboxes} mailboxes"
         + (" (anonymised)" if pseudo.enabled else ""),
         "spec": list(spec or []),
         "tags": ["imported"],
         "start": _iso(start),
-        "world": {
-            "directory": directory,
-            "exchange": exchange,
-            "population": {"users": 0, "behaviour": False},
-            "hosts": [],
-        },
-        "expect": expect,
+        "world": world,
     }
+    if log is not None and log.faults:
+        scenario["faults"] = log.faults
+    scenario["expect"] = expect
     return scenario, report
 
 

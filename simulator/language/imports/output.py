@@ -11,11 +11,13 @@ from typing import Any
 import yaml
 
 
-def scenario_yaml(scenario: dict[str, Any]) -> str:
+def scenario_yaml(scenario: dict[str, Any], header: list[str] | None = None) -> str:
     """The scenario as YAML: sections in block style, each device, account and rule on one
-    line (a flow mapping), so that a file of thousands of devices stays readable."""
+    line (a flow mapping), so that a file of thousands of devices stays readable; `header`
+    as leading comments (where the import's inferences come from)."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(
+    comments = "".join(f"# {line}\n" for line in header or [])
+    return comments + yaml.dump(
         scenario,
         Dumper=dumper,
         default_flow_style=None,
@@ -25,13 +27,15 @@ def scenario_yaml(scenario: dict[str, Any]) -> str:
     )
 
 
-def write_scenario(scenario: dict[str, Any], path: str | Path) -> str:
+def write_scenario(
+    scenario: dict[str, Any], path: str | Path, header: list[str] | None = None
+) -> str:
     """Validate `scenario` as the loader would read it from `path`, then write it. Raises the
     loader's `ScenarioError` (nothing written) when it does not validate."""
     from simulator.language.loader import ScenarioError, parse_scenario
     from simulator.language.yamlsafe import MAX_BYTES
 
-    text = scenario_yaml(scenario)
+    text = scenario_yaml(scenario, header)
     if len(text) > MAX_BYTES:
         devices = len(scenario.get("world", {}).get("exchange", {}).get("devices", []))
         fits = int(devices * MAX_BYTES / len(text))
