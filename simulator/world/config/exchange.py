@@ -181,6 +181,11 @@ class ExchangeSpec(Strict):
         default_factory=list,
         description="device partnerships present at start, besides the population's (an import)",
     )
+    devices_file: str | None = Field(
+        None,
+        description="a CSV file beside the scenario with more of `devices`, one per row "
+        "(what a large import writes; docs/architecture.md, data files)",
+    )
     policies: list[PolicySpec] = Field(default_factory=list)
     role_groups: list[RoleGroupSpec] = Field(default_factory=list)
     throttling: ThrottlingSpec = Field(default_factory=ThrottlingSpec)
