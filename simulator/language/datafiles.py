@@ -12,9 +12,9 @@ field at its default. List fields cannot be written in a cell: entries that need
 (role groups, groups, roles) stay in the scenario file. Each row is validated by the same
 model as an entry written inline, and rows are appended after the inline entries.
 
-Limits (docs/bad-input.md): a bare file name in the scenario's own folder (no path: a
-scenario names nothing elsewhere on the disk), at most `MAX_DATA_BYTES` and `MAX_ROWS`
-rows per file. Every refusal names the data file, the line and the column of the field.
+Limits (docs/architecture.md, "Data files"): a bare file name in the scenario's own folder
+(no path: a scenario names nothing elsewhere on the disk), at most `MAX_DATA_BYTES` and
+`MAX_ROWS` rows per file. Every refusal names the data file, the line and the column of the field.
 """
 
 from __future__ import annotations
