@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("run", ("simulator.run",)),
     ("explore", ("simulator.explore",)),
     ("reports", ("simulator.reports",)),
+    ("lab", ("simulator.lab",)),
     ("cli", ("simulator.cli",)),
     ("plugin", ("simulator.plugin",)),
 ]
