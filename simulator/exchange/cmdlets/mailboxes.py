@@ -20,14 +20,14 @@ from simulator.exchange.cmdlets.recipients import _anr, _in_ou
 from simulator.exchange.errors import DataValidationError, InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import one, resolve_mailbox, visible_mailboxes
 from simulator.exchange.mailbox import Mailbox, UserObject
-from simulator.exchange.registry import Param, cmdlet
-from simulator.exchange.views import (
-    Record,
+from simulator.exchange.recipient_views import (
     mailbox_filter_getters,
     mailbox_view,
     user_filter_getters,
     user_view,
 )
+from simulator.exchange.registry import Param, cmdlet
+from simulator.exchange.views import Record
 
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation
