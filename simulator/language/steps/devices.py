@@ -69,7 +69,7 @@ def new_partnership(s: NewPartnership, run: StepRunner) -> None:
     # the organisation's models, loaded when a step runs (reading a scenario needs none)
     from simulator.exchange.behaviour import first_contact
     from simulator.exchange.device import Device
-    from simulator.exchange.population import kind_variant
+    from simulator.exchange.device_mix import kind_variant
 
     world = run.world
     mailbox = mailbox_of(world, s.user)
