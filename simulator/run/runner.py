@@ -63,6 +63,9 @@ class Runner:
         self._checked: set[int] = set()
         self.step_failed = False
         self.failed_step: int | None = None  # the first step that did not go as written
+        # called with the number of steps done, between two steps and after the last, in the
+        # steps' process: where a snapshot is taken or checked (simulator/run/snapshot/)
+        self.between_steps: Callable[[int], None] | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -159,6 +162,8 @@ class Runner:
     def _steps(self) -> Generator[simpy.Event, Any, None]:
         trace = self.world.trace
         for index, step in enumerate(self.scenario.steps, start=1):
+            if self.between_steps is not None:
+                self.between_steps(index - 1)
             try:
                 yield from self.play(index, step)
             except (StepError, ConnectorError) as exc:
@@ -185,6 +190,8 @@ class Runner:
                     f"step {index} ({step.do}) succeeded at {self.world.clock.iso()} but was expected to fail "
                     f"with {step.expect_error!r}"
                 )
+        if self.between_steps is not None:
+            self.between_steps(len(self.scenario.steps))
 
     def _step_failed(self, index: int) -> None:
         """Remember the first step that did not go as written: every expectation checked
