@@ -150,7 +150,7 @@ class Encoder:
                 row.append(hook(v))
             elif v is missing:
                 row.append({"$unset": True})
-            elif secret and v not in (None, "", [], {}, ()):
+            elif secret and _holds_secret(v):
                 row.append(REDACTED)
             elif key and isinstance(v, bytes | bytearray):
                 row.append(REDACTED)
@@ -200,7 +200,7 @@ class Encoder:
         if all(type(k) is str for k in d):
             out: dict[str, Any] = {}
             for k, v in d.items():
-                if _secret_key(k) and v not in (None, "", [], {}, ()):
+                if _secret_key(k) and _holds_secret(v):
                     out[k] = REDACTED
                 else:
                     out[k] = value(v)
@@ -279,6 +279,14 @@ class Encoder:
 
 
 _MISSING = object()
+
+
+def _holds_secret(v: Any) -> bool:
+    """Whether a value in a secret-named field is worth hiding: text, bytes or a non-empty
+    container (a flag such as `password_expired` or a number says nothing secret)."""
+    if v is None or isinstance(v, bool | int | float):
+        return False
+    return bool(v) if isinstance(v, str | bytes | list | tuple | dict | set) else True
 _SECRET_KEYS: dict[str, bool] = {}
 
 

@@ -92,6 +92,7 @@ def coordinate(
     return {
         "scenario": {"name": scenario.name, "path": scenario.path, "source": source},
         "seed": seed,
+        "start": scenario.start.isoformat(),
         "steps_applied": captured.steps_applied,
         "steps_total": len(scenario.steps),
         "seconds": captured.seconds,
