@@ -9,6 +9,7 @@ the run that was never interrupted — and taking the snapshot does not change t
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -57,3 +58,191 @@ def test_a_snapshot_at_the_midpoint_resumes_to_the_uninterrupted_trace(
     resumed = resume(snap, steps)
     assert resumed.result.trace_bytes == plain.trace_bytes
     assert resumed.result.passed == plain.passed
+
+
+# -- forks, the file's own checks, the command line ----------------------------------------------
+CAS = ROOT / "scenarios" / "sync" / "cas-failover.yaml"
+
+
+@pytest.fixture(scope="module")
+def cas_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """A snapshot of cas-failover after 7 of its 13 steps, and the uninterrupted trace."""
+    snap = tmp_path_factory.mktemp("snap") / "cas.twin"
+    scenario = load_scenario(CAS)
+    result, _ = run_and_save(scenario, CAS.read_text(), parse_point("step:7", scenario.start), snap)
+    return snap, result.trace_bytes
+
+
+def test_a_fork_with_other_steps_is_another_valid_run(
+    cas_snapshot: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    snap, original = cas_snapshot
+    steps = tmp_path / "fork.yaml"
+    steps.write_text(
+        "steps:\n"
+        "  - {do: stop_service, host: CONN01}\n"
+        "  - advance: 2h\n"
+        "expect:\n"
+        "  - {path: hosts.CONN01.connector.service_state, equals: Stopped}\n"
+    )
+    forked = resume(snap, steps)
+    assert forked.result.passed, forked.result.failures
+    assert forked.result.trace_bytes != original
+    # the fork's history up to the snapshot is the original's, event for event (but for the
+    # checks of the original's expectations, which the fork's `expect:` replaced)
+    header = read_snapshot(snap, state=False).header
+    cut = header["summary"]["trace_events"]
+
+    def history(trace: bytes) -> list[dict]:
+        events = [json.loads(line) for line in trace.splitlines()]
+        return [{k: v for k, v in e.items() if k != "seq"} for e in events if e["kind"] != "expect"]
+
+    before = history(b"\n".join(original.splitlines()[:cut]))
+    assert history(forked.result.trace_bytes)[: len(before)] == before
+    assert any(
+        e.get("do") == "stop_service" for e in history(forked.result.trace_bytes)[len(before) :]
+    )
+    kinds = [json.loads(line)["kind"] for line in forked.result.trace_bytes.splitlines()]
+    assert kinds[-1] == "run.end"
+
+
+def test_the_state_is_redacted_and_the_header_says_where_the_run_was(
+    cas_snapshot: tuple[Path, bytes],
+) -> None:
+    snap, _ = cas_snapshot
+    with gzip.open(snap, "rb") as f:
+        header_line, state_text = f.read().split(b"\n", 1)
+    header = json.loads(header_line)
+    assert header["format"] == FORMAT and header["version"] == VERSION
+    assert header["coordinate"]["steps_applied"] == 7
+    assert header["coordinate"]["scenario"]["source"] == CAS.read_text()
+    assert b"P@ssw0rd-svc!" not in state_text  # the scenario's password, redacted
+    assert b'"password":"***"' in state_text
+    objects = json.loads(state_text)["objects"]
+    assert len(objects["simulator.exchange.device.Device"]["rows"]) == 14
+    assert "connector.service.ConnectorService" in objects
+
+
+def _rewrite(snap: Path, out: Path, edit: callable) -> Path:  # type: ignore[valid-type]
+    with gzip.open(snap, "rb") as f:
+        header_line, state_text = f.read().split(b"\n", 1)
+    header = json.loads(header_line)
+    header, state_text = edit(header, state_text)
+    out.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + state_text))
+    return out
+
+
+def test_an_older_format_is_refused_naming_its_version(
+    cas_snapshot: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    old = _rewrite(cas_snapshot[0], tmp_path / "old.twin", lambda h, s: ({**h, "version": 0}, s))
+    with pytest.raises(SnapshotError, match=r"old\.twin: snapshot format version 0 is older"):
+        resume(old)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"name: x\nsteps: []\n", r"bad\.twin: not a snapshot .*found YAML text"),
+        (b"", r"bad\.twin: not a snapshot .*found an empty file"),
+        (gzip.compress(b'{"format": "something-else"}\n{}'), r"not an exchange-twin snapshot"),
+    ],
+)
+def test_a_foreign_file_is_refused_naming_it(tmp_path: Path, content: bytes, expected: str) -> None:
+    bad = tmp_path / "bad.twin"
+    bad.write_bytes(content)
+    with pytest.raises(SnapshotError, match=expected):
+        read_snapshot(bad)
+
+
+def test_a_truncated_or_altered_snapshot_is_refused(
+    cas_snapshot: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    data = cas_snapshot[0].read_bytes()
+    cut = tmp_path / "cut.twin"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(SnapshotError, match=r"cut\.twin: truncated or damaged"):
+        read_snapshot(cut)
+    altered = _rewrite(
+        cas_snapshot[0], tmp_path / "altered.twin", lambda h, s: (h, s.replace(b"14", b"15", 1))
+    )
+    with pytest.raises(SnapshotError, match=r"altered\.twin: damaged or altered"):
+        read_snapshot(altered)
+
+
+def test_a_replay_that_reaches_another_state_is_refused(
+    cas_snapshot: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    """A snapshot whose coordinate no longer leads to its state (another twin's models, here
+    a consistent file with one device's state changed) is refused naming the difference."""
+
+    def edit(header: dict, state_text: bytes) -> tuple[dict, bytes]:
+        state = json.loads(state_text)
+        state["objects"]["simulator.exchange.device.Device"]["rows"][0][3] = "OtherType"
+        text = json.dumps(state, separators=(",", ":"))
+        header["state_bytes"] = len(text)
+        header["state_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        return header, text.encode()
+
+    other = _rewrite(cas_snapshot[0], tmp_path / "other.twin", edit)
+    with pytest.raises(SnapshotDiverged, match=r"Device\.rows\[0\]\[3\]"):
+        resume(other)
+
+
+def test_a_steps_file_error_names_its_line(
+    cas_snapshot: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    steps = tmp_path / "steps.yaml"
+    steps.write_text("steps:\n  - advance: 1h\n  - {do: stop_service, host: NOPE}\n")
+    with pytest.raises(ScenarioError, match=r"steps\.yaml:3:.*unknown host 'NOPE'"):
+        resume(cas_snapshot[0], steps)
+
+
+def test_the_state_does_not_depend_on_the_process(tmp_path: Path) -> None:
+    """Saved by one process, resumed by another with another hash seed: sets are written
+    sorted and no address or process-wide counter reaches the state."""
+    import os
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "simulator.cli"]
+    snap = tmp_path / "p.twin"
+    env = {**os.environ, "PYTHONHASHSEED": "1"}
+    done = subprocess.run(
+        [*cli, "run", str(CAS), "--snapshot-at", "3h", "--save", str(snap)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "after 7 steps" in done.stderr and "a snapshot is taken between two steps" in done.stderr
+    env["PYTHONHASHSEED"] = "2"
+    done = subprocess.run(
+        [*cli, "run", "--from", str(snap), "--trace", str(tmp_path / "t")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "state sha256 matches" in done.stderr
+    assert (tmp_path / "t" / "cas-failover.jsonl").read_bytes() == run_scenario(
+        load_scenario(CAS)
+    ).trace_bytes
+    shown = subprocess.run(
+        [*cli, "snapshot", "show", str(snap), "--verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0 and "(verified)" in shown.stdout
+    assert "simulator.exchange.device.Device" in shown.stdout
+
+
+def test_write_snapshot_writes_the_same_bytes_for_the_same_state(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.twin", tmp_path / "b.twin"
+    for out in (a, b):
+        write_snapshot(out, "0", {"steps_applied": 0}, {}, '{"x":1}')
+    assert a.read_bytes() == b.read_bytes()
+    assert read_snapshot(a).state == {"x": 1}

@@ -6,7 +6,9 @@ and no job is half done in Python, so the world is consistent. The roots are the
 clock and simpy queue, trace counters, fault timeline, directory, network, hosts with their
 files — the connector's stored configuration and state among them —, the Exchange
 organisations and their fleets, Intune, every seeded generator), the connectors' in-memory
-services, and the runner's own bookkeeping (failures, expectations checked, last sample).
+services, and the runner's bookkeeping of the steps (the step that failed first, the last
+sample). The trace and the expectations' results are the run's record, not the world's state:
+they are summarised in the header instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.intune.tenant import Tenant
+from simulator.run.runner import _Late as Late  # a timed expectation's check (run record)
 from simulator.run.snapshot.encode import Encoder, redact_text
 from simulator.world.accounts import directory_changes
 from simulator.world.trace import Trace
@@ -36,9 +39,11 @@ class Captured:
 
 
 def _trace(trace: Trace) -> dict[str, Any]:
-    """The trace by its size and hash so far: its lines are the run's record, not its state
-    (the resumed run writes them again), and its registered secrets must not be written."""
-    return {"$trace": {"events": len(trace.events), "sha256": trace.sha256()}}
+    """The trace is the run's record, not the world's state: the resumed run writes it again
+    (its length and hash are in the summary), a fork with other expectations records other
+    checks before the snapshot without the world being any different, and its registered
+    secrets must not be written."""
+    return {"$trace": "the run's record (summary: trace_events, trace_sha256)"}
 
 
 def _synced_from(stamp: Any) -> Any:
@@ -57,16 +62,18 @@ def capture(runner: Runner, steps_applied: int) -> Captured:
     roots = {
         "world": world,
         "connectors": runner.connectors,
+        # the steps' bookkeeping; the expectations' (checked, failures) is the run's record,
+        # like the trace: a fork may replace the expectations
         "run": {
             "steps_applied": steps_applied,
-            "failures": list(runner.failures),
             "failed_step": runner.failed_step,
             "step_failed": runner.step_failed,
-            "checked": sorted(runner._checked),
             "last_sample": runner._last_sample,
         },
     }
-    state = Encoder({Trace: _trace}, {(Tenant, "_synced_from"): _synced_from}).encode(roots)
+    encoder = Encoder({Trace: _trace}, {(Tenant, "_synced_from"): _synced_from})
+    encoder.skip_events = (Late,)
+    state = encoder.encode(roots)
     text = json.dumps(state, separators=(",", ":"))
     text = redact_text(text, set(world.trace.secret_values()))
     return Captured(
@@ -106,6 +113,7 @@ def _summary(runner: Runner, state: dict[str, Any], steps_applied: int) -> dict[
         ),
         "failures": len(runner.failures),
         "trace_events": len(world.trace.events),
+        "trace_sha256": world.trace.sha256(),
         "objects": {name: len(t["rows"]) for name, t in sorted(state["objects"].items())},
         "not_captured": state["foreign"],
     }

@@ -154,7 +154,9 @@ def _header(name: str, first: bytes) -> dict[str, Any]:
             "--save F`)"
         )
     missing = [
-        k for k in ("twin", "coordinate", "summary", "state_sha256", "state_bytes") if k not in header
+        k
+        for k in ("twin", "coordinate", "summary", "state_sha256", "state_bytes")
+        if k not in header
     ]
     if missing:
         raise SnapshotError(f"{name}: damaged snapshot header (missing {', '.join(missing)})")

@@ -105,9 +105,7 @@ class SnapshotTaker:
     """The runner's `between_steps` hook that captures the state once the point is reached
     and writes the file at once (atomically), so a run that fails later keeps its snapshot."""
 
-    def __init__(
-        self, runner: Runner, source: str, point: SnapshotPoint, path: str | Path
-    ) -> None:
+    def __init__(self, runner: Runner, source: str, point: SnapshotPoint, path: str | Path) -> None:
         self.runner = runner
         self.source = source
         self.point = point
@@ -128,9 +126,7 @@ class SnapshotTaker:
             summary,
             captured.state_text,
         )
-        later = (
-            self.point.seconds is not None and captured.seconds > self.point.seconds
-        )
+        later = self.point.seconds is not None and captured.seconds > self.point.seconds
         self.saved = SavedSnapshot(
             self.path,
             captured.time,
