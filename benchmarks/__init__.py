@@ -17,5 +17,6 @@ BENCHMARKS: tuple[str, ...] = (
     "soak",
     "library",
     "explore",
+    "snapshot",
     "full_sync_1m",
 )

@@ -19,6 +19,7 @@ import yaml
 from simulator.language import yamlsafe
 from simulator.language.loader import ScenarioError, find_scenarios, load_scenario
 from simulator.run.batch import run_scenario
+from simulator.run.runner import Runner
 from simulator.run.snapshot.format import (
     FORMAT,
     VERSION,
@@ -27,7 +28,7 @@ from simulator.run.snapshot.format import (
     write_snapshot,
 )
 from simulator.run.snapshot.resume import SnapshotDiverged, resume
-from simulator.run.snapshot.take import parse_point, run_and_save
+from simulator.run.snapshot.take import SnapshotTaker, parse_point, run_and_save
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = find_scenarios([ROOT / "scenarios"])
@@ -41,19 +42,40 @@ def _rest_of_steps(path: Path, steps_applied: int, out: Path) -> Path:
     return out
 
 
+class _Taken(Exception):
+    """Stops a run once its snapshot is written: the rest of it is not needed here."""
+
+
+def _snapshot_only(path: Path, steps_applied: int, out: Path) -> None:
+    """Run the scenario up to its boundary after `steps_applied` steps and save it there."""
+    scenario = load_scenario(path)
+    runner = Runner(scenario)
+    taker = SnapshotTaker(
+        runner, path.read_text(), parse_point(f"step:{steps_applied}", scenario.start), out
+    )
+
+    def hook(steps_done: int) -> None:
+        taker(steps_done)
+        if taker.saved is not None:
+            raise _Taken
+
+    runner.between_steps = hook
+    with pytest.raises(_Taken):
+        runner.run()
+
+
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_a_snapshot_at_the_midpoint_resumes_to_the_uninterrupted_trace(
     path: Path, tmp_path: Path
 ) -> None:
+    """The resumed run captures the state again at the boundary, so its trace being the
+    uninterrupted run's also shows that capturing changes nothing that follows."""
     scenario = load_scenario(path)
     middle = len(scenario.steps) // 2
     plain = run_scenario(scenario)
     snap = tmp_path / "mid.twin"
-    taken, saved = run_and_save(
-        load_scenario(path), path.read_text(), parse_point(f"step:{middle}", scenario.start), snap
-    )
-    assert saved.steps_applied == middle
-    assert taken.trace_bytes == plain.trace_bytes  # capturing changes nothing
+    _snapshot_only(path, middle, snap)
+    assert read_snapshot(snap, state=False).coordinate["steps_applied"] == middle
     steps = _rest_of_steps(path, middle, tmp_path / "rest.yaml")
     resumed = resume(snap, steps)
     assert resumed.result.trace_bytes == plain.trace_bytes
@@ -218,6 +240,8 @@ def test_the_state_does_not_depend_on_the_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "after 7 steps" in done.stderr and "a snapshot is taken between two steps" in done.stderr
+    plain = run_scenario(load_scenario(CAS))
+    assert f"trace sha256 {plain.sha256}" in done.stdout  # taking it changed nothing
     env["PYTHONHASHSEED"] = "2"
     done = subprocess.run(
         [*cli, "run", "--from", str(snap), "--trace", str(tmp_path / "t")],
@@ -228,9 +252,7 @@ def test_the_state_does_not_depend_on_the_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "state sha256 matches" in done.stderr
-    assert (tmp_path / "t" / "cas-failover.jsonl").read_bytes() == run_scenario(
-        load_scenario(CAS)
-    ).trace_bytes
+    assert (tmp_path / "t" / "cas-failover.jsonl").read_bytes() == plain.trace_bytes
     shown = subprocess.run(
         [*cli, "snapshot", "show", str(snap), "--verify"],
         capture_output=True,

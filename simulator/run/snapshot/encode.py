@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import operator
 import random
 import re
 import types
@@ -58,7 +59,7 @@ def _secret(name: str, words: tuple[str, ...] = SECRET_FIELDS) -> bool:
 class _Layout:
     """How the rows of one class are read: its columns, and which of them hold secrets."""
 
-    __slots__ = ("fields", "declared", "secret", "key", "by_dict", "hooks")
+    __slots__ = ("fields", "declared", "secret", "key", "by_dict", "hooks", "getter", "plain")
 
     def __init__(self, cls: type) -> None:
         if dataclasses.is_dataclass(cls):
@@ -79,6 +80,14 @@ class _Layout:
         self.secret = [_secret(n) for n in names]
         self.key = [_secret(n, KEY_FIELDS) for n in names]
         self.hooks: list[Any] = [None] * len(names)
+        self.getter = operator.attrgetter(*names) if names else None
+        self.plain = not any(self.secret) and not any(self.key)
+
+    def hook(self, hooks: list[Any]) -> None:
+        """Fields written their own way: such a class's rows go field by field."""
+        self.hooks = hooks
+        if any(h is not None for h in hooks):
+            self.plain = False
 
 
 class Encoder:
@@ -132,7 +141,7 @@ class Encoder:
         layout = self.layouts.get(cls)
         if layout is None:
             layout = self.layouts[cls] = _Layout(cls)
-            layout.hooks = [self.field_hooks.get((cls, name)) for name in layout.fields]
+            layout.hook([self.field_hooks.get((cls, name)) for name in layout.fields])
             self.names[cls] = f"{cls.__module__}.{cls.__qualname__}"
         name = self.names[cls]
         table = self.tables.get(name)
@@ -142,6 +151,35 @@ class Encoder:
         if layout.by_dict:
             table["rows"].append([number, self._mapping(vars(obj))])
             return
+        value = self.value
+        row: list[Any] | None = None
+        if layout.plain and layout.getter is not None:
+            try:
+                got = layout.getter(obj)
+            except AttributeError:  # a slot never set: the careful path below says so
+                got = _MISSING
+            if got is not _MISSING:
+                if len(layout.fields) == 1:
+                    got = (got,)
+                row = [number]
+                row += [
+                    x
+                    if (tx := type(x)) is str or tx is int or tx is float or tx is bool or x is None
+                    else value(x)
+                    for x in got
+                ]
+        if row is None:
+            row = self._careful(obj, layout, number)
+        extra = getattr(obj, "__dict__", None)
+        if extra:
+            declared = layout.declared
+            rest = {k: v for k, v in extra.items() if k not in declared}
+            if rest:
+                row.append({"$extra": self._mapping(rest)})
+        table["rows"].append(row)
+
+    def _careful(self, obj: Any, layout: _Layout, number: int) -> list[Any]:
+        """A row field by field: unset slots, secret fields, fields written their own way."""
         row: list[Any] = [number]
         value = self.value
         missing = _MISSING
@@ -157,13 +195,7 @@ class Encoder:
                 row.append(REDACTED)
             else:
                 row.append(value(v))
-        extra = getattr(obj, "__dict__", None)
-        if extra:
-            declared = layout.declared
-            rest = {k: v for k, v in extra.items() if k not in declared}
-            if rest:
-                row.append({"$extra": self._mapping(rest)})
-        table["rows"].append(row)
+        return row
 
     # -- values -------------------------------------------------------------------------------
     def value(self, v: Any) -> Any:
