@@ -88,6 +88,9 @@ def run_with_snapshot(args: argparse.Namespace, scenarios: list[Scenario]) -> in
     except SnapshotError as exc:
         error(err, str(exc))
         return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - a crash of the run, reported as `run` does
+        error(err, f"{scenario.name}: the run stopped with an error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
     _saved_line(err, saved)
     return _report(out, result)
 
@@ -117,6 +120,9 @@ def resume_from(args: argparse.Namespace) -> int:
     except (SnapshotError, ScenarioError, ValueError) as exc:
         error(err, str(exc))
         return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - a crash of the run, reported as `run` does
+        error(err, f"the resumed run stopped with an error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
     coordinate = resumed.snapshot.coordinate
     err.print(
         f"resumed {args.from_snapshot}: replayed {coordinate['steps_applied']} steps to "
