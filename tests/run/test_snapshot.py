@@ -281,3 +281,31 @@ def test_write_snapshot_writes_the_same_bytes_for_the_same_state(tmp_path: Path)
         write_snapshot(out, "0", {"steps_applied": 0}, {}, '{"x":1}')
     assert a.read_bytes() == b.read_bytes()
     assert read_snapshot(a).state == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", str(CAS), "--snapshot-at", "3h"], "--snapshot-at needs --save"),
+        (["run", str(CAS), "--save", "x.twin"], "--save needs --snapshot-at"),
+        (["run", str(CAS), "--snapshot-at", "soon", "--save", "x.twin"], "expected a duration"),
+        (["run", "--from", "x.twin", "a.yaml", "b.yaml"], "at most one steps file"),
+        (["run", "--from", "x.twin", "--seed", "3"], "--seed cannot be combined with --from"),
+        (["run"], "give scenario files or folders"),
+    ],
+    ids=["no-save", "no-at", "bad-at", "two-steps-files", "seed", "nothing"],
+)
+def test_the_command_line_refuses_what_does_not_go_together(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_snapshot_after_the_last_step_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    scenario = load_scenario(CAS)
+    with pytest.raises(SnapshotError, match=r"no snapshot written: the steps of cas-failover end"):
+        run_and_save(scenario, CAS.read_text(), parse_point("30d", scenario.start), tmp_path / "x")
+    assert not (tmp_path / "x").exists()
