@@ -3,7 +3,7 @@
 Captured from the runner at a step boundary (simulator/run/runner.py calls `between_steps`
 there): the steps' process is the one running, every other process waits at a simpy event
 and no job is half done in Python, so the world is consistent. The roots are the world (its
-clock and simpy queue, trace counters, fault timeline, directory, network, hosts with their
+clock and simpy queue, fault timeline, directory, network, hosts with their
 files — the connector's stored configuration and state among them —, the Exchange
 organisations and their fleets, Intune, every seeded generator), the connectors' in-memory
 services, and the runner's bookkeeping of the steps (the step that failed first, the last
