@@ -11,13 +11,44 @@ if TYPE_CHECKING:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Scenario files, and lab exercises (a file with `task:` at its top) among them."""
+    from pathlib import Path
+
+    from simulator.lab.exercises import is_exercise_file
+    from simulator.language.loader import find_scenarios
+
     out, err = console(), console(stderr=True)
-    scenarios = load_all(args.paths, err)
-    if scenarios is None:
+    files = find_scenarios(args.paths)
+    exercises = [f for f in files if is_exercise_file(f)]
+    rest = [str(f) for f in files if f not in exercises]
+    if not files or any(not Path(p).exists() for p in args.paths):
+        scenarios = load_all(args.paths, err)  # names what is missing, or that none was found
+    else:
+        scenarios = load_all(rest, err) if rest else []
+    valid_exercises = _validate_exercises(exercises, err)
+    if scenarios is None or valid_exercises is None:
         return EXIT_INVALID
     for s in scenarios:
         out.print(f"[green]valid[/] {s.path}", highlight=False)
+    for path in valid_exercises:
+        out.print(f"[green]valid[/] {path} (exercise)", highlight=False)
     return EXIT_OK
+
+
+def _validate_exercises(files: list[Any], err: Any) -> list[str] | None:
+    """Each exercise file loaded (its starting world, checks and solution validated); None
+    when one is invalid, with the reason on `err`."""
+    from simulator.lab.exercises import ExerciseError, load_exercise
+
+    valid, bad = [], False
+    for f in files:
+        try:
+            valid.append(load_exercise(f).path or str(f))
+        except ExerciseError as exc:
+            err.print("[red]invalid:[/] ", end="")
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            bad = True
+    return None if bad else valid
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -60,6 +91,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
+    if args.exercise:
+        from simulator.lab.exercises import exercise_json_schema
+
+        print(json.dumps(exercise_json_schema(), indent=2))
+        return EXIT_OK
     from simulator.language.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2))
@@ -67,7 +103,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def add_validate_parser(sub: Any) -> None:
-    val = sub.add_parser("validate", help="check scenario files without running them")
+    val = sub.add_parser(
+        "validate", help="check scenario files (and lab exercises) without running them"
+    )
     val.add_argument("paths", nargs="+")
     val.set_defaults(fn=cmd_validate)
 
@@ -88,5 +126,8 @@ def add_list_parser(sub: Any) -> None:
 
 
 def add_schema_parser(sub: Any) -> None:
-    sch = sub.add_parser("schema", help="print the scenario JSON Schema")
+    sch = sub.add_parser("schema", help="print the scenario JSON Schema (or a lab exercise's)")
+    sch.add_argument(
+        "--exercise", action="store_true", help="the schema of a lab exercise (labs/*.yaml)"
+    )
     sch.set_defaults(fn=cmd_schema)

@@ -74,9 +74,10 @@ def _extra_key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model that owns the field at `loc` (to suggest close key names)."""
-    model: Any = Scenario
+def _model_for(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at `loc` under `root` (a Scenario unless said
+    otherwise: a lab exercise is another file of the language), to suggest close key names."""
+    model: Any = root or Scenario
     for i, part in enumerate(loc):
         if isinstance(part, int):
             continue
@@ -136,8 +137,8 @@ def _describe(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _error_from_validation(
-    file: str, root: yaml.Node | None, exc: ValidationError
+def error_from_validation(
+    file: str, root: yaml.Node | None, exc: ValidationError, model: type[BaseModel] | None = None
 ) -> ScenarioError:
     errors = exc.errors()
     # a misspelled key is the cause of the "missing" error of the key it meant: report it
@@ -154,7 +155,7 @@ def _error_from_validation(
         key = str(loc[-1])
         key_node = _extra_key_node(node, key)
         node = key_node or node
-        owner = _model_for(loc[:-1])
+        owner = _model_for(loc[:-1], model)
         valid = sorted(owner.model_fields) if owner else []
         close = difflib.get_close_matches(key, valid, n=3)
         message = (
@@ -200,7 +201,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _error_from_validation(file, root, exc) from None
+        raise error_from_validation(file, root, exc) from None
     problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
         raise located_error(file, root, *problem)
