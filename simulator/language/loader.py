@@ -177,12 +177,6 @@ def error_from_validation(
     return ScenarioError(file, line, column, field, message)
 
 
-def validation_error(file: str, root: yaml.Node | None, exc: ValidationError) -> ScenarioError:
-    """A pydantic error on a document shaped like a scenario (a steps file too), as a
-    ScenarioError at the line of the field it names."""
-    return _error_from_validation(file, root, exc)
-
-
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     """Validate a scenario's text; any problem is a ScenarioError naming file:line:column."""
     try:

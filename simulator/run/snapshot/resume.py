@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from simulator.language import yamlsafe
 from simulator.language.loader import (
     ScenarioError,
+    error_from_validation,
     located_error,
     parse_scenario,
     step_problem,
-    validation_error,
 )
 from simulator.language.schema import Scenario
 from simulator.run.results import RunResult
@@ -96,7 +96,7 @@ def load_continuation(path: str | Path, scenario: Scenario) -> Continuation:
     try:
         checked = Scenario.model_validate(shaped)
     except ValidationError as exc:
-        raise validation_error(file, root, exc) from None
+        raise error_from_validation(file, root, exc) from None
     problem = step_problem(checked)
     if problem is not None:
         raise located_error(file, root, *problem)
