@@ -48,7 +48,9 @@ from simulator.world.trace import REDACTED, SECRET_FIELDS
 OURS = ("simulator.", "connector.")
 # bytes in a field named like this are key material (a host's DPAPI-like machine key)
 KEY_FIELDS = (*SECRET_FIELDS, "key")
-_PRIMITIVE = (str, int, float, bool, type(None))
+_PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+# how a type is written (Encoder._kind)
+_REF, _LIST, _DICT, _SPECIAL, _GENERATOR, _OTHER = (object() for _ in range(6))
 
 
 def _secret(name: str, words: tuple[str, ...] = SECRET_FIELDS) -> bool:
@@ -59,7 +61,7 @@ def _secret(name: str, words: tuple[str, ...] = SECRET_FIELDS) -> bool:
 class _Layout:
     """How the rows of one class are read: its columns, and which of them hold secrets."""
 
-    __slots__ = ("fields", "declared", "secret", "key", "by_dict", "hooks", "getter", "plain")
+    __slots__ = ("fields", "declared", "secret", "key", "by_dict", "hooks", "getter", "special")
 
     def __init__(self, cls: type) -> None:
         if dataclasses.is_dataclass(cls):
@@ -81,13 +83,14 @@ class _Layout:
         self.key = [_secret(n, KEY_FIELDS) for n in names]
         self.hooks: list[Any] = [None] * len(names)
         self.getter = operator.attrgetter(*names) if names else None
-        self.plain = not any(self.secret) and not any(self.key)
+        self.special = [i for i in range(len(names)) if self.secret[i] or self.key[i]]
 
     def hook(self, hooks: list[Any]) -> None:
-        """Fields written their own way: such a class's rows go field by field."""
+        """Fields written their own way (by the encoder's `fields`)."""
         self.hooks = hooks
-        if any(h is not None for h in hooks):
-            self.plain = False
+        self.special = [
+            i for i in range(len(hooks)) if hooks[i] is not None or self.secret[i] or self.key[i]
+        ]
 
 
 class Encoder:
@@ -112,6 +115,7 @@ class Encoder:
         self.layouts: dict[type, _Layout] = {}
         self.names: dict[type, str] = {}
         self.foreign: Counter[str] = Counter()
+        self.kinds: dict[type, object] = {}
         self.alive: list[Any] = []  # what an id stands for stays alive while ids are given
 
     # -- the walk ---------------------------------------------------------------------------
@@ -153,7 +157,7 @@ class Encoder:
             return
         value = self.value
         row: list[Any] | None = None
-        if layout.plain and layout.getter is not None:
+        if layout.getter is not None:
             try:
                 got = layout.getter(obj)
             except AttributeError:  # a slot never set: the careful path below says so
@@ -162,12 +166,9 @@ class Encoder:
                 if len(layout.fields) == 1:
                     got = (got,)
                 row = [number]
-                row += [
-                    x
-                    if (tx := type(x)) is str or tx is int or tx is float or tx is bool or x is None
-                    else value(x)
-                    for x in got
-                ]
+                row += [x if type(x) in _PRIMITIVES else value(x) for x in got]
+                for i in layout.special:  # secret, key and hooked columns, from the raw value
+                    row[i + 1] = self._column(layout, i, got[i])
         if row is None:
             row = self._careful(obj, layout, number)
         extra = getattr(obj, "__dict__", None)
@@ -177,6 +178,17 @@ class Encoder:
             if rest:
                 row.append({"$extra": self._mapping(rest)})
         table["rows"].append(row)
+
+    def _column(self, layout: _Layout, i: int, v: Any) -> Any:
+        """A column that is not written as it is: a hook's, or a secret redacted."""
+        hook = layout.hooks[i]
+        if hook is not None:
+            return hook(v)
+        if (layout.secret[i] and _holds_secret(v)) or (
+            layout.key[i] and isinstance(v, bytes | bytearray)
+        ):
+            return REDACTED
+        return self.value(v)
 
     def _careful(self, obj: Any, layout: _Layout, number: int) -> list[Any]:
         """A row field by field: unset slots, secret fields, fields written their own way."""
@@ -200,40 +212,56 @@ class Encoder:
     # -- values -------------------------------------------------------------------------------
     def value(self, v: Any) -> Any:
         t = type(v)
-        if t is str or t is int or t is float or t is bool or v is None:
+        if t in _PRIMITIVES:
             return v
-        if t is list or t is tuple:
+        kind = self.kinds.get(t)
+        if kind is None:
+            kind = self.kinds[t] = self._kind(t)
+        if kind is _REF:
+            number = self.ids.get(id(v))
+            if number is None:
+                return self._ref(v)
+            return {"$ref": number}
+        if kind is _LIST:
             value = self.value
-            return [
-                x
-                if (tx := type(x)) is str or tx is int or tx is float or tx is bool or x is None
-                else value(x)
-                for x in v
-            ]
-        if t is dict:
+            return [x if type(x) in _PRIMITIVES else value(x) for x in v]
+        if kind is _DICT:
             return self._mapping(v)
-        if isinstance(v, list | tuple | dict | set | frozenset):  # our subclasses of them too
-            return self._other(v, t)
-        module = t.__module__
-        if (
-            module.startswith(OURS)
-            and not isinstance(v, BaseException | Enum)
-            and not hasattr(t, "model_fields")  # pydantic: its data, below
-        ):
-            own = self.special.get(t)
-            if own is not None:
-                return own(v)
-            if isinstance(v, types.GeneratorType):
-                return self._generator(v)
-            return self._ref(v)
+        if kind is _SPECIAL:
+            return self.special[t](v)
+        if kind is _GENERATOR:
+            return self._generator(v)
         return self._other(v, t)
+
+    def _kind(self, t: type) -> object:
+        """How values of type `t` are written (decided once per type)."""
+        if t is list or t is tuple:
+            return _LIST
+        if t is dict:
+            return _DICT
+        if issubclass(t, list | tuple | dict | set | frozenset):  # our subclasses of them too
+            return _OTHER
+        if t in self.special:
+            return _SPECIAL
+        if issubclass(t, types.GeneratorType):
+            return _GENERATOR
+        if (
+            t.__module__.startswith(OURS)
+            and not issubclass(t, BaseException | Enum)
+            and not hasattr(t, "model_fields")  # pydantic: its data, in _other
+        ):
+            return _REF
+        return _OTHER
 
     def _mapping(self, d: dict[Any, Any]) -> Any:
         value = self.value
         if all(type(k) is str for k in d):
             out: dict[str, Any] = {}
+            secret = _secret_key
             for k, v in d.items():
-                if _secret_key(k) and _holds_secret(v):
+                if type(v) in _PRIMITIVES and (v is None or type(v) is not str or not secret(k)):
+                    out[k] = v
+                elif secret(k) and _holds_secret(v):
                     out[k] = REDACTED
                 else:
                     out[k] = value(v)
