@@ -22,6 +22,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,27 @@ class SnapshotError(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A snapshot as read: its header, and (unless only the header was asked for) its state."""
+    """A snapshot as read: its header, and (unless only the header was asked for) its state's
+    text, verified against its hash. The text is parsed when `state` is first read: resuming
+    needs only the hash (the state is compared by it), forensics and a refusal's first
+    difference need the data."""
 
     path: str
     header: dict[str, Any]
-    state: dict[str, Any] | None = None
+    state_text: bytes | None = None
     size: int = 0
+
+    @cached_property
+    def state(self) -> dict[str, Any] | None:
+        if self.state_text is None:
+            return None
+        try:
+            data: dict[str, Any] = json.loads(self.state_text)
+        except ValueError as exc:
+            raise SnapshotError(
+                f"{self.path}: damaged snapshot (the state is not JSON: {exc})"
+            ) from None
+        return data
 
     @property
     def coordinate(self) -> dict[str, Any]:
@@ -123,11 +139,7 @@ def read_snapshot(path: str | Path, state: bool = True) -> Snapshot:
             f"{name}: damaged or altered snapshot (the state's SHA-256 is {digest}, the header "
             f"says {header.get('state_sha256')})"
         )
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise SnapshotError(f"{name}: damaged snapshot (the state is not JSON: {exc})") from None
-    return Snapshot(name, header, data, size)
+    return Snapshot(name, header, body, size)
 
 
 def _header(name: str, first: bytes) -> dict[str, Any]:
