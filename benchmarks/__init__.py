@@ -18,5 +18,6 @@ BENCHMARKS: tuple[str, ...] = (
     "library",
     "explore",
     "snapshot",
+    "lab_latency",
     "full_sync_1m",
 )
