@@ -98,6 +98,10 @@ class HostConnector:
                 self.service = ConnectorService(self.platform, self.shell)
         return started
 
+    def log_records(self) -> list[dict[str, Any]]:
+        """The connector's own log on this host, oldest first (what its log viewer shows)."""
+        return list(ConnectorLog(self.platform).records())
+
     def observe(self) -> dict[str, Any]:
         """`hosts.<name>.connector.*`: the product on this host as an expectation reads it —
         its service, its last sync (timed), its log and the last prerequisite check."""

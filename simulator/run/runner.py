@@ -14,6 +14,7 @@ import gc
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import simpy
@@ -157,34 +158,41 @@ class Runner:
                 self.sample()
 
     def _steps(self) -> Generator[simpy.Event, Any, None]:
-        trace = self.world.trace
         for index, step in enumerate(self.scenario.steps, start=1):
-            try:
-                yield from self.play(index, step)
-            except (StepError, ConnectorError) as exc:
-                message = str(exc)
-                label = _label(step)
-                expected = getattr(step, "expect_error", None)
-                if expected and expected.lower() in message.lower():
-                    trace.emit("step.failed", index=index, do=label, expected=True, error=message)
-                    self.sample()
-                    continue
-                trace.emit("step.failed", index=index, do=label, expected=False, error=message)
+            yield from self.play_step(index, step)
+
+    def play_step(self, index: int, step: Any) -> Generator[simpy.Event, Any, StepOutcome]:
+        """One step as a scenario plays it: played, sampled, and a failure recorded (an
+        expected one passes) — the rest of the scenario still runs, so one run shows every
+        problem. The browser lab plays its students' steps through this same method."""
+        trace = self.world.trace
+        try:
+            result = yield from self.play(index, step)
+        except (StepError, ConnectorError) as exc:
+            message = str(exc)
+            label = _label(step)
+            expected = getattr(step, "expect_error", None)
+            if expected and expected.lower() in message.lower():
+                trace.emit("step.failed", index=index, do=label, expected=True, error=message)
                 self.sample()
-                self._step_failed(index)
-                self.failures.append(
-                    f"step {index} ({label}) failed at {self.world.clock.iso()}: {message}"
-                )
-                continue  # the rest still runs, so one run shows every problem
+                return StepOutcome(error=message)
+            trace.emit("step.failed", index=index, do=label, expected=False, error=message)
             self.sample()
-            if isinstance(step, Advance | At):
-                continue
-            if step.expect_error:
-                self._step_failed(index)
-                self.failures.append(
-                    f"step {index} ({step.do}) succeeded at {self.world.clock.iso()} but was expected to fail "
-                    f"with {step.expect_error!r}"
-                )
+            self._step_failed(index)
+            self.failures.append(
+                f"step {index} ({label}) failed at {self.world.clock.iso()}: {message}"
+            )
+            return StepOutcome(error=message)
+        self.sample()
+        if isinstance(step, Advance | At):
+            return StepOutcome()
+        if step.expect_error:
+            self._step_failed(index)
+            self.failures.append(
+                f"step {index} ({step.do}) succeeded at {self.world.clock.iso()} but was expected to fail "
+                f"with {step.expect_error!r}"
+            )
+        return StepOutcome(result=result)
 
     def _step_failed(self, index: int) -> None:
         """Remember the first step that did not go as written: every expectation checked
@@ -193,8 +201,9 @@ class Runner:
             self.failed_step = index
         self.step_failed = True
 
-    def play(self, index: int, step: Advance | Any) -> Generator[simpy.Event, Any, None]:
-        """One step on the clock; raises `StepError`/`ConnectorError` when it fails.
+    def play(self, index: int, step: Advance | Any) -> Generator[simpy.Event, Any, Any]:
+        """One step on the clock; raises `StepError`/`ConnectorError` when it fails, else
+        returns what its handler returned (the shell's output for `exchange`).
 
         Separate from `_steps` so that the pytest harness can play a single step and let the
         test see the exception, while a scenario turns it into a failure (or an expected one)."""
@@ -214,12 +223,12 @@ class Runner:
             yield self.env.timeout(target - self.env.now)
             return
         trace.emit("step", index=index, do=step.do)
-        yield from self.job(lambda: self._action(step))
+        return (yield from self.job(lambda: self._action(step)))
 
-    def _action(self, step: Any) -> None:
+    def _action(self, step: Any) -> Any:
         """Carry out an action through its family's handler (simulator/steps/)."""
         try:
-            STEPS[step.do].handler(step, self)
+            return STEPS[step.do].handler(step, self)
         except WORLD_REFUSALS as exc:
             raise wrap(exc) from None
 
@@ -314,8 +323,9 @@ class Runner:
         )
 
     # -- the run --------------------------------------------------------------------------------------
-    def run(self) -> RunResult:
-        wall = time.perf_counter()  # wall-clock-ok: reported duration only, never in the trace
+    def begin(self) -> dict[int, tuple[Expectation, float]]:
+        """The run's opening: `run.start`, the first sample, and the timed expectations put
+        on the clock (entered `live`); the timed ones, for `finish`."""
         world = self.world
         scenario = self.scenario
         world.trace.emit(
@@ -333,21 +343,33 @@ class Runner:
             for index, exp in enumerate(scenario.expect, start=1)
             if (seconds := exp.at_seconds(world.clock.start)) is not None
         }
+        for index, (exp, seconds) in timed.items():
+            self.env.process(self._check_at(index, exp, seconds))
+        return timed
+
+    def finish(self, timed: dict[int, tuple[Expectation, float]]) -> None:
+        """The run's close once its steps are done (entered `live`): the last sample, every
+        expectation not yet checked, the fault timeline and `run.end`."""
+        self.sample()
+        for index, exp in enumerate(self.scenario.expect, start=1):
+            if index in self._checked:
+                continue
+            if index in timed:
+                self._finish_timed(index, exp, timed[index][1])
+            else:
+                self._record(index, exp, self.check(exp), timed=False)
+        self._emit_faults()
+        self.world.trace.emit("run.end", passed=not self.failures, failures=len(self.failures))
+
+    def run(self) -> RunResult:
+        wall = time.perf_counter()  # wall-clock-ok: reported duration only, never in the trace
+        world = self.world
+        scenario = self.scenario
         with self.live():
-            for index, (exp, seconds) in timed.items():
-                self.env.process(self._check_at(index, exp, seconds))
+            timed = self.begin()
             steps = self.env.process(self._steps())
             self.env.run(until=steps)
-            self.sample()
-            for index, exp in enumerate(scenario.expect, start=1):
-                if index in self._checked:
-                    continue
-                if index in timed:
-                    self._finish_timed(index, exp, timed[index][1])
-                else:
-                    self._record(index, exp, self.check(exp), timed=False)
-        self._emit_faults()
-        world.trace.emit("run.end", passed=not self.failures, failures=len(self.failures))
+            self.finish(timed)
         data = world.trace.data()
         return RunResult(
             name=scenario.name,
@@ -362,6 +384,15 @@ class Runner:
             events=len(world.trace.events),
             wall_seconds=time.perf_counter() - wall,  # wall-clock-ok
         )
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How a played step went: the failure's message (None when it went as written) and
+    what its handler returned."""
+
+    error: str | None = None
+    result: Any = None
 
 
 def _label(step: Any) -> str:

@@ -33,6 +33,10 @@ def _secret_field(key: str) -> bool:
     return known
 
 
+def _line(event: dict[str, Any]) -> str:
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
+
+
 class Trace:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
@@ -68,10 +72,43 @@ class Trace:
     def emit(self, kind: str, **fields: Any) -> dict[str, Any]:
         event = {"seq": len(self._lines), "t": format_time(self._now()), "kind": kind}
         event.update(self._redact(fields))
-        self._lines.append(json.dumps(event, sort_keys=True, separators=(",", ":"), default=str))
+        self._lines.append(_line(event))
         self.kinds[kind] += 1
         self.events.append(event)
         return event
+
+    def insert(self, position: int, when: datetime, kind: str, **fields: Any) -> dict[str, Any]:
+        """An event put at `position` (stamped `when`) after later ones were written: for a
+        step whose moment is known only once it comes — the browser lab's students act when
+        they act, while a scenario's `at:` step is traced where its wait begins. The events
+        after it are renumbered, so the trace reads as if it had been emitted in place."""
+        if not 0 <= position <= len(self._lines):
+            raise IndexError(f"trace position {position} outside 0..{len(self._lines)}")
+        event = {"seq": position, "t": format_time(when), "kind": kind}
+        event.update(self._redact(fields))
+        self.events.insert(position, event)
+        self._lines.insert(position, _line(event))
+        for seq in range(position + 1, len(self.events)):
+            later = self.events[seq]
+            later["seq"] = seq
+            self._lines[seq] = _line(later)
+        self.kinds[kind] += 1
+        return event
+
+    def fork(self) -> Trace:
+        """A copy to write on without touching this trace (its events copied, its secrets
+        shared in value): what a run would add from here, without adding it."""
+        other = Trace(self._now)
+        other._lines = list(self._lines)
+        other._secrets = set(self._secrets)
+        other.kinds = Counter(self.kinds)
+        other.events = [dict(e) for e in self.events]
+        return other
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every value registered with `add_secret` so far."""
+        return frozenset(self._secrets)
 
     def count(self, kind: str, **match: Any) -> int:
         if not match:

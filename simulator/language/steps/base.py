@@ -106,7 +106,9 @@ class StepRunner(Protocol):
 
 
 M = TypeVar("M", bound=StepBase)
-Handler = Callable[[Any, StepRunner], None]
+# A handler returns nothing, or what its actor sees besides the world's state (the shell's
+# output); the runner hands it back from `play`.
+Handler = Callable[[Any, StepRunner], object]
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,11 @@ class StepKind:
 STEPS: dict[str, StepKind] = {}
 
 
-def step(model: type[M], family: str) -> Callable[[Callable[[M, StepRunner], None]], Handler]:
+def step(model: type[M], family: str) -> Callable[[Callable[[M, StepRunner], object]], Handler]:
     """Register `model` (its `do` literal is the action name) with the decorated handler."""
     name = _action_name(model)
 
-    def register(handler: Callable[[M, StepRunner], None]) -> Handler:
+    def register(handler: Callable[[M, StepRunner], object]) -> Handler:
         if name in STEPS:
             raise ValueError(f"step '{name}' is registered twice")
         STEPS[name] = StepKind(name, family, model, handler)

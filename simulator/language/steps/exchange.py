@@ -33,7 +33,9 @@ class ExchangeCommand(StepBase):
 
 
 @step(ExchangeCommand, FAMILY)
-def exchange(s: ExchangeCommand, run: StepRunner) -> None:
+def exchange(s: ExchangeCommand, run: StepRunner) -> str:
+    """The line's output is returned as well as traced (cut short there): the browser lab's
+    shell shows all of it."""
     # the shell (parser, interpreter, session), loaded when a step runs: reading needs none
     from simulator.exchange.shell.lab import LabError, open_shell
 
@@ -55,6 +57,7 @@ def exchange(s: ExchangeCommand, run: StepRunner) -> None:
     )
     if not shell.last_ok:
         raise StepError(output.strip())
+    return output
 
 
 class AddRoleGroupMember(StepBase):
