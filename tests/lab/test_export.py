@@ -39,7 +39,9 @@ def drive(client: Any, room: Classroom, wall: Wall) -> list[dict[str, Any]]:
     client.get("/api/hosts/CONN01/log", headers=me)
     client.get("/api/console/devices", headers=me)
     client.get("/api/timeline", headers=me)
-    shell = client.post("/api/shell", json={"line": "Get-Mailbox | Select -First 2 Name"}, headers=me)
+    shell = client.post(
+        "/api/shell", json={"line": "Get-Mailbox | Select -First 2 Name"}, headers=me
+    )
     assert shell.json()["ok"] is True and "Name" in shell.json()["output"]
     assert client.post("/api/clock/jump", json={"to": "next_job"}, headers=me).status_code == 200
     client.post("/api/clock", json={"speed": 3600}, headers=me)
@@ -48,22 +50,35 @@ def drive(client: Any, room: Classroom, wall: Wall) -> list[dict[str, Any]]:
     client.post("/api/clock", json={"speed": 0}, headers=me)
     fault = client.post(
         "/api/trainer/faults",
-        json={"students": ["s1"], "kind": "proxy_credentials_changed", "params": {"password": ROTATED}},
+        json={
+            "students": ["s1"],
+            "kind": "proxy_credentials_changed",
+            "params": {"password": ROTATED},
+        },
         headers=trainer,
     )
     assert fault.status_code == 200, fault.text
     answers.append(fault.json())
     session.advance_to(session.env.now + 3 * 3600)
     client.post("/api/clock/jump", json={"to": "next_job"}, headers=me)
-    step({"do": "reconfigure", "host": "CONN01", "exchange": EXCHANGE, "account": SERVICE,
-          "proxy": {**PROXY, "password": ROTATED}})
+    step(
+        {
+            "do": "reconfigure",
+            "host": "CONN01",
+            "exchange": EXCHANGE,
+            "account": SERVICE,
+            "proxy": {**PROXY, "password": ROTATED},
+        }
+    )
     session.advance_to(session.env.now + 1800)
     step({"do": "request_sync", "kind": "quick"})
     session.advance_to(session.env.now + 600)
     return answers
 
 
-def test_an_exported_session_replays_to_the_same_trace(client: Any, room: Classroom, wall: Wall, tmp_path: Path):
+def test_an_exported_session_replays_to_the_same_trace(
+    client: Any, room: Classroom, wall: Wall, tmp_path: Path
+):
     drive(client, room, wall)
     session = room.sessions["s1"]
     text, trace = session.export()
@@ -84,7 +99,9 @@ def test_an_exported_session_replays_to_the_same_trace(client: Any, room: Classr
     assert parse_scenario(later_text, "<later>").steps[: len(earlier) - 1] == earlier[:-1]
 
 
-def test_the_export_is_the_starting_scenario_plus_timed_steps(client: Any, room: Classroom, wall: Wall):
+def test_the_export_is_the_starting_scenario_plus_timed_steps(
+    client: Any, room: Classroom, wall: Wall
+):
     drive(client, room, wall)
     text, _ = room.sessions["s1"].export()
     exported = parse_scenario(text, "<export>")
@@ -95,7 +112,11 @@ def test_the_export_is_the_starting_scenario_plus_timed_steps(client: Any, room:
     # every action is preceded by the moment it was taken at; the last step is the end
     actions = [s for s in steps if getattr(s, "do", None)]
     assert [s.do for s in actions][:5] == [
-        "download_package", "extract_package", "install", "configure", "configure"
+        "download_package",
+        "extract_package",
+        "install",
+        "configure",
+        "configure",
     ]
     assert "fault" in [s.do for s in actions] and "exchange" in [s.do for s in actions]
     moments = [s.at for s in steps if hasattr(s, "at")]
@@ -108,8 +129,15 @@ def test_typed_secrets_never_leave_the_request(client: Any, room: Classroom, wal
     text, trace = session.export()
     me, trainer = bearer(room, "s1"), bearer(room, "trainer")
     responses = [str(a) for a in answers]
-    for path in ("/api/actions", "/api/console/connection", "/api/hosts/CONN01",
-                 "/api/hosts/CONN01/log", "/api/timeline", "/api/export", "/api/session"):
+    for path in (
+        "/api/actions",
+        "/api/console/connection",
+        "/api/hosts/CONN01",
+        "/api/hosts/CONN01/log",
+        "/api/timeline",
+        "/api/export",
+        "/api/session",
+    ):
         responses.append(client.get(path, headers=me).text)
     responses.append(client.get("/api/trainer/students", headers=trainer).text)
     log = str(session.runner.connectors["CONN01"].log_records())

@@ -305,8 +305,17 @@ async function loadShell() {
 }
 
 // -- the timeline and the exercise -----------------------------------------------------------
-function refreshTimeline() {
-  $("timeline-img").src = "/api/timeline?at=" + encodeURIComponent((lab.clock.state && lab.clock.state.now) || Date.now());
+// The chart is the HTML report's own SVG (reports/timeline.py), redrawn by the server as the
+// trace grows. It is parsed by the HTML parser into an inert document (no script runs there)
+// and its <svg> node adopted, so it is drawn inline with the report's styles (lab.css).
+let timelineShown = "";
+async function refreshTimeline() {
+  const text = await api("GET", "/api/timeline");
+  if (text === timelineShown) return;
+  timelineShown = text;
+  const parsed = new DOMParser().parseFromString(text, "text/html");
+  const svg = parsed.querySelector("svg");
+  if (svg) $("timeline-chart").replaceChildren(document.adoptNode(svg));
 }
 
 let exercise = null;
@@ -335,7 +344,7 @@ async function refreshPane() {
   try {
     if (state.pane === "console") await refreshConsole();
     else if (state.pane === "host") await refreshHost();
-    else if (state.pane === "timeline") refreshTimeline();
+    else if (state.pane === "timeline") await refreshTimeline();
     else if (state.pane === "exercise") await refreshExercise();
   } catch (error) {
     /* the next refresh tries again */

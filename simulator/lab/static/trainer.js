@@ -6,6 +6,21 @@ const { api, $, el, say, time } = lab;
 let kinds = [];
 const selected = new Set();
 
+// Changes of the world that are scenario steps rather than fault kinds (they do more than a
+// fault: moving the proxy also gives its new name a DNS record), posted to
+// /api/trainer/steps. Their fields are the steps' own (simulator/language/steps/).
+const WORLD_STEPS = [
+  { kind: "proxy_moved", step: true, description: "The network team moves the proxy to a new address (and port), with its DNS record; the connector keeps the old one until it is reconfigured.",
+    params: { address: { type: "str", required: true, help: "the proxy's address now" }, to_address: { type: "str", required: true, help: "its new address" }, to_port: { type: "int", help: "its new port" } } },
+  { kind: "proxy_password_changed", step: true, description: "The proxy account's password is rotated; the connector keeps sending the old one.",
+    params: { password: { type: "str", required: true, secret: true }, address: { type: "str", help: "the proxy; every proxy when unset" }, user: { type: "str", help: "the account; the proxy's first when unset" } } },
+  { kind: "server_down", step: true, description: "An Exchange server (every one when unset) stops answering: CAS down.",
+    params: { server: { type: "str", help: "EX01" }, lasting: { type: "str", help: "e.g. 2h; until server_up when unset" } } },
+  { kind: "server_up", step: true, description: "The Exchange server answers again.", params: { server: { type: "str", help: "EX01" } } },
+  { kind: "lock_account", step: true, description: "An account is locked out (too many bad passwords).", params: { account: { type: "str", required: true, help: "DOMAIN\\user" } } },
+  { kind: "unlock_account", step: true, description: "An administrator unlocks the account.", params: { account: { type: "str", required: true, help: "DOMAIN\\user" } } },
+];
+
 async function refreshStudents() {
   const data = await api("GET", "/api/trainer/students");
   const all = $("all").checked;
@@ -41,9 +56,15 @@ function targets() {
   return Array.from(document.querySelectorAll("#students tbody input[data-student]:checked")).map((b) => b.dataset.student);
 }
 
+function chosenKind() {
+  const [group, name] = $("fault-kind").value.split(":");
+  return kinds.find((k) => k.kind === name && !!k.step === (group === "step"));
+}
+
 function showParams() {
-  const kind = kinds.find((k) => k.kind === $("fault-kind").value);
+  const kind = chosenKind();
   $("fault-description").textContent = kind ? kind.description : "";
+  $("fault-lasting").closest("label").hidden = !kind || !!kind.step;
   const rows = Object.entries((kind && kind.params) || {}).map(([name, p]) => {
     const input = p.choices && p.choices.length
       ? el("select", { "data-param": name, "data-type": p.type }, p.choices.map((c) => el("option", { value: c }, c)))
@@ -61,9 +82,13 @@ async function inject(event) {
     params[input.dataset.param] = input.dataset.type === "str" ? input.value : Number(input.value);
     if (input.type === "password") input.value = "";
   }
-  const body = { students: targets(), kind: $("fault-kind").value, params, lasting: $("fault-lasting").value.trim() || null };
+  const kind = chosenKind();
+  const lasting = $("fault-lasting").value.trim() || null;
+  const request = kind.step
+    ? ["/api/trainer/steps", { students: targets(), step: { do: kind.kind, ...params } }]
+    : ["/api/trainer/faults", { students: targets(), kind: kind.kind, params, lasting }];
   try {
-    const data = await api("POST", "/api/trainer/faults", body);
+    const data = await api("POST", ...request);
     const lines = Object.entries(data.results).map(([s, r]) => `${s}: ${r.ok ? "injected at " + time(r.at) : r.error}`);
     say("fault-msg", lines.join("\n"), Object.values(data.results).every((r) => r.ok) ? "ok" : "error");
   } catch (error) {
@@ -73,8 +98,12 @@ async function inject(event) {
 }
 
 async function start() {
-  kinds = (await api("GET", "/api/trainer/faults")).faults;
-  $("fault-kind").replaceChildren(...kinds.map((k) => el("option", { value: k.kind }, k.kind)));
+  const faults = (await api("GET", "/api/trainer/faults")).faults;
+  kinds = [...WORLD_STEPS, ...faults];
+  $("fault-kind").replaceChildren(
+    el("optgroup", { label: "Changes in the world" }, WORLD_STEPS.map((k) => el("option", { value: "step:" + k.kind }, k.kind.replaceAll("_", " ")))),
+    el("optgroup", { label: "Faults (for a while, or until cleared)" }, faults.map((k) => el("option", { value: "fault:" + k.kind }, k.kind.replaceAll("_", " "))))
+  );
   $("fault-kind").addEventListener("change", showParams);
   showParams();
   $("fault-form").addEventListener("submit", inject);
