@@ -105,7 +105,7 @@ PLANTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "no_crash": ("connector.sync.SyncEngine.quick", _crash_on_quick_sync),
     "log_codes": ("connector.service.ConnectorService._failed", _uncoded_failures),
     "sync_monotonic": (
-        "simulator.intune.service.IntuneService.complete_sync",
+        "simulator.intune.syncing.ConnectorCalls.complete_sync",
         _sync_success_on_failure,
     ),
     "reconnects": ("connector.service.ConnectorService.reload", _stale_proxy),

@@ -1,4 +1,6 @@
-"""Intune's record of one device, as scenarios observe it (`intune.devices.by_id.<id>`).
+"""Intune as scenarios observe it (`intune.*`): the tenant, connections, inventory,
+conditional access, enrolment, decisions and commands (`Observation.observe`, a part of
+`IntuneService`), and Intune's record of one device (`intune.devices.by_id.<id>`).
 
 What the Intune console shows of an Exchange ActiveSync device: its owner, platform, whether
 it is enrolled and compliant, the access state Exchange last showed (from the connector's
@@ -16,14 +18,99 @@ it, not live — for hours the phone itself may still get the cached access (SPE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from simulator.intune.access import governable, platform_of
-from simulator.intune.commands import DEVICE_COMMANDS, Command
+from simulator.exchange.observe import LazyMap
+from simulator.intune.access import ConditionalAccess, ManagedDevice, governable, platform_of
+from simulator.intune.commands import ACCESS_COMMANDS, DEVICE_COMMANDS, Command, CommandQueue
+from simulator.intune.connections import ConnectorRecord
+from simulator.intune.inventory import Inventory
+from simulator.intune.tenant import Tenant
 
 if TYPE_CHECKING:
     from simulator.intune.service import IntuneService
+
+
+class Observation:
+    """`IntuneService.observe`: the `intune` root of observation paths (state made in the
+    service's `__init__`)."""
+
+    tenant: Tenant
+    connectors: dict[str, ConnectorRecord]
+    inventory: Inventory
+    access: ConditionalAccess
+    enrolled: dict[str, ManagedDevice]
+    commands: CommandQueue
+    decisions: dict[str, str]
+    now: Callable[[], datetime]
+    targeted: Callable[[], tuple[str, ...]]
+    active_connectors: Callable[[], list[ConnectorRecord]]
+    exchange_connection: Callable[[], ConnectorRecord | None]
+
+    def observe(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or self.now()
+        conn = self.exchange_connection()
+        present = self.inventory.present()
+        removed = self.inventory.removed()
+        decisions: dict[str, int] = {}
+        for access in self.decisions.values():
+            decisions[access] = decisions.get(access, 0) + 1
+        issued: dict[str, int] = {}
+        for command in self.commands.commands.values():
+            issued[command.type] = issued.get(command.type, 0) + 1
+        tenant = self.tenant
+        return {
+            "tenant": tenant.name,
+            "tenant_id": tenant.tenant_id,
+            "mdm_authority": tenant.mdm_authority,
+            "profile": tenant.profile,
+            "exchange_online_connector": tenant.exchange_online_connector,
+            "directory_sync": {
+                "enabled": tenant.directory_sync,
+                "interval_minutes": tenant.directory_sync_interval / 60,
+                "last_sync": tenant.last_directory_sync,
+                "users": len(tenant.users),
+            },
+            "licensed_users": {
+                "count": len(tenant.licensed("intune")),
+                "upns": list(tenant.licensed("intune")),
+            },
+            "targeted_users": {"count": len(self.targeted())},
+            "connectors": len(self.connectors),
+            "active_connectors": len(self.active_connectors()),
+            "connections": [c.summary(now) for c in self.connectors.values()],
+            "exchange_connection": None if conn is None else conn.summary(now),
+            # every connection in force: one per organisation in 2018, one at most in 2016
+            "exchange_connections": [c.summary(now) for c in self.active_connectors()],
+            "inventory": {
+                "count": len(present),
+                "device_ids": sorted(present),
+                "removed_count": len(removed),
+                "removed_ids": removed,
+            },
+            "conditional_access": {
+                "enabled": self.access.enabled,
+                "unmanaged_device_access": self.access.unmanaged_access,
+                "included_groups": list(self.access.included_groups),
+                "excluded_groups": list(self.access.excluded_groups),
+            },
+            "enrolment": {
+                "count": len(self.enrolled),
+                "compliant": sum(1 for d in self.enrolled.values() if d.compliant),
+                "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
+            },
+            "devices": {"by_id": LazyMap(device_ids(self), lambda key: device_entry(self, key))},
+            "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
+            "decided_device_ids": sorted(self.decisions),
+            "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
+            "commands": {
+                "pending": sum(1 for c in self.commands.commands.values() if c.open),
+                "states": self.commands.counts(),
+                "issued": dict(sorted(issued.items())),
+            },
+        }
 
 
 def device_ids(service: IntuneService) -> list[str]:

@@ -7,17 +7,14 @@ profile's one-connection rule (`connections.py`), the sync sessions and the devi
 (`access.py`), and the command queue (`commands.py`). `api.py` exposes it to the connector
 over HTTP and `console.py` to administrators.
 
-Every method takes the time it runs at (`now`): the same service serves a run on the
-simulated clock and a lab on the wall clock. Faults read here (`certificate_expired`) are
-looked up at that time.
+The class is assembled from its parts: registration and authentication
+(`registration.Registration`), what a registered connector does (`syncing.ConnectorCalls`)
+and the `intune.*` observation (`observe.Observation`); this module keeps the state they
+share, targeting, the directory synchronisation, enrolment and the decisions, and the
+actions behind the admin console.
 
-Registration (SPEC R3): the account certificate must be one this tenant issued and not
-expired; the MDM authority must be Intune (R1.5), directory synchronisation configured
-(R1.6) and no Exchange Online connector configured (R3.2, C32); when the tenant requires it
-an administrator signs in (`tenant.py`). Then the scope's active connection, if any, is
-replaced — silently in profile 2016, only with `replace: true` in 2018 (otherwise 409
-`replaceRequired`). A replaced or deleted connector gets 410 on every call, and nothing it
-sends is accepted: its open syncs are discarded.
+Every method takes the time it runs at (`now`): the same service serves a run on the
+simulated clock and a lab on the wall clock.
 
 Targeting (SPEC R5.2, R5.4): who is targeted is Intune's to know, so Intune stamps each
 user's change — licensed or targeted, or no longer — at the evaluation that saw it, and a
@@ -31,60 +28,36 @@ again: both idempotent).
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
 import random
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from simulator.exchange.observe import LazyMap
 from simulator.intune.access import ConditionalAccess, ManagedDevice, decide, governable
 from simulator.intune.commands import ACCESS_COMMANDS, Command, CommandQueue
-from simulator.intune.connections import (
-    COMMAND_POLL_INTERVAL,
-    HEARTBEAT_INTERVAL,
-    ConnectorRecord,
-    scope_of,
-)
+from simulator.intune.connections import ConnectorRecord
 from simulator.intune.errors import (
-    CertificateExpired,
-    ConnectionDeleted,
     ConnectionNotFound,
-    ConnectorCertificateExpired,
-    ConnectorReplaced,
-    DirectorySyncNotConfigured,
-    EndOfSupport,
-    ExchangeOnlineConnectorExists,
     Forbidden,
     IntuneError,
     InvalidBody,
-    InvalidCertificate,
-    InvalidSyncType,
-    MdmAuthorityNotIntune,
     NotFound,
-    ReplaceRequired,
-    SignInRequired,
-    SyncNotFound,
-    Unauthorized,
 )
-from simulator.intune.inventory import SYNC_TYPES, Inventory, SyncSession
-from simulator.intune.observe import device_entry, device_ids
-from simulator.intune.package import account_certificate, build_package, sign
-from simulator.intune.tenant import SyncChange, Tenant, authority_name
+from simulator.intune.inventory import Inventory, SyncSession
+from simulator.intune.observe import Observation
+from simulator.intune.registration import CERT_LIFETIME, Registration
+from simulator.intune.syncing import ConnectorCalls
+from simulator.intune.tenant import SyncChange, Tenant
 from simulator.world.directory import Directory
 from simulator.world.faults import FaultTimeline
 
-__all__ = ["ENDPOINT", "IntuneError", "IntuneService"]
-
-ENDPOINT = "https://exchangeconnector.manage.microsoft.com"
-CERT_LIFETIME = timedelta(days=180)  # model: the real lifetime is not documented
-SERVER_TYPES = ("on_premises", "hosted")
+__all__ = ["IntuneError", "IntuneService"]
 
 
-class IntuneService:
+class IntuneService(Registration, ConnectorCalls, Observation):
+    """One Intune tenant's service: the state every part shares, made here."""
+
     def __init__(
         self,
         rng: random.Random,
@@ -149,202 +122,7 @@ class IntuneService:
             raise RuntimeError("this Intune service has no clock; pass `now` explicitly")
         return self.clock()
 
-    # -- the package and its certificate -------------------------------------------------
-    def download_package(self, now: datetime) -> bytes:
-        """A fresh Exchange_Connector_Setup.zip with a new account certificate."""
-        serial = self.new_guid()
-        self.issued_serials.add(serial)
-        cert = account_certificate(
-            self.tenant_id,
-            self.tenant_name,
-            ENDPOINT,
-            serial,
-            now,
-            now + self.certificate_lifetime,
-            self._key,
-        )
-        return build_package(cert, now)
-
-    def verify_certificate(self, blob: str, now: datetime) -> dict[str, Any]:
-        try:
-            doc = json.loads(base64.b64decode(blob, validate=True))
-        except (ValueError, TypeError):
-            raise InvalidCertificate("The account certificate is not valid") from None
-        if not isinstance(doc, dict) or not _same_secret(
-            str(doc.get("signature", "")), sign(self._key, doc)
-        ):
-            raise InvalidCertificate("The account certificate was not issued for this tenant")
-        if doc.get("serial") not in self.issued_serials:
-            raise InvalidCertificate("The account certificate is unknown")
-        expired_fault = self.faults.active("certificate_expired", now, certificate="account")
-        if datetime.fromisoformat(doc["notAfter"]) <= now or expired_fault is not None:
-            raise CertificateExpired(
-                "The account certificate has expired; download the connector package again"
-            )
-        return doc
-
-    # -- registration ---------------------------------------------------------------------
-    def register(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-        info = _registration_fields(body)
-        self._check_support(now)
-        self.verify_certificate(info["accountCertificate"], now)
-        tenant = self.tenant
-        if tenant.mdm_authority != "intune":
-            raise MdmAuthorityNotIntune(
-                f"The mobile device management authority is {authority_name(tenant.mdm_authority)}, "
-                "not Intune"
-            )
-        if not tenant.directory_sync:
-            raise DirectorySyncNotConfigured(
-                "Directory synchronisation from Active Directory is not configured"
-            )
-        if tenant.exchange_online_connector:
-            raise ExchangeOnlineConnectorExists(
-                "An Exchange Online connector is configured in this tenant; on-premises and "
-                "Exchange Online connectors cannot coexist"
-            )
-        signed_in = self._sign_in(body.get("administrator"))
-        organization = info["exchangeOrganization"]
-        scope = scope_of(self.profile, organization)
-        clash = [c for c in self.active_connectors() if c.scope == scope]
-        if clash and self.profile == "2018" and body.get("replace") is not True:
-            old = clash[0]
-            raise ReplaceRequired(
-                f"A connector is already configured for the Exchange organization {organization}; "
-                "confirm Replace to replace it",
-                existing={
-                    "connectorId": old.connector_id,
-                    "hostName": old.host,
-                    "exchangeOrganization": old.organization,
-                },
-            )
-        record = ConnectorRecord(
-            connector_id=self.new_guid(),
-            token=f"{self.rng.getrandbits(192):048x}",
-            scope=scope,
-            host=info["hostName"],
-            server=info["exchangeServer"],
-            server_type=info["serverType"],
-            service_account=info["serviceAccount"],
-            organization=organization,
-            exchange_version=info["exchangeVersion"],
-            version=info["connectorVersion"],
-            registered_at=now,
-            signed_in_as=signed_in,
-            last_contact=now,
-        )
-        for old in clash:
-            self._retire(old, "replaced", now, record.connector_id)
-        self.connectors[record.connector_id] = record
-        return {
-            "connectorId": record.connector_id,
-            "token": record.token,
-            "status": record.status_at(now),
-            "replaced": [c.connector_id for c in clash],
-            "heartbeatIntervalSeconds": int(HEARTBEAT_INTERVAL.total_seconds()),
-            "commandPollIntervalSeconds": int(COMMAND_POLL_INTERVAL.total_seconds()),
-        }
-
-    def readiness(self, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """What a connector's prerequisite check may learn before registering (SPEC R1.5,
-        R1.6, R3.2): the tenant's state, for the holder of a valid account certificate."""
-        certificate = body.get("accountCertificate")
-        if not isinstance(certificate, str) or not certificate:
-            raise InvalidBody("accountCertificate is required")
-        self.verify_certificate(certificate, now)
-        tenant = self.tenant
-        return {
-            "mdmAuthority": tenant.mdm_authority,
-            "directorySynchronization": tenant.directory_sync,
-            "exchangeOnlineConnector": tenant.exchange_online_connector,
-            "administratorSignInRequired": tenant.sign_in_required(),
-        }
-
-    def _sign_in(self, administrator: Any) -> str | None:
-        if administrator is None:
-            if self.tenant.sign_in_required():
-                raise SignInRequired(
-                    "An administrator of the tenant must sign in to register the connector"
-                )
-            return None
-        if not isinstance(administrator, dict) or not all(
-            isinstance(administrator.get(k), str) for k in ("userPrincipalName", "password")
-        ):
-            raise InvalidBody("administrator must be {userPrincipalName, password}")
-        admin = self.tenant.sign_in(administrator["userPrincipalName"], administrator["password"])
-        return admin.upn
-
-    def _retire(
-        self, record: ConnectorRecord, state: str, now: datetime, by: str | None = None
-    ) -> None:
-        record.retire(state, now, by)
-        self.syncs = {k: s for k, s in self.syncs.items() if s.connector_id != record.connector_id}
-
-    def active_connectors(self) -> list[ConnectorRecord]:
-        return [c for c in self.connectors.values() if c.active]
-
-    def exchange_connection(self) -> ConnectorRecord | None:
-        """The connection the console shows (the latest active one)."""
-        active = self.active_connectors()
-        return active[-1] if active else None
-
-    def _check_support(self, now: datetime) -> None:
-        if self.end_of_support is not None and now >= self.end_of_support:
-            raise EndOfSupport(
-                "The Exchange on-premises connector is no longer supported since "
-                f"{self.end_of_support.date().isoformat()}; move to Exchange Online or hybrid "
-                "modern authentication"
-            )
-
-    def authenticate(
-        self, connector_id: str, authorization: str | None, now: datetime
-    ) -> ConnectorRecord:
-        self._check_support(now)
-        record = self.connectors.get(connector_id)
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        if record is None or not _same_secret(token, record.token):
-            raise Unauthorized("The connector is not registered or its token is not valid")
-        if record.final_state == "replaced":
-            raise ConnectorReplaced(
-                f"This connector was replaced by connector {record.replaced_by}; it can no longer sync"
-            )
-        if record.final_state == "deleted":
-            raise ConnectionDeleted(
-                "The Exchange connection was deleted in the admin console; uninstall this connector"
-            )
-        fault = self.faults.active("certificate_expired", now, certificate="connector")
-        if fault is not None and self.faults.seconds(record.registered_at) < fault.start:
-            raise ConnectorCertificateExpired(
-                "The connector's certificate has expired; run the connector configuration again"
-            )
-        record.last_contact = now
-        return record
-
-    # -- connector routes -------------------------------------------------------------------
-    def heartbeat(self, record: ConnectorRecord, body: dict[str, Any], now: datetime) -> dict:
-        health = body.get("health", "healthy")
-        if health not in ("healthy", "unhealthy"):
-            raise InvalidBody(f"health must be healthy or unhealthy, found {health!r}")
-        record.healthy = health == "healthy"
-        if not record.healthy:
-            record.last_error = str(body.get("lastError") or "unhealthy")
-            record.last_error_code = body.get("errorCode")
-        if isinstance(body.get("exchangeServer"), str):
-            record.power_shell_server = body["exchangeServer"]
-        return {
-            "status": record.status_at(now),
-            "pendingCommands": len(self.commands.pending(record.scope)),
-        }
-
-    def status(self, record: ConnectorRecord, now: datetime) -> dict[str, Any]:
-        return {
-            "connectorId": record.connector_id,
-            "status": record.status_at(now),
-            "lastSyncDateTime": _iso(record.last_successful_sync),
-            "lastSyncType": record.last_sync_type,
-            "exchangeServer": record.server,
-        }
-
+    # -- targeting --------------------------------------------------------------------------
     def targeted_users(self) -> list[str]:
         """Intune-licensed users that conditional access targets, as of the last directory
         synchronisation, lower-case and sorted. Without conditional access enabled every
@@ -396,84 +174,6 @@ class IntuneService:
             for upn, when in sorted(self.targeting_changed.items())
             if when >= since
         ]
-
-    def policy(self) -> dict[str, Any]:
-        return self.access.policy()
-
-    def start_sync(self, record: ConnectorRecord, sync_type: str, now: datetime) -> SyncSession:
-        if sync_type not in SYNC_TYPES:
-            raise InvalidSyncType("syncType must be fullSync or deltaSync")
-        session = SyncSession(
-            self.new_guid(),
-            record.connector_id,
-            record.scope,
-            sync_type,
-            now,
-            held=self.inventory.devices,
-        )
-        self.syncs[session.sync_id] = session
-        record.last_sync_attempt = now
-        return session
-
-    def sync_session(self, record: ConnectorRecord, sync_id: str) -> SyncSession:
-        session = self.syncs.get(sync_id)
-        if session is None or session.connector_id != record.connector_id:
-            raise SyncNotFound(f"No sync {sync_id} is open for this connector")
-        return session
-
-    def add_devices(self, session: SyncSession, devices: Any, now: datetime) -> int:
-        if not isinstance(devices, list):
-            raise InvalidBody("devices must be a list")
-        return session.add(devices, now)
-
-    def complete_sync(
-        self, record: ConnectorRecord, session: SyncSession, body: dict[str, Any], now: datetime
-    ) -> dict[str, Any]:
-        outcome = body.get("outcome")
-        if outcome not in ("success", "failure"):
-            raise InvalidBody(f"outcome must be success or failure, found {outcome!r}")
-        del self.syncs[session.sync_id]
-        if outcome == "failure":
-            record.last_sync_failed = True
-            record.last_error = str(body.get("error") or "sync failed")
-            record.last_error_code = body.get("errorCode")
-        else:
-            self.inventory.apply(session, now)
-            if session.sync_type == "fullSync":
-                record.exchange_servers = list(body.get("exchangeServers") or [])
-            if isinstance(body.get("powerShellExchangeServer"), str):
-                record.power_shell_server = body["powerShellExchangeServer"]
-            record.last_sync_failed = False
-            record.healthy = True  # a sync that just succeeded is newer news than any heartbeat
-            record.last_error = None
-            record.last_error_code = None
-            record.last_successful_sync = now
-            record.last_sync_type = session.sync_type
-            self.evaluate(now)
-        return {
-            "status": record.status_at(now),
-            "lastSyncDateTime": _iso(record.last_successful_sync),
-            "devices": self.inventory.count(record.scope),
-        }
-
-    def poll_commands(self, record: ConnectorRecord) -> list[Command]:
-        return self.commands.pending(record.scope)
-
-    def report_command(
-        self, record: ConnectorRecord, command_id: str, body: dict[str, Any], now: datetime
-    ) -> Command:
-        """A command's result as the connector read it back from Exchange (commands.py)."""
-        command = self.commands.complete(record.scope, command_id, body, now)
-        device = command.device
-        if command.state == "failed" and device and self.decisions.get(device) == command.type:
-            del self.decisions[device]  # decided again, and so re-issued, at the next evaluation
-        if device and command.updated_at == now and command.exchange:
-            self.readback[device] = (now, command.exchange)
-        if command.type == "cancelWipe" and command.state == "succeeded" and device:
-            for wipe in self.commands.pending(command.scope):
-                if wipe.device == device and wipe.type == "wipe":
-                    self.commands.end(wipe, "cancelled", now)
-        return command
 
     # -- directory synchronisation, enrolment, decisions ------------------------------------
     def synchronise_directory(self, directory: Directory, now: datetime) -> SyncChange:
@@ -609,106 +309,3 @@ class IntuneService:
                 error="onPremisesConnectorExists",
             )
         self.tenant.exchange_online_connector = configured
-
-    # -- observation ------------------------------------------------------------------------------
-    def observe(self, now: datetime | None = None) -> dict[str, Any]:
-        now = now or self.now()
-        conn = self.exchange_connection()
-        present = self.inventory.present()
-        removed = self.inventory.removed()
-        decisions: dict[str, int] = {}
-        for access in self.decisions.values():
-            decisions[access] = decisions.get(access, 0) + 1
-        issued: dict[str, int] = {}
-        for command in self.commands.commands.values():
-            issued[command.type] = issued.get(command.type, 0) + 1
-        tenant = self.tenant
-        return {
-            "tenant": tenant.name,
-            "tenant_id": tenant.tenant_id,
-            "mdm_authority": tenant.mdm_authority,
-            "profile": tenant.profile,
-            "exchange_online_connector": tenant.exchange_online_connector,
-            "directory_sync": {
-                "enabled": tenant.directory_sync,
-                "interval_minutes": tenant.directory_sync_interval / 60,
-                "last_sync": tenant.last_directory_sync,
-                "users": len(tenant.users),
-            },
-            "licensed_users": {
-                "count": len(tenant.licensed("intune")),
-                "upns": list(tenant.licensed("intune")),
-            },
-            "targeted_users": {"count": len(self.targeted())},
-            "connectors": len(self.connectors),
-            "active_connectors": len(self.active_connectors()),
-            "connections": [c.summary(now) for c in self.connectors.values()],
-            "exchange_connection": None if conn is None else conn.summary(now),
-            # every connection in force: one per organisation in 2018, one at most in 2016
-            "exchange_connections": [c.summary(now) for c in self.active_connectors()],
-            "inventory": {
-                "count": len(present),
-                "device_ids": sorted(present),
-                "removed_count": len(removed),
-                "removed_ids": removed,
-            },
-            "conditional_access": {
-                "enabled": self.access.enabled,
-                "unmanaged_device_access": self.access.unmanaged_access,
-                "included_groups": list(self.access.included_groups),
-                "excluded_groups": list(self.access.excluded_groups),
-            },
-            "enrolment": {
-                "count": len(self.enrolled),
-                "compliant": sum(1 for d in self.enrolled.values() if d.compliant),
-                "noncompliant": sum(1 for d in self.enrolled.values() if not d.compliant),
-            },
-            "devices": {"by_id": LazyMap(device_ids(self), lambda key: device_entry(self, key))},
-            "decisions": {a: decisions.get(a, 0) for a in ACCESS_COMMANDS},
-            "decided_device_ids": sorted(self.decisions),
-            "ungoverned_device_ids": sorted(k for k, r in present.items() if not governable(r)),
-            "commands": {
-                "pending": sum(1 for c in self.commands.commands.values() if c.open),
-                "states": self.commands.counts(),
-                "issued": dict(sorted(issued.items())),
-            },
-        }
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None
-
-
-_TEXT_FIELDS = (
-    "hostName",
-    "exchangeServer",
-    "exchangeOrganization",
-    "exchangeVersion",
-    "serviceAccount",
-    "connectorVersion",
-)
-
-
-def _registration_fields(body: dict[str, Any]) -> dict[str, str]:
-    cert = body.get("accountCertificate")
-    if not isinstance(cert, str) or not cert:
-        raise InvalidBody("accountCertificate is required (the .accountcert file's content)")
-    server_type = body.get("serverType")
-    if server_type not in SERVER_TYPES:
-        raise InvalidBody(f"serverType must be on_premises or hosted, found {server_type!r}")
-    out = {"accountCertificate": cert, "serverType": str(server_type)}
-    for name in _TEXT_FIELDS:
-        value = body.get(name, "")
-        if not isinstance(value, str):
-            raise InvalidBody(f"{name} must be text")
-        out[name] = value
-    return out
-
-
-def _same_secret(given: str, expected: str) -> bool:
-    """A constant-time comparison of a secret a client sent (any text) with the real one.
-
-    `hmac.compare_digest` refuses `str` with non-ASCII characters (TypeError), so a token
-    or signature of such characters — a client's bad input, found by fuzz/server.py — is
-    compared as UTF-8 bytes instead of failing the request with a 500."""
-    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))

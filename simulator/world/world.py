@@ -10,43 +10,44 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from faker import Faker
 
 from simulator.exchange.build import build_exchange
-from simulator.exchange.ews import ExchangeWebServices
 from simulator.exchange.observe import LazyMap, observe_exchange
 from simulator.exchange.organizations import Organizations, further_organisations
 from simulator.exchange.population import gc_paused
-from simulator.intune.access import ConditionalAccess, PlatformException, governable
+from simulator.intune.access import governable
 from simulator.intune.api import IntuneApi
+from simulator.intune.build import build_intune
 from simulator.intune.console import AdminConsole
-from simulator.intune.service import ENDPOINT, IntuneService
-from simulator.intune.tenant import Administrator
-from simulator.world.accounts import DirectoryUser
+from simulator.intune.registration import ENDPOINT
+from simulator.world.assembly import (
+    build_directory,
+    build_ews,
+    build_groups,
+    build_hosts,
+    build_network,
+)
 from simulator.world.clock import SimClock
 from simulator.world.config.base import seconds_from_start
 from simulator.world.config.faults import fault_params
 from simulator.world.config.world import WorldSpec
 from simulator.world.directory import Directory
-from simulator.world.durations import parse_duration
 from simulator.world.faults import FaultTimeline
-from simulator.world.host import GroupPolicy, SimHost, parse_dotnet, windows_release
-from simulator.world.network import (
-    INTUNE_DOMAINS,
-    EgressRule,
-    Firewall,
-    Network,
-    ProxyServer,
-    WinHttpProxy,
-)
+from simulator.world.host import SimHost
+from simulator.world.network import Network
 from simulator.world.processes import add_world_processes
 from simulator.world.trace import Trace
 
 
 class World:
+    """The world a scenario runs in: built once from its configuration (the parts by
+    `world/assembly.py`, the organisations by `exchange/build.py`, the tenant by
+    `intune/build.py`), then asked questions by the adapters and observed by expectations."""
+
     def __init__(
         self,
         spec: WorldSpec,
@@ -72,13 +73,13 @@ class World:
         # built, nor right after (population.gc_paused)
         with gc_paused(freeze=True):
             self._schedule_faults(faults or [])
-            self._build_directory()
+            build_directory(self)
             self._build_exchange()
-            self._build_groups()
+            build_groups(self)
             self._build_intune()
-            self._build_network()
-            self._build_ews()
-            self._build_hosts()
+            build_network(self)
+            build_ews(self)
+            build_hosts(self)
             add_world_processes(self)
 
     def rng(self, purpose: str) -> random.Random:
@@ -94,40 +95,6 @@ class World:
             scheduled = self.faults.schedule(fault.kind, start, end, **fault_params(fault))
             for secret in scheduled.secrets():
                 self.trace.add_secret(secret)
-
-    def _build_directory(self) -> None:
-        d = self.spec.directory
-        self.domain = d.domain.lower()
-        self.directory.add_domain(d.domain, d.netbios)
-        self.directory.lockout_threshold = d.lockout_threshold
-        for extra in d.extra_domains:
-            self.directory.add_domain(extra.name, extra.netbios, extra.forest)
-        for trust in d.trusts:
-            self.directory.add_trust(trust.trusting, trust.trusted, trust.two_way, trust.kind)
-        for group in d.groups:
-            self.directory.add_group(group.name, group.domain or self.domain, group.description)
-        for acc in d.accounts:
-            dom, sam = acc.name.split("\\", 1)
-            domain = self.directory.domain(dom)
-            if domain is None:
-                raise ValueError(f"world.directory.accounts: {acc.name}: unknown domain {dom!r}")
-            upn = acc.upn or f"{sam.lower()}@{domain.dns_name}"
-            self.directory.add_user(
-                DirectoryUser(
-                    sam=sam,
-                    domain=domain.dns_name,
-                    upn=upn,
-                    display_name=sam,
-                    password=acc.password,
-                    enabled=acc.enabled,
-                    locked=acc.locked,
-                    password_expired=acc.password_expired,
-                    groups=list(acc.role_groups) + list(acc.groups),
-                    mail=acc.mail,
-                    password_expires=acc.password_expires,
-                )
-            )
-            self.trace.add_secret(acc.password)
 
     def _build_exchange(self) -> None:
         """The Exchange organisation, its population and (unless switched off) the fleet
@@ -157,196 +124,26 @@ class World:
             if each.fleet is not None:
                 self.add_process(each.fleet.process(self.clock.env))
 
-    def _build_groups(self) -> None:
-        """Group nesting and membership, once the population's users exist."""
-        directory = self.directory
-        accounts = {a.name.lower() for a in self.spec.directory.accounts}
-        population = (  # listed only when a group draws members from it
-            [u for u in directory.users() if directory.account_name(u).lower() not in accounts]
-            if any(group.population for group in self.spec.directory.groups)
-            else []
-        )
-        rng = self.rng("groups")
-        for group in self.spec.directory.groups:
-            for parent in group.member_of:
-                directory.nest(group.name, parent)
-            for member in group.members:
-                directory.add_member(member, group.name)
-            if group.population:
-                for user in population:
-                    if rng.random() < group.population:
-                        directory.add_member(directory.account_name(user), group.name)
-
     def _throttling_fault(self, account: str, server: str, at: float) -> dict[str, Any] | None:
         """The parameters of a `throttling` fault hitting `account` on `server` at `at`."""
         fault = self.faults.active("throttling", at, account=account, server=server)
         return dict(fault.params) if fault is not None else None
 
     def _build_intune(self) -> None:
-        t = self.spec.tenant
-        self.intune = IntuneService(
-            self.rng("intune"),
-            t.name,
-            t.mdm_authority,
-            t.directory_sync,
+        """The Intune tenant (simulator/intune/build.py), its admin console and its API at
+        Intune's address."""
+        self.intune = build_intune(
+            self.spec.tenant,
             self.profile,
-            faults=self.faults,
-            clock=self.clock.now,
+            self.rng("intune"),
+            self.faults,
+            self.clock.now,
+            self.directory,
+            self.licensed,
+            self.trace.add_secret,
         )
-        tenant = self.intune.tenant
-        tenant.directory_sync_interval = parse_duration(t.directory_sync_interval)
-        tenant.admin_sign_in = t.admin_sign_in
-        tenant.exchange_online_connector = t.exchange_online_connector
-        self.intune.end_of_support = t.end_of_support
-        for a in t.admins:
-            tenant.add_admin(
-                Administrator(a.upn, a.password, tuple(a.roles), tuple(a.licences), a.mfa)
-            )
-            self.trace.add_secret(a.password)
-        for upn in self.licensed:
-            tenant.assign_licence(upn, "intune")
-        tenant.licence_groups = {
-            sku: [g.lower() for g in groups] for sku, groups in t.licence_groups.items()
-        }
-        self.intune.certificate_lifetime = timedelta(seconds=parse_duration(t.certificate_lifetime))
-        ca = t.conditional_access
-        if ca is not None:
-            settings = ConditionalAccess(
-                enabled=ca.enabled,
-                included_groups=list(ca.included_groups),
-                excluded_groups=list(ca.excluded_groups),
-                unmanaged_access=ca.unmanaged_device_access,
-                platform_exceptions=[
-                    PlatformException(e.name, e.type, e.access) for e in ca.platform_exceptions
-                ],
-            )
-            if ca.notification is not None:
-                settings.notification_subject = (
-                    ca.notification.subject or settings.notification_subject
-                )
-                settings.notification_body = ca.notification.body or settings.notification_body
-            settings.validate()
-            self.intune.access = settings
-        if t.directory_sync:  # the directory has been synchronising long before the scenario
-            tenant.synchronise(self.directory, self.clock.now())
         self.console = AdminConsole(self.intune)
         self.http_services[ENDPOINT.split("//", 1)[1]] = IntuneApi(self.intune)
-
-    def _build_network(self) -> None:
-        net = self.spec.network
-        network = self.network
-        network.internal_domains = sorted(self.directory.domains)
-        network.lan_rtt, network.internet_rtt = net.lan_rtt, net.internet_rtt
-        for server in self.organizations.servers():
-            network.add_record(server.fqdn, server.fqdn)
-        for org in self.organizations:
-            for array in org.cas_arrays:
-                network.add_record(array if "." in array else f"{array}.{org.domain}", array)
-        for pattern in INTUNE_DOMAINS:
-            network.add_internet_name(pattern)
-        network.direct_internet = net.direct_internet
-        for p in net.all_proxies():
-            accounts = p.accounts()
-            require = p.require_credentials if p.require_credentials is not None else bool(accounts)
-            network.add_proxy(ProxyServer(p.address, p.port, accounts, require, list(p.allow)))
-            network.add_record(
-                p.address if "." in p.address else f"{p.address}.{self.domain}", p.address
-            )
-            network.add_record(p.address, p.address)
-            for secret in accounts.values():
-                self.trace.add_secret(secret)
-        for fault in self.faults.faults:
-            if fault.kind == "proxy_moved":  # the new address is in DNS before the move
-                network.add_record(fault.params["to_address"], fault.params["to_address"])
-        for org in self.organizations:
-            cas = next((s for s in org.servers if s.is_client_access), None)
-            if net.autodiscover and cas is not None:
-                for domain in _autodiscover_domains(org):
-                    network.add_record(f"autodiscover.{domain}", cas.fqdn)
-        cas = next((s for s in self.org.servers if s.is_client_access), None)
-        hosted = self.spec.exchange.hosted_address
-        if hosted and cas is not None:
-            network.add_record(hosted, cas.fqdn, public=True)
-        for record in net.dns:
-            network.add_record(record.name, record.target)
-
-    def _build_ews(self) -> None:
-        """Autodiscover and EWS on every Client Access server, also answering for the
-        autodiscover.<domain> names of the SMTP domains (whose DNS records the network
-        publishes unless the scenario removes them) — SPEC R4.4."""
-        self.ews = ExchangeWebServices(self.org, self.directory, self.exchange_server_up)
-        self.ews_of = {self.org.name: self.ews}
-        for org in self.organizations:
-            ews = self.ews_of.setdefault(
-                org.name, ExchangeWebServices(org, self.directory, self.exchange_server_up)
-            )
-            for server in org.servers:
-                if server.is_client_access:
-                    self.http_services[server.fqdn] = ews.at(server)
-            for domain in _autodiscover_domains(org):
-                self.http_services.setdefault(f"autodiscover.{domain}", ews)
-
-    def _build_hosts(self) -> None:
-        rng = self.rng("hosts")
-        start = self.clock.start
-        for h in self.spec.hosts:
-            release = windows_release(h.os)
-            domain = None if h.workgroup else (h.domain or self.domain).lower()
-            if domain is not None and self.directory.domain(domain) is None:
-                raise ValueError(f"world.hosts: {h.name}: unknown domain {domain!r}")
-            host = SimHost(
-                name=h.name.upper(),
-                os_name=h.os,
-                os_version=release.kernel,
-                edition=h.edition or release.editions[0],
-                service_pack=h.service_pack,
-                architecture=h.architecture,
-                server_core=h.server_core,
-                cpu_ghz=h.cpu_ghz,
-                ram_gb=h.ram_gb,
-                free_disk_gb=h.free_disk_gb,
-                dotnet=[parse_dotnet(entry) for entry in h.dotnet],
-                powershell_version=h.powershell,
-                domain=domain,
-                machine_key=rng.getrandbits(256).to_bytes(32, "big"),
-                secure_folders=list(h.secure_folders),
-                insecure_folders=list(h.insecure_folders),
-                group_policies=[
-                    GroupPolicy(
-                        g.name,
-                        None if g.logon_as_service is None else tuple(g.logon_as_service),
-                        seconds_from_start(g.linked_at, start),
-                    )
-                    for g in h.group_policy
-                ],
-            )
-            self.hosts[host.name] = host
-            self.network.add_record(host.fqdn, host.fqdn)
-            if domain is not None:
-                self.directory.add_computer(host.name, domain, h.os)
-            if h.firewall is not None:
-                self.network.set_firewall(
-                    host.name,
-                    Firewall(
-                        [
-                            EgressRule(r.action, tuple(r.destinations), tuple(r.ports))
-                            for r in h.firewall.rules
-                        ],
-                        h.firewall.default,
-                    ),
-                )
-            if h.winhttp_proxy is not None:
-                w = h.winhttp_proxy
-                self.network.set_winhttp_proxy(
-                    host.name, WinHttpProxy(w.address, w.port, tuple(w.bypass))
-                )
-        for server in self.organizations.servers():
-            if self.directory.domain(server.domain) is not None:
-                self.directory.add_computer(server.name, server.domain, "Windows Server")
-        for computer in self.spec.directory.computers:
-            self.directory.add_computer(
-                computer.name, computer.domain or self.domain, computer.operating_system
-            )
 
     def restart_services(self, host: str, service: str | None) -> None:
         """Restart a host's services (all running ones when none is named): the
@@ -461,13 +258,6 @@ class World:
             for m in self.ews_of[name].delivered
         ]
         return observed
-
-
-def _autodiscover_domains(org: Any) -> list[str]:
-    """The domains whose autodiscover.<domain> name points at an organisation's Client Access:
-    its forest root's and its recipients' SMTP domains."""
-    smtp = {mb.primary_smtp.split("@")[-1].lower() for mb in org.mailboxes}
-    return sorted(smtp | {org.domain})
 
 
 class WorldSource(Protocol):
