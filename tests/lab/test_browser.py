@@ -27,6 +27,8 @@ from simulator.lab.exercises import load_exercise
 from simulator.language.loader import parse_scenario
 from tests.lab.conftest import ROOT, LabServer, serve
 
+# One worker runs them all (make test: --dist loadgroup): one browser, two servers.
+pytestmark = pytest.mark.xdist_group("browser")
 expect: Any = None  # playwright.sync_api.expect, imported with the browser (see `page_of`)
 
 SERVICE_PASSWORD = "Lab-Svc-2016!"

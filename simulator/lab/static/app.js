@@ -118,20 +118,26 @@ function fillLicences(tenant) {
 
 async function refreshDevices() {
   const data = await api("GET", "/api/console/devices");
-  const action = (kind, id) => el("button", { class: "btn", onclick: () => step({ do: kind, device: id }, "device-msg") }, kind.replace("_device", "").replace("_", " "));
+  const action = (kind, id) => el("button", { class: "btn small", onclick: () => step({ do: kind, device: id }, "device-msg") }, kind.replace("_device", "").replace("_", " "));
   lab.rows(
     document.querySelector("#devices tbody"),
     data.devices.map((d) => {
+      const ex = d.exchange || {};
       const intune = d.intune;
-      const intuneText = intune ? [intune.compliance, intune.wipe_state && intune.wipe_state !== "none" ? "wipe " + intune.wipe_state : null].filter(Boolean).join(", ") : "not reported";
+      const access = d.access || ex.reported || (intune && intune.access_state) || "—";
+      const reason = ex.reason ? ` (${ex.reason}${ex.rule ? ": " + ex.rule : ""})` : "";
+      const command = intune && intune.last_command;
+      const intuneText = intune
+        ? [intune.compliance, intune.governed === false ? "not governed" : null, intune.wipe_state && intune.wipe_state !== "none" ? "wipe " + intune.wipe_state : null].filter(Boolean).join(", ")
+        : "not reported";
       return el(
         "tr",
-        {},
+        { "data-device": d.id },
         el("td", {}, d.id),
-        el("td", {}, d.user),
-        el("td", {}, d.type),
-        el("td", { class: "state-" + d.access }, d.access),
-        el("td", {}, intuneText, (d.pending || []).length ? el("div", { class: "warn" }, "pending: " + d.pending.map((p) => p.type || p).join(", ")) : null),
+        el("td", {}, d.user || ex.mailbox || (intune && intune.owner) || ""),
+        el("td", {}, d.type || (intune && (intune.device_type || intune.platform)) || ""),
+        el("td", {}, el("span", { class: "state-" + access }, access), reason),
+        el("td", {}, intuneText, command ? el("div", { class: command.state === "succeeded" ? "muted" : "warn" }, `${command.type}: ${command.state}`) : null),
         el("td", {}, action("wipe_device", d.id), action("cancel_wipe", d.id), action("retire_device", d.id), action("remove_device", d.id))
       );
     })
