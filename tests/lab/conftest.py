@@ -129,27 +129,35 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """The browser's executable, or the policy's fail (CI) / skip (elsewhere)."""
-    path = chromium_path()
-    problem = None
+def browser_problem(path: str | None) -> str | None:
+    """Why the browser tests cannot run here (no Chromium, no Playwright), or None."""
     if path is None:
-        problem = (
+        return (
             "no Chromium found (looked at $LAB_CHROMIUM, chromium on the PATH, /usr/bin/chromium): "
             "install Debian's package (apt-get install -y chromium) to run the browser tests"
         )
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "playwright is not installed in this environment (make install)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed in this environment (make install)"
+    return None
+
+
+def require_browser(path: str | None, ci: bool) -> str:
+    """The policy: the browser's path, or fail under CI, or skip with the reason elsewhere."""
+    problem = browser_problem(path)
     if problem is not None:
-        if os.environ.get("CI"):
+        if ci:
             pytest.fail(f"browser tests under CI: {problem}")
         pytest.skip(problem)
     assert path is not None
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The browser's executable, or the policy's fail (CI) / skip (elsewhere)."""
+    return require_browser(chromium_path(), bool(os.environ.get("CI")))
 
 
 @pytest.fixture(scope="module")
