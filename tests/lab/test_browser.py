@@ -265,7 +265,7 @@ def test_a_proxy_fault_from_the_trainer_turns_the_connection_red_and_reconfiguri
     trainer.fill('#fault-params [data-param="address"]', "proxy.contoso.local")
     trainer.fill('#fault-params [data-param="to_address"]', "proxy2.contoso.local")
     trainer.fill('#fault-params [data-param="to_port"]', "3128")
-    trainer.screenshot(path=str(screens / "trainer.png"))
+    trainer.screenshot(path=str(screens / "trainer-fault.png"))
     trainer.click("#inject")
     expect(trainer.locator("#fault-msg")).to_contain_text("s1: injected", timeout=WAIT)
 
@@ -304,7 +304,7 @@ def test_a_proxy_fault_from_the_trainer_turns_the_connection_red_and_reconfiguri
 
 
 def test_an_exported_session_replays_to_the_same_trace(
-    lab: LabServer, browser: Any, tmp_path: Path
+    lab: LabServer, browser: Any, tmp_path: Path, screens: Path
 ):
     """A few actions in the browser, then the trainer's Export: a scenario that
     `exchange-twin run` replays to the live world's trace, byte for byte."""
@@ -321,8 +321,13 @@ def test_an_exported_session_replays_to_the_same_trace(
     page.click('#clock [data-speed="0"]')
     expect(page.locator("#clock-status")).to_have_text("paused", timeout=WAIT)
 
-    trainer = browser.new_context().new_page()
+    trainer = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     trainer.goto(lab.trainer_link())
+    expect(trainer.locator("#students tbody tr")).to_have_count(4, timeout=WAIT)
+    expect(trainer.locator('#students tbody tr[data-student="s4"]')).to_contain_text(
+        "1 / 5", timeout=WAIT
+    )
+    trainer.screenshot(path=str(screens / "trainer.png"))
     with trainer.expect_download() as download:
         trainer.click('#students tbody tr[data-student="s4"] a:text("Export")')
     exported = tmp_path / "s4.yaml"
