@@ -247,6 +247,24 @@ def test_the_clock_speeds_up_and_the_timeline_follows(lab: LabServer, browser: A
     page.click('.tabs [data-pane="timeline"]')
     expect(page.locator("#timeline-chart svg")).to_be_visible(timeout=WAIT)
     expect(page.locator("#timeline-chart svg text").first).to_be_visible()
+
+    # the console's other panes post their steps too: conditional access, licences
+    page.click('.tabs [data-pane="console"]')
+    page.click('#console-nav [data-section="ca"]')
+    expect(page.locator("#breadcrumb")).to_contain_text("Conditional access for Exchange")
+    expect(page.locator("#ca-unmanaged")).to_have_value("allow", timeout=WAIT)
+    page.check("#ca-enabled")
+    page.select_option("#ca-unmanaged", "quarantine")
+    page.click("#ca-form button[type=submit]")
+    expect(page.locator("#ca-msg")).to_have_class("message ok", timeout=WAIT)
+    assert lab.room.sessions["s3"].observe("intune.conditional_access.unmanaged_device_access") == (
+        "quarantine"
+    )
+    page.click('#console-nav [data-section="licences"]')
+    row = page.locator("#licences tbody tr").first
+    expect(row).to_contain_text("Licensed", timeout=WAIT)
+    row.locator("button").click()
+    expect(row).to_contain_text("Not licensed", timeout=WAIT)
     assert page.errors == []
 
 

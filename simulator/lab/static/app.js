@@ -94,6 +94,7 @@ function fillConditionalAccess(tenant) {
   for (const [id, chosen] of [["ca-included", ca.included_groups || []], ["ca-excluded", ca.excluded_groups || []]]) {
     $(id).replaceChildren(...groups.map((g) => el("option", { value: g, selected: chosen.includes(g) }, g)));
   }
+  state.ca = ca;  // what the form does not show (platform exceptions, the notification) is kept
   $("ca-enabled").checked = !!ca.enabled;
   $("ca-unmanaged").value = ca.unmanaged_device_access || "allow";
   caFilled = true;
@@ -387,8 +388,12 @@ async function start() {
   $("ca-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = (id) => Array.from($(id).selectedOptions).map((o) => o.value);
+    const kept = {};
+    const ca = state.ca || {};
+    if ((ca.platform_exceptions || []).length) kept.platform_exceptions = ca.platform_exceptions.map((e) => ({ name: e.name, type: e.type, access: e.access }));
+    if (ca.notification && (ca.notification.subject || ca.notification.body)) kept.notification = { subject: ca.notification.subject, body: ca.notification.body };
     step(
-      { do: "set_conditional_access", enabled: $("ca-enabled").checked, included_groups: chosen("ca-included"), excluded_groups: chosen("ca-excluded"), unmanaged_device_access: $("ca-unmanaged").value },
+      { do: "set_conditional_access", ...kept, enabled: $("ca-enabled").checked, included_groups: chosen("ca-included"), excluded_groups: chosen("ca-excluded"), unmanaged_device_access: $("ca-unmanaged").value },
       "ca-msg"
     );
   });
