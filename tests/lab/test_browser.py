@@ -107,6 +107,7 @@ def test_a_request_without_a_token_is_refused(lab: LabServer, browser: Any):
         response = httpx.get(lab.url + path)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "unauthorized"
+    assert httpx.get(lab.url + "/?token=not-a-token").status_code == 401
     student = lab.room.token_of("student", "s1")
     refused = httpx.get(lab.url + "/trainer", headers={"authorization": f"Bearer {student}"})
     assert refused.status_code == 403
