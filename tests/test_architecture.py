@@ -31,8 +31,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 # The two front doors stand side by side: neither imports the other.
 FRONT_DOORS = {"cli", "plugin"}
-# The only modules that know both the connector's ports and the world: the adapters, and the
-# runner split along its seams (the run itself, the connector on a host, observing it).
+# The only modules that know both the connector's ports and the world (docs/architecture.md,
+# "The dependency rule"): the adapters, and the runner — runner.py, the run itself, and
+# connector.py, the runner split along its seam: the connector on one host.
 CONNECTOR_ALLOWED = {
     "simulator.run.adapters",
     "simulator.run.runner",
@@ -157,8 +158,9 @@ def test_importing_every_connector_module_loads_no_simulator_module():
 
 def test_only_the_adapters_and_the_runner_import_the_connector():
     """DESIGN: the adapters (ports over the world) and the runner (drives the product: its
-    service on the clock, and setup, wizard and configuration for the connector's steps) are
-    the only modules that know both sides; world models and steps stay connector-free."""
+    service on the clock in runner.py, and setup, wizard and configuration for the
+    connector's steps in connector.py, the runner split along its seam) are the only modules
+    that know both sides; world models and steps stay connector-free."""
     offenders = {
         m
         for m, names in simulator_graph().items()

@@ -73,9 +73,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     port = sock.getsockname()[1]
     base = f"http://{HOST}:{port}"
-    out.print(
-        f"The lab of {scenario.name} is open on {base} — Ctrl+C stops it.", highlight=False
-    )
+    out.print(f"The lab of {scenario.name} is open on {base} — Ctrl+C stops it.", highlight=False)
     out.print(f"  trainer: {base}/trainer?token={room.token_of('trainer')}", highlight=False)
     for name in room.sessions:
         out.print(f"  {name}: {base}/?token={room.token_of('student', name)}", highlight=False)
@@ -109,5 +107,7 @@ def add_lab_parser(sub: Any) -> None:
     lab.add_argument("scenario", nargs="?", metavar="SCENARIO|EXERCISE")
     lab.add_argument("--port", type=int, default=8765, help="0 picks a free port (default 8765)")
     lab.add_argument("--students", type=positive, default=1, help="worlds to build (default 1)")
-    lab.add_argument("--seed", type=int, default=None, help="the worlds' seed (the file's by default)")
+    lab.add_argument(
+        "--seed", type=int, default=None, help="the worlds' seed (the file's by default)"
+    )
     lab.set_defaults(fn=cmd_lab)

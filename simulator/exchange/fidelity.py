@@ -13,7 +13,7 @@ import importlib
 import re
 
 from simulator.exchange import session as _session  # noqa: F401  (registers the cmdlets)
-from simulator.exchange.rbac import IMPLICIT_CMDLETS, ROLES
+from simulator.exchange.rbac import BUILT_IN_ROLES, IMPLICIT_CMDLETS
 from simulator.exchange.registry import ALL_SETS, REGISTRY, CmdletSpec
 from simulator.exchange.versions import version
 
@@ -58,9 +58,9 @@ def _roles(spec: CmdletSpec) -> str:
     if spec.name in IMPLICIT_CMDLETS:
         return "every session"
     roles = [
-        role + ("" if "*" in entries[spec.name] else " (some parameters)")
-        for role, entries in ROLES.items()
-        if spec.name in entries
+        role + ("" if "*" in spec.roles[role] else " (some parameters)")
+        for role in BUILT_IN_ROLES
+        if role in spec.roles
     ]
     return ", ".join(roles) or "none"
 

@@ -3,7 +3,9 @@ roles, role assignments (with an optional recipient write scope) → accounts, a
 new session gets (reference/exchange-cmdlets.md §3, Exchange 2013 CU23 role definitions).
 `Get-Command` and `Get-Help` are implicit in every session and are not role entries.
 
-A role entry maps a cmdlet to the parameters it grants, or to `ALL`. A caller's grants are the
+A role entry maps a cmdlet to the parameters it grants, or to `ALL`. The built-in roles' entries
+are declared where each cmdlet is registered (`@cmdlet(..., roles=...)`, registry.py) and read
+from the registry here (`built_in_entries`). A caller's grants are the
 union over every role of every role group they belong to plus their direct assignments; a
 cmdlet's write scope is the union of the scopes of the assignments that grant it (one unscoped
 assignment makes it organisation-wide). Grants are computed when a session opens: role changes
@@ -31,176 +33,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.exchange.registry import ALL
+from simulator.exchange.registry import ALL, REGISTRY
 
-MOBILE_EQUIVALENT = {
-    "Get-ActiveSyncDevice": "Get-MobileDevice",
-    "Get-ActiveSyncDeviceStatistics": "Get-MobileDeviceStatistics",
-    "Clear-ActiveSyncDevice": "Clear-MobileDevice",
-    "Remove-ActiveSyncDevice": "Remove-MobileDevice",
-    "Get-ActiveSyncMailboxPolicy": "Get-MobileDeviceMailboxPolicy",
-    "Set-ActiveSyncMailboxPolicy": "Set-MobileDeviceMailboxPolicy",
-    "New-ActiveSyncMailboxPolicy": "New-MobileDeviceMailboxPolicy",
-    "Remove-ActiveSyncMailboxPolicy": "Remove-MobileDeviceMailboxPolicy",
-}
-
-_COMMON = frozenset({"Identity", "DomainController", "WhatIf", "Confirm"})
-_SET_CAS_MR = _COMMON | {
-    "ActiveSyncEnabled",
-    "ActiveSyncMailboxPolicy",
-    "ActiveSyncDebugLogging",
-    "HasActiveSyncDevicePartnership",
-    "OWAEnabled",
-    "OWAforDevicesEnabled",
-    "ECPEnabled",
-    "PopEnabled",
-    "ImapEnabled",
-    "MAPIEnabled",
-    "EwsEnabled",
-}
-_SET_CAS_OCA = _COMMON | {"ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs"}
-_SET_CAS_EVD = _COMMON | {"ResetAutoBlockedDevices"}
-_SET_CAS_USER_OPTIONS = _COMMON | {"ActiveSyncDebugLogging"}
-
-# Set-Mailbox / Set-User: the address and UPN parameters the twin has are Mail Recipients'
-_SET_RECIPIENT_MR = _COMMON | {
-    "PrimarySmtpAddress",
-    "EmailAddresses",
-    "EmailAddressPolicyEnabled",
-    "WindowsEmailAddress",
-    "UserPrincipalName",
-    "FirstName",
-    "LastName",
-    "Force",
-    "IgnoreDefaultScope",
-}
-_READ_USERS = {"Get-Mailbox": ALL, "Get-User": ALL}
-
-_READ_CONFIG = {"Get-ExchangeServer": ALL, "Get-OrganizationConfig": ALL}
-_READ_RECIPIENTS = {"Get-Recipient": ALL, "Set-ADServerSettings": ALL, "Get-ADServerSettings": ALL}
-# RBAC itself (cmdlets/roles.py, role_entries.py, role_groups.py): Role Management changes it,
-# View-Only Configuration reads it
-_RBAC_READ = {
-    "Get-ManagementRole": ALL,
-    "Get-ManagementRoleEntry": ALL,
-    "Get-ManagementRoleAssignment": ALL,
-    "Get-RoleGroup": ALL,
-}
-_RBAC_WRITE = {
-    "New-ManagementRole": ALL,
-    "Add-ManagementRoleEntry": ALL,
-    "Set-ManagementRoleEntry": ALL,
-    "Remove-ManagementRoleEntry": ALL,
-    "New-ManagementRoleAssignment": ALL,
-    "Remove-ManagementRoleAssignment": ALL,
-    "New-RoleGroup": ALL,
-    "Add-RoleGroupMember": ALL,
-    "Remove-RoleGroupMember": ALL,
-}
+#: The built-in management roles, in the order Exchange lists them. Which cmdlets each one
+#: carries (and which of their parameters) is declared by the cmdlets themselves
+#: (`@cmdlet(..., roles=...)`): `built_in_entries` reads it from the registry.
+BUILT_IN_ROLES: tuple[str, ...] = (
+    "Organization Client Access",
+    "View-Only Configuration",
+    "Recipient Policies",
+    "Mail Recipients",
+    "Mail Recipient Creation",
+    "View-Only Recipients",
+    "Exchange Servers",
+    "Exchange Virtual Directories",
+    "Message Tracking",
+    "Monitoring",
+    "User Options",
+    "Distribution Groups",
+    "Migration",
+    "Move Mailboxes",
+    "Team Mailboxes",
+    "Databases",
+    "Database Copies",
+    "Exchange Connectors",
+    "Exchange Server Certificates",
+    "POP3 And IMAP4 Protocols",
+    "Receive Connectors",
+    "Transport Queues",
+    "Audit Logs",
+    "View-Only Audit Logs",
+    "Journaling",
+    "Retention Management",
+    "Transport Hygiene",
+    "Security Group Creation and Membership",
+    "Role Management",
+)
 
 
-def _with_mobile(entries: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    """The MobileDevice* cmdlets (2013+) have the same role membership as their ActiveSync twins."""
-    out = dict(entries)
-    for old, new in MOBILE_EQUIVALENT.items():
-        if old in entries:
-            out[new] = entries[old]
-    return out
+def built_in_entries() -> dict[str, dict[str, frozenset[str]]]:
+    """Each built-in role's entries (cmdlet name → the parameters granted), from the cmdlets'
+    own `roles=` as registered. The registry is filled when `simulator.exchange.cmdlets` is
+    imported (all cmdlets at once), so an empty registry is a mistake, not a role model."""
+    if not REGISTRY:
+        raise RuntimeError(
+            "no cmdlet is registered: import simulator.exchange.cmdlets before building RBAC"
+        )
+    entries: dict[str, dict[str, frozenset[str]]] = {role: {} for role in BUILT_IN_ROLES}
+    for spec in REGISTRY.values():
+        for role, granted in spec.roles.items():
+            if role not in entries:
+                raise ValueError(
+                    f"{spec.name}: roles names {role!r}, which is no built-in management role"
+                )
+            entries[role][spec.name] = granted
+    return entries
 
-
-ROLES: dict[str, dict[str, frozenset[str]]] = {
-    name: _with_mobile(entries)
-    for name, entries in {
-        "Organization Client Access": {
-            "Get-ActiveSyncOrganizationSettings": ALL,
-            "Set-ActiveSyncOrganizationSettings": ALL,
-            "Get-ActiveSyncDeviceAccessRule": ALL,
-            "Set-ActiveSyncDeviceAccessRule": ALL,
-            "New-ActiveSyncDeviceAccessRule": ALL,
-            "Remove-ActiveSyncDeviceAccessRule": ALL,
-            "Get-ActiveSyncDeviceClass": ALL,
-            "Get-CASMailbox": ALL,
-            "Set-CASMailbox": _SET_CAS_OCA,
-            "Get-ActiveSyncDevice": ALL,
-        },
-        "View-Only Configuration": {
-            **_RBAC_READ,
-            "Get-ActiveSyncOrganizationSettings": ALL,
-            "Get-ActiveSyncDeviceAccessRule": ALL,
-            "Get-ActiveSyncDeviceClass": ALL,
-            "Get-ActiveSyncMailboxPolicy": ALL,
-            "Get-ADServerSettings": ALL,
-            **_READ_CONFIG,
-        },
-        "Recipient Policies": {
-            "Get-ActiveSyncMailboxPolicy": ALL,
-            "Set-ActiveSyncMailboxPolicy": ALL,
-            "New-ActiveSyncMailboxPolicy": ALL,
-            "Remove-ActiveSyncMailboxPolicy": ALL,
-            "Get-CASMailbox": ALL,
-            "Get-ActiveSyncDevice": ALL,
-        },
-        "Mail Recipients": {
-            "Get-ActiveSyncMailboxPolicy": ALL,
-            "Get-CASMailbox": ALL,
-            "Set-CASMailbox": _SET_CAS_MR,
-            "Get-ActiveSyncDevice": ALL,
-            "Get-ActiveSyncDeviceStatistics": ALL,
-            "Clear-ActiveSyncDevice": ALL,
-            "Remove-ActiveSyncDevice": ALL,
-            "Set-Mailbox": _SET_RECIPIENT_MR,
-            "Set-User": _SET_RECIPIENT_MR,
-            **_READ_USERS,
-            **_READ_RECIPIENTS,
-        },
-        "Mail Recipient Creation": {
-            "Get-ActiveSyncMailboxPolicy": ALL,
-            **_READ_USERS,
-            **_READ_RECIPIENTS,
-        },
-        "View-Only Recipients": {
-            "Get-ActiveSyncMailboxPolicy": ALL,
-            "Get-CASMailbox": ALL,
-            "Get-ActiveSyncDevice": ALL,
-            "Get-ActiveSyncDeviceStatistics": ALL,
-            **_READ_USERS,
-            **_READ_RECIPIENTS,
-        },
-        "Exchange Servers": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Exchange Virtual Directories": {"Set-CASMailbox": _SET_CAS_EVD, **_READ_CONFIG},
-        "Message Tracking": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Monitoring": {**_READ_CONFIG, "Get-ADServerSettings": ALL},
-        "User Options": {
-            "Get-CASMailbox": ALL,
-            "Set-CASMailbox": _SET_CAS_USER_OPTIONS,
-            "Get-ActiveSyncDevice": ALL,
-            "Get-ActiveSyncDeviceStatistics": ALL,
-            "Clear-ActiveSyncDevice": ALL,
-            "Remove-ActiveSyncDevice": ALL,
-        },
-        "Distribution Groups": dict(_READ_RECIPIENTS),
-        "Migration": dict(_READ_RECIPIENTS),
-        "Move Mailboxes": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Team Mailboxes": dict(_READ_RECIPIENTS),
-        "Databases": {**_READ_CONFIG, "Get-ADServerSettings": ALL},
-        "Database Copies": {**_READ_CONFIG, "Get-ADServerSettings": ALL},
-        "Exchange Connectors": dict(_READ_CONFIG),
-        "Exchange Server Certificates": dict(_READ_CONFIG),
-        "POP3 And IMAP4 Protocols": dict(_READ_CONFIG),
-        "Receive Connectors": dict(_READ_CONFIG),
-        "Transport Queues": dict(_READ_CONFIG),
-        "Audit Logs": {"Search-AdminAuditLog": ALL, **_READ_RECIPIENTS},
-        "View-Only Audit Logs": {"Search-AdminAuditLog": ALL},
-        "Journaling": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Retention Management": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Transport Hygiene": {**_READ_CONFIG, **_READ_RECIPIENTS},
-        "Security Group Creation and Membership": dict(_READ_RECIPIENTS),
-        "Role Management": {**_READ_CONFIG, **_READ_RECIPIENTS, **_RBAC_READ, **_RBAC_WRITE},
-    }.items()
-}
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
-    "Organization Management": tuple(r for r in ROLES if r != "View-Only Audit Logs"),
+    "Organization Management": tuple(r for r in BUILT_IN_ROLES if r != "View-Only Audit Logs"),
     "Recipient Management": (
         "Distribution Groups",
         "Mail Recipient Creation",
@@ -320,7 +211,8 @@ class RbacModel:
 
     def __init__(self) -> None:
         self.roles: dict[str, ManagementRole] = {
-            name.lower(): ManagementRole(name, dict(entries)) for name, entries in ROLES.items()
+            name.lower(): ManagementRole(name, entries)
+            for name, entries in built_in_entries().items()
         }
         self.role_groups: dict[str, RoleGroup] = {
             name.lower(): RoleGroup(name, built_in=True) for name in ROLE_GROUPS
@@ -476,9 +368,11 @@ class RbacModel:
 
 
 def canonical_role(name: str) -> str:
-    role = next((r for r in ROLES if r.lower() == name.lower()), None)
+    role = next((r for r in BUILT_IN_ROLES if r.lower() == name.lower()), None)
     if role is None:
-        raise ValueError(f"unknown management role {name!r}; roles: {', '.join(sorted(ROLES))}")
+        raise ValueError(
+            f"unknown management role {name!r}; roles: {', '.join(sorted(BUILT_IN_ROLES))}"
+        )
     return role
 
 

@@ -1,6 +1,7 @@
 """The cmdlet registry and PowerShell's parameter binding.
 
-Each cmdlet is one function registered with `@cmdlet(name, params=[...])`. A `Param` carries
+Each cmdlet is one function registered with `@cmdlet(name, params=[...], roles=...)`, naming
+the built-in management roles that carry it (rbac.py builds their entries from here). A `Param` carries
 its .NET type name, the parameter sets it belongs to, where it is mandatory, its position,
 whether it takes pipeline input and from which Exchange version it exists. Binding follows
 PowerShell's steps: named arguments (unique prefixes allowed, as in PowerShell), then
@@ -12,7 +13,7 @@ exist for the caller: PowerShell's own "A parameter cannot be found" error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,9 @@ class CmdletSpec:
     writes: bool = False  # recorded in the admin audit log
     noun: str = ""
     verb: str = ""
+    #: the built-in management roles that carry it → the parameters each grants (`ALL` or
+    #: names): the one source of the built-in roles' entries (rbac.built_in_entries)
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def available(self, version: ExchangeVersion) -> bool:
         return self.since <= version.major_minor and version.major <= self.until
@@ -199,9 +203,14 @@ def cmdlet(
     until: int = 99,
     confirm_impact: str | None = None,
     output_type: str = "",
+    roles: Mapping[str, frozenset[str]] | Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a cmdlet. Set/New/Remove/Clear/Add cmdlets get -WhatIf and -Confirm, are
-    audited, and have ConfirmImpact Medium unless told otherwise."""
+    audited, and have ConfirmImpact Medium unless told otherwise.
+
+    `roles` names the built-in management roles whose entries include it, as Exchange's role
+    definitions list them: role names (each granting every parameter), or role → the
+    parameters it grants. Without a role no session is granted the cmdlet."""
     verb, noun = name.split("-", 1)
     writes = verb in ("Set", "New", "Remove", "Clear", "Add")
     impact = confirm_impact or ("Medium" if writes else "None")
@@ -222,6 +231,11 @@ def cmdlet(
             writes=writes and name != "Set-ADServerSettings",
             noun=noun,
             verb=verb,
+            roles=(
+                {role: frozenset(granted) for role, granted in roles.items()}
+                if isinstance(roles, Mapping)
+                else dict.fromkeys(roles, ALL)
+            ),
         )
         return fn
 

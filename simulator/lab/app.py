@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from simulator.lab import student, trainer
 from simulator.lab.classroom import Classroom
-from simulator.lab.http import ApiError, authenticate, error_response, guarded
+from simulator.lab.http import INTERNAL, ApiError, authenticate, error_id, error_response, guarded
 
 LOG = logging.getLogger("simulator.lab")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -80,8 +80,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    response = error_response(500, "the lab server hit an internal error; the trainer's console has its id")
-    LOG.error("internal error %s on %s %s", response.body.decode()[:200], request.method, request.url.path, exc_info=exc)
+    """Outside the routes' own guard (a bug in an exception handler, say): still JSON."""
+    response = error_response(500, INTERNAL)
+    LOG.error(
+        "internal error %s on %s %s",
+        error_id(response),
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
     return response
 
 

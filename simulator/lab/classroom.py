@@ -81,15 +81,15 @@ class Classroom:
         """`"all"` or a list of student names → their sessions; `KeyError` naming an unknown one."""
         if students == "all":
             return list(self.sessions.values())
-        if not isinstance(students, list) or not students or not all(
-            isinstance(s, str) for s in students
+        if (
+            not isinstance(students, list)
+            or not students
+            or not all(isinstance(s, str) for s in students)
         ):
             raise TypeError('students must be "all" or a non-empty list of names such as ["s1"]')
         unknown = [s for s in students if s not in self.sessions]
         if unknown:
-            raise KeyError(
-                f"no student {unknown[0]!r} (students: {', '.join(self.sessions)})"
-            )
+            raise KeyError(f"no student {unknown[0]!r} (students: {', '.join(self.sessions)})")
         return [self.sessions[s] for s in students]
 
     # -- the clocks ----------------------------------------------------------------------------------

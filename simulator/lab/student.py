@@ -84,7 +84,9 @@ async def post_step(request: Request) -> Response:
     session = own_session(request)
     data = await read_json(request)
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", 'a step is a JSON object such as {"do": "install"}', "body")
+        raise ApiError(
+            400, "bad_request", 'a step is a JSON object such as {"do": "install"}', "body"
+        )
     return ok(action_result(session, session.act(data)))
 
 

@@ -7,6 +7,7 @@ from simulator.lab.session import LabSession
 from simulator.reports.runs import TraceRun
 from simulator.reports.timeline import timeline_svg
 
+
 def live_timeline(session: LabSession, width: int = 1000) -> str:
     """The SVG of `session`'s trace as it stands (every event so far)."""
     size = len(session.world.trace.events)

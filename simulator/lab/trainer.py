@@ -29,7 +29,12 @@ def _student(request: Request) -> LabSession:
     room = classroom(request)
     name = request.path_params["student"]
     if name not in room.sessions:
-        raise ApiError(404, "not_found", f"no student {name!r} (students: {', '.join(room.sessions)})", "student")
+        raise ApiError(
+            404,
+            "not_found",
+            f"no student {name!r} (students: {', '.join(room.sessions)})",
+            "student",
+        )
     return room.sessions[name]
 
 

@@ -98,7 +98,7 @@ def devices(session: LabSession) -> dict[str, Any]:
     rows = []
     for key in exchange:
         entry = exchange[key]
-        record = intune[key] if key in intune else None
+        record = intune.get(key, None)
         rows.append({"id": key, "exchange": jsonable(entry), "intune": jsonable(record)})
     for key in intune:
         if key not in exchange:
@@ -163,7 +163,9 @@ def log(
     """The connector's own log records on a host, filtered; newest last, at most `limit`."""
     h = _host(session, name)
     if level is not None and level not in LOG_LEVELS:
-        raise SessionError(f"level must be one of {', '.join(LOG_LEVELS)}; found {level!r}", "level")
+        raise SessionError(
+            f"level must be one of {', '.join(LOG_LEVELS)}; found {level!r}", "level"
+        )
     if not 1 <= limit <= 5000:
         raise SessionError(f"limit must be between 1 and 5000; found {limit}", "limit")
     rt = session.runner.connectors.get(h.name)

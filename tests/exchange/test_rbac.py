@@ -3,13 +3,22 @@ role groups and direct assignments with write scopes, and Get-Command ⊆ grants
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.prereqs import REQUIRED_CMDLETS
 from simulator.exchange import errors as ex
-from simulator.exchange.rbac import ROLE_GROUPS, ROLES, RbacModel, canonical_role
+from simulator.exchange.rbac import (
+    BUILT_IN_ROLES,
+    ROLE_GROUPS,
+    RbacModel,
+    built_in_entries,
+    canonical_role,
+)
 from tests.exchange.conftest import account, connect, make_world, with_accounts
 
 REQUIRED = tuple(c for c in REQUIRED_CMDLETS if c != "Get-Command")  # SPEC R1.10
@@ -140,12 +149,35 @@ def test_scoped_assignment_writes_only_inside_its_recipient_root():
     assert world.org.audit_log[-1].succeeded is False
 
 
+def test_the_built_in_roles_hold_the_entries_exchange_defines():
+    """The built-in roles' entries, declared by each cmdlet's `roles=`, are those of
+    Exchange 2013 CU23's role definitions as the twin had them in rbac.py (frozen in
+    built_in_roles.json when the entries moved to the cmdlets): every role, in order, with
+    the same cmdlets and the same parameters."""
+    frozen = json.loads((Path(__file__).parent / "built_in_roles.json").read_text())
+    entries = built_in_entries()
+    assert list(entries) == list(frozen) == list(BUILT_IN_ROLES)
+    assert {
+        role: {cmdlet: sorted(params) for cmdlet, params in cmdlets.items()}
+        for role, cmdlets in entries.items()
+    } == frozen
+
+
+def test_a_cmdlet_naming_no_built_in_role_is_refused(monkeypatch):
+    from simulator.exchange.registry import REGISTRY, cmdlet
+
+    monkeypatch.setitem(REGISTRY, "get-twinprobe", REGISTRY["get-mailbox"])
+    cmdlet("Get-TwinProbe", roles=("Mail Recipient",))(lambda ctx: [])
+    with pytest.raises(ValueError, match="Get-TwinProbe: roles names 'Mail Recipient'"):
+        built_in_entries()
+
+
 def test_unknown_role_is_refused_with_the_list():
     with pytest.raises(ValueError, match="unknown management role 'Mail Recipient'"):
         canonical_role("Mail Recipient")
 
 
-_ROLE_NAMES = sorted(ROLES)
+_ROLE_NAMES = sorted(BUILT_IN_ROLES)
 
 
 @settings(
@@ -167,11 +199,12 @@ def test_get_command_lists_exactly_what_the_roles_grant(world, roles, groups):
     session = connect(world)
     listed = {c["Name"] for c in session.invoke("Get-Command")}
     granted = {"Get-Command", "Get-Help"}
+    entries = built_in_entries()
     for group in groups:
         for role in ROLE_GROUPS[group]:
-            granted |= set(ROLES[role])
+            granted |= set(entries[role])
     for role in roles:
-        granted |= set(ROLES[role])
+        granted |= set(entries[role])
     assert listed <= granted
     # everything granted and present in the server's version is listed
     version = session.server.version

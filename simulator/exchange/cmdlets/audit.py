@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     ],
     since=(14, 0),
     output_type="AdminAuditLogEvent",
+    roles=("Audit Logs", "View-Only Audit Logs"),
 )
 def search_admin_audit_log(
     ctx: Invocation,

@@ -1,6 +1,6 @@
 """What several cmdlets share: `-ResultSize` with Exchange's two warnings, `-Filter`, the
-2013+ deprecation warning of the *-ActiveSync* cmdlets, multi-valued property updates and the
-"no settings modified" warning."""
+2013+ deprecation warning of the *-ActiveSync* cmdlets, multi-valued property updates, the
+"no settings modified" warning, and the built-in roles that several cmdlets share (`roles=`)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,49 @@ EXPLICIT_CAP_WARNING = (
     "for the ResultSize parameter."
 )
 DOMAIN_CONTROLLER = Param("DomainController", "fqdn")
+
+#: The built-in roles whose entries read recipients (Get-Recipient, Set-/Get-ADServerSettings),
+#: as Exchange 2013 CU23's role definitions list them.
+RECIPIENT_READERS = (
+    "Mail Recipients",
+    "Mail Recipient Creation",
+    "View-Only Recipients",
+    "Exchange Servers",
+    "Message Tracking",
+    "Distribution Groups",
+    "Migration",
+    "Move Mailboxes",
+    "Team Mailboxes",
+    "Audit Logs",
+    "Journaling",
+    "Retention Management",
+    "Transport Hygiene",
+    "Security Group Creation and Membership",
+    "Role Management",
+)
+#: The built-in roles whose entries read the configuration (Get-ExchangeServer,
+#: Get-OrganizationConfig).
+CONFIGURATION_READERS = (
+    "View-Only Configuration",
+    "Exchange Servers",
+    "Exchange Virtual Directories",
+    "Message Tracking",
+    "Monitoring",
+    "Move Mailboxes",
+    "Databases",
+    "Database Copies",
+    "Exchange Connectors",
+    "Exchange Server Certificates",
+    "POP3 And IMAP4 Protocols",
+    "Receive Connectors",
+    "Transport Queues",
+    "Journaling",
+    "Retention Management",
+    "Transport Hygiene",
+    "Role Management",
+)
+#: What every parameter-restricted entry of a Set- cmdlet keeps of it.
+ENTRY_BASE_PARAMETERS = frozenset({"Identity", "DomainController", "WhatIf", "Confirm"})
 
 
 def deprecated(ctx: Invocation, old: str, new: str) -> None:

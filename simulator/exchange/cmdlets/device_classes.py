@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         DOMAIN_CONTROLLER,
     ],
     output_type="ActiveSyncDeviceClass",
+    roles=("Organization Client Access", "View-Only Configuration"),
 )
 def get_activesync_device_class(
     ctx: Invocation,

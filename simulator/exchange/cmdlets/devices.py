@@ -190,6 +190,13 @@ _pair(
     Not emulated: -Monitoring returns nothing different (no monitoring mailboxes exist).
     """,
     output_type="MobileDevice",
+    roles=(
+        "Organization Client Access",
+        "Recipient Policies",
+        "Mail Recipients",
+        "View-Only Recipients",
+        "User Options",
+    ),
 )
 
 
@@ -246,6 +253,7 @@ _pair(
     _STATISTICS_DOC,
     _STATISTICS_DOC.replace("Returns a partnership's", "Returns a mobile device partnership's"),
     output_type="MobileDeviceConfiguration",
+    roles=("Mail Recipients", "View-Only Recipients", "User Options"),
 )
 
 
@@ -326,6 +334,7 @@ _pair(
         "names (unverified: the twin reports the same Status values as a full wipe);",
     ),
     confirm_impact="High",
+    roles=("Mail Recipients", "User Options"),
 )
 
 
@@ -362,4 +371,5 @@ _pair(
     _REMOVE_DOC,
     _REMOVE_DOC,
     confirm_impact="High",
+    roles=("Mail Recipients", "User Options"),
 )

@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.addresses import POLICY_WARNING, Addresses, AddressInUse, edit
-from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER, filtered, limit, no_change, sort_by
+from simulator.exchange.cmdlets.common import (
+    DOMAIN_CONTROLLER,
+    ENTRY_BASE_PARAMETERS,
+    filtered,
+    limit,
+    no_change,
+    sort_by,
+)
 from simulator.exchange.cmdlets.recipients import _anr, _in_ou
 from simulator.exchange.errors import DataValidationError, InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import one, resolve_mailbox, visible_mailboxes
@@ -71,6 +78,7 @@ _READ_COMMON = [
     ],
     since=(8, 0),
     output_type="Mailbox",
+    roles=("Mail Recipients", "Mail Recipient Creation", "View-Only Recipients"),
 )
 def get_mailbox(
     ctx: Invocation,
@@ -228,6 +236,21 @@ def _write(
 
 
 # -- Set-Mailbox ---------------------------------------------------------------------------------
+# What Mail Recipients grants of Set-Mailbox and Set-User (rbac: Exchange 2013 CU23's role
+# definitions): the address and UPN parameters the twin has
+_SET_RECIPIENT_MR = ENTRY_BASE_PARAMETERS | {
+    "PrimarySmtpAddress",
+    "EmailAddresses",
+    "EmailAddressPolicyEnabled",
+    "WindowsEmailAddress",
+    "UserPrincipalName",
+    "FirstName",
+    "LastName",
+    "Force",
+    "IgnoreDefaultScope",
+}
+
+
 @cmdlet(
     "Set-Mailbox",
     [
@@ -249,6 +272,7 @@ def _write(
         DOMAIN_CONTROLLER,
     ],
     since=(8, 0),
+    roles={"Mail Recipients": _SET_RECIPIENT_MR},
 )
 def set_mailbox(
     ctx: Invocation,
@@ -352,6 +376,7 @@ def _user_in_ou(users: Iterable[UserObject], ou: str | None) -> Iterable[UserObj
     ],
     since=(8, 0),
     output_type="User",
+    roles=("Mail Recipients", "Mail Recipient Creation", "View-Only Recipients"),
 )
 def get_user(
     ctx: Invocation,
@@ -410,6 +435,7 @@ def get_user(
         DOMAIN_CONTROLLER,
     ],
     since=(8, 0),
+    roles={"Mail Recipients": _SET_RECIPIENT_MR},
 )
 def set_user(
     ctx: Invocation,

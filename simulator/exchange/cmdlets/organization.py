@@ -34,6 +34,7 @@ def _check_identity(ctx: Invocation, identity: str | None) -> None:
     "Get-ActiveSyncOrganizationSettings",
     [_ID, DOMAIN_CONTROLLER],
     output_type="ActiveSyncOrganizationSettings",
+    roles=("Organization Client Access", "View-Only Configuration"),
 )
 def get_activesync_organization_settings(
     ctx: Invocation, Identity: str | None = None, **_: Any
@@ -62,6 +63,7 @@ def get_activesync_organization_settings(
         Param("AllowRMSSupportForUnenlightenedApps", "bool", since=(15, 1)),
         DOMAIN_CONTROLLER,
     ],
+    roles=("Organization Client Access",),
 )
 def set_activesync_organization_settings(
     ctx: Invocation,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER
+from simulator.exchange.cmdlets.common import CONFIGURATION_READERS, DOMAIN_CONTROLLER
 from simulator.exchange.registry import cmdlet
 from simulator.exchange.views import Record, organization_config_view
 
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
 
 @cmdlet(
-    "Get-OrganizationConfig", [DOMAIN_CONTROLLER], since=(8, 0), output_type="OrganizationConfig"
+    "Get-OrganizationConfig",
+    [DOMAIN_CONTROLLER],
+    since=(8, 0),
+    output_type="OrganizationConfig",
+    roles=CONFIGURATION_READERS,
 )
 def get_organization_config(ctx: Invocation, **_: Any) -> list[Record]:
     """Returns the Exchange organisation's configuration object (one per organisation).

@@ -230,6 +230,13 @@ def _register(noun: str, mobile: bool) -> None:
         [Param("Identity", "identity", **ident), *common],
         since=since,
         output_type="MobileMailboxPolicy",
+        roles=(
+            "View-Only Configuration",
+            "Recipient Policies",
+            "Mail Recipients",
+            "Mail Recipient Creation",
+            "View-Only Recipients",
+        ),
     )(get)  # type: ignore[arg-type]
     cmdlet(
         f"Set-{noun}",
@@ -241,18 +248,21 @@ def _register(noun: str, mobile: bool) -> None:
             *common,
         ],  # type: ignore[arg-type]
         since=since,
+        roles=("Recipient Policies",),
     )(set_)
     cmdlet(
         f"New-{noun}",
         [Param("Name", mandatory=True, position=0), *settings, *defaults, *common],
         since=since,
         output_type="MobileMailboxPolicy",
+        roles=("Recipient Policies",),
     )(new)
     cmdlet(
         f"Remove-{noun}",
         [Param("Identity", "identity", mandatory=True, **ident), Param("Force", "switch"), *common],  # type: ignore[arg-type]
         since=since,
         confirm_impact="High",
+        roles=("Recipient Policies",),
     )(remove)
 
 

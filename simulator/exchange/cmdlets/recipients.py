@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.exchange.cmdlets.common import (
     DOMAIN_CONTROLLER,
+    ENTRY_BASE_PARAMETERS,
+    RECIPIENT_READERS,
     filtered,
     limit,
     no_change,
@@ -128,6 +130,7 @@ def _in_ou(mailboxes: Iterable[Mailbox], ou: str | None) -> Iterable[Mailbox]:
     ],
     since=(8, 0),
     output_type="ReducedRecipient",
+    roles=RECIPIENT_READERS,
 )
 def get_recipient(
     ctx: Invocation,
@@ -202,6 +205,13 @@ def get_recipient(
     ],
     since=(8, 0),
     output_type="CASMailbox",
+    roles=(
+        "Organization Client Access",
+        "Recipient Policies",
+        "Mail Recipients",
+        "View-Only Recipients",
+        "User Options",
+    ),
 )
 def get_cas_mailbox(
     ctx: Invocation,
@@ -273,6 +283,25 @@ _FLAGS = {
     "MAPIEnabled": "mapi_enabled",
     "EwsEnabled": "ews_enabled",
 }
+# What the built-in roles grant of Set-CASMailbox (rbac: Exchange 2013 CU23's role definitions)
+_SET_CAS_MR = ENTRY_BASE_PARAMETERS | {
+    "ActiveSyncEnabled",
+    "ActiveSyncMailboxPolicy",
+    "ActiveSyncDebugLogging",
+    "HasActiveSyncDevicePartnership",
+    "OWAEnabled",
+    "OWAforDevicesEnabled",
+    "ECPEnabled",
+    "PopEnabled",
+    "ImapEnabled",
+    "MAPIEnabled",
+    "EwsEnabled",
+}
+_SET_CAS_OCA = ENTRY_BASE_PARAMETERS | {"ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs"}
+_SET_CAS_EVD = ENTRY_BASE_PARAMETERS | {"ResetAutoBlockedDevices"}
+_SET_CAS_USER_OPTIONS = ENTRY_BASE_PARAMETERS | {"ActiveSyncDebugLogging"}
+
+
 _UNSET = object()
 
 
@@ -297,6 +326,12 @@ _UNSET = object()
         DOMAIN_CONTROLLER,
     ],
     since=(8, 0),
+    roles={
+        "Organization Client Access": _SET_CAS_OCA,
+        "Mail Recipients": _SET_CAS_MR,
+        "Exchange Virtual Directories": _SET_CAS_EVD,
+        "User Options": _SET_CAS_USER_OPTIONS,
+    },
 )
 def set_cas_mailbox(
     ctx: Invocation,

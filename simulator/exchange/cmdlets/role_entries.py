@@ -119,6 +119,7 @@ def entry_view(role: ManagementRole, name: str, parameters: frozenset[str]) -> R
         DOMAIN_CONTROLLER,
     ],
     output_type="ExchangeRoleEntryPresentation",
+    roles=("View-Only Configuration", "Role Management"),
 )
 def get_management_role_entry(
     ctx: Invocation,
@@ -176,6 +177,7 @@ def get_management_role_entry(
         Param("Force", "switch"),
         DOMAIN_CONTROLLER,
     ],
+    roles=("Role Management",),
 )
 def add_management_role_entry(
     ctx: Invocation,
@@ -225,6 +227,7 @@ def add_management_role_entry(
         Param("RemoveParameter", "switch"),
         DOMAIN_CONTROLLER,
     ],
+    roles=("Role Management",),
 )
 def set_management_role_entry(
     ctx: Invocation,
@@ -285,6 +288,7 @@ def set_management_role_entry(
         DOMAIN_CONTROLLER,
     ],
     confirm_impact="High",
+    roles=("Role Management",),
 )
 def remove_management_role_entry(ctx: Invocation, Identity: str, **_: Any) -> None:
     """Removes an entry from a custom role: the role's assignees no longer get the cmdlet in

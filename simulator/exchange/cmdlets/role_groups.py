@@ -106,6 +106,7 @@ def group_view(ctx: Invocation, group: RoleGroup) -> Record:
         DOMAIN_CONTROLLER,
     ],
     output_type="RoleGroup",
+    roles=("View-Only Configuration", "Role Management"),
 )
 def get_role_group(ctx: Invocation, Identity: str | None = None, **_: Any) -> list[Record]:
     """Lists role groups with their roles, role assignments and members.
@@ -132,6 +133,7 @@ def get_role_group(ctx: Invocation, Identity: str | None = None, **_: Any) -> li
         DOMAIN_CONTROLLER,
     ],
     output_type="RoleGroup",
+    roles=("Role Management",),
 )
 def new_role_group(
     ctx: Invocation,
@@ -184,6 +186,7 @@ def _is_member(ctx: Invocation, group: RoleGroup, account: str, user: DirectoryU
         Param("BypassSecurityGroupManagerCheck", "switch"),
         DOMAIN_CONTROLLER,
     ],
+    roles=("Role Management",),
 )
 def add_role_group_member(ctx: Invocation, Identity: str, Member: str, **_: Any) -> None:
     """Adds an account to a role group: its sessions opened from then on have the group's roles.
@@ -219,6 +222,7 @@ def add_role_group_member(ctx: Invocation, Identity: str, Member: str, **_: Any)
         DOMAIN_CONTROLLER,
     ],
     confirm_impact="High",
+    roles=("Role Management",),
 )
 def remove_role_group_member(ctx: Invocation, Identity: str, Member: str, **_: Any) -> None:
     """Removes an account from a role group (its AD membership of the group, as in Exchange,
@@ -253,6 +257,7 @@ def remove_role_group_member(ctx: Invocation, Identity: str, Member: str, **_: A
         DOMAIN_CONTROLLER,
     ],
     output_type="ExchangeRoleAssignmentPresentation",
+    roles=("View-Only Configuration", "Role Management"),
 )
 def get_management_role_assignment(
     ctx: Invocation,
@@ -318,6 +323,7 @@ def get_management_role_assignment(
     ],
     default_set="User",
     output_type="ExchangeRoleAssignmentPresentation",
+    roles=("Role Management",),
 )
 def new_management_role_assignment(
     ctx: Invocation,
@@ -377,6 +383,7 @@ def new_management_role_assignment(
         DOMAIN_CONTROLLER,
     ],
     confirm_impact="High",
+    roles=("Role Management",),
 )
 def remove_management_role_assignment(ctx: Invocation, Identity: str, **_: Any) -> None:
     """Removes a role assignment; its assignee's sessions opened from then on lack the role

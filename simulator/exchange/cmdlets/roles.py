@@ -62,6 +62,7 @@ def role_view(ctx: Invocation, role: ManagementRole) -> Record:
         DOMAIN_CONTROLLER,
     ],
     output_type="ExchangeRole",
+    roles=("View-Only Configuration", "Role Management"),
 )
 def get_management_role(
     ctx: Invocation,
@@ -113,6 +114,7 @@ def get_management_role(
         DOMAIN_CONTROLLER,
     ],
     output_type="ExchangeRole",
+    roles=("Role Management",),
 )
 def new_management_role(
     ctx: Invocation, Name: str, Parent: str, Description: str | None = None, **_: Any

@@ -46,6 +46,7 @@ def rule_name(query_string: str, characteristic: str) -> str:
     "Get-ActiveSyncDeviceAccessRule",
     [_ID, DOMAIN_CONTROLLER],
     output_type="ActiveSyncDeviceAccessRule",
+    roles=("Organization Client Access", "View-Only Configuration"),
 )
 def get_activesync_device_access_rule(
     ctx: Invocation, Identity: str | None = None, **_: Any
@@ -73,6 +74,7 @@ def get_activesync_device_access_rule(
         DOMAIN_CONTROLLER,
     ],
     output_type="ActiveSyncDeviceAccessRule",
+    roles=("Organization Client Access",),
 )
 def new_activesync_device_access_rule(
     ctx: Invocation, QueryString: str, Characteristic: str, AccessLevel: str, **_: Any
@@ -122,6 +124,7 @@ def new_activesync_device_access_rule(
         Param("AccessLevel", "enum", "DeviceAccessLevel", choices=ACCESS_LEVELS),
         DOMAIN_CONTROLLER,
     ],
+    roles=("Organization Client Access",),
 )
 def set_activesync_device_access_rule(
     ctx: Invocation, Identity: str, AccessLevel: str | None = None, **_: Any
@@ -148,6 +151,7 @@ def set_activesync_device_access_rule(
         DOMAIN_CONTROLLER,
     ],
     confirm_impact="High",
+    roles=("Organization Client Access",),
 )
 def remove_activesync_device_access_rule(ctx: Invocation, Identity: str, **_: Any) -> None:
     """Removes a rule (ConfirmImpact High); the devices it governed fall back to the personal

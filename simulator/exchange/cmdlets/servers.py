@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulator.exchange.cmdlets.common import DOMAIN_CONTROLLER
+from simulator.exchange.cmdlets.common import (
+    CONFIGURATION_READERS,
+    DOMAIN_CONTROLLER,
+    RECIPIENT_READERS,
+)
 from simulator.exchange.errors import DomainNotFound, InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import resolve_server
 from simulator.exchange.registry import Param, cmdlet
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     ],
     since=(8, 0),
     output_type="ExchangeServer",
+    roles=CONFIGURATION_READERS,
 )
 def get_exchange_server(
     ctx: Invocation,
@@ -77,6 +82,7 @@ def get_exchange_server(
     ],
     since=(8, 1),
     default_set="FullParams",
+    roles=RECIPIENT_READERS,
 )
 def set_ad_server_settings(
     ctx: Invocation,
@@ -130,7 +136,19 @@ def _is_root(ctx: Invocation, root: str) -> bool:
     ) or root in {s.domain for s in ctx.org.servers} | {ctx.org.domain}
 
 
-@cmdlet("Get-ADServerSettings", [], since=(8, 1), output_type="RunspaceServerSettings")
+@cmdlet(
+    "Get-ADServerSettings",
+    [],
+    since=(8, 1),
+    output_type="RunspaceServerSettings",
+    roles=(
+        *RECIPIENT_READERS,
+        "View-Only Configuration",
+        "Monitoring",
+        "Databases",
+        "Database Copies",
+    ),
+)
 def get_ad_server_settings(ctx: Invocation, **_: Any) -> list[Record]:
     """Shows this session's Active Directory scope (what Set-ADServerSettings changed).
 

@@ -11,7 +11,8 @@ from typing import TextIO
 
 from simulator.exchange.invocation import Prompter
 from simulator.exchange.shell.interpreter import ExchangeShell, completions
-from simulator.exchange.shell.parser import ShellParseError, parse
+from simulator.exchange.shell.parser import parse
+from simulator.exchange.shell.scanner import ShellParseError
 
 _INCOMPLETE = {
     "MissingEndCurlyBrace",

@@ -17,7 +17,7 @@ from simulator.exchange.opath import parse_date
 from simulator.exchange.policy_settings import format_timespan
 from simulator.exchange.shell import limits
 from simulator.exchange.shell.errors import ShellRuntimeError
-from simulator.exchange.shell.parser import COMPARISON
+from simulator.exchange.shell.expressions import COMPARISON
 
 
 class ScriptBlockValue:
