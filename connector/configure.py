@@ -5,15 +5,17 @@ remote PowerShell session with the service account (Exchange traffic never uses 
 checks the Exchange version and the required cmdlets, registers with Intune through the proxy
 with the account certificate (which replaces any earlier connection of the subscription in
 profile 2016), stores the configuration — the proxy as a snapshot — and starts the service.
+Exchange throttling on the service account is waited out as the service waits it out
+(connector/throttling.py); a refusal that outlasts the waits is reported with its code.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from connector import PRODUCT_VERSION, SERVICE_NAME
 from connector.config import (
@@ -28,6 +30,7 @@ from connector.config import (
 from connector.errors import (
     ConnectorError,
     ExchangeAuthenticationFailed,
+    ExchangeCommandFailed,
     ExchangeUnreachable,
     Finding,
     InvalidConfiguration,
@@ -46,6 +49,7 @@ from connector.exchange import (
     RemoteShell,
     ServerUnavailable,
     SessionRefused,
+    Throttled,
 )
 from connector.install import install_state, is_installed, stored_certificate
 from connector.intune import IntuneClient
@@ -56,7 +60,9 @@ from connector.preflight import preflight as run_preflight
 from connector.prereqs import check_exchange_version, check_no_remote_powershell, missing_cmdlets
 from connector.runspaces import exchange_proxy
 from connector.server_version import read_server_version
+from connector.throttling import wait_out_throttling
 
+T = TypeVar("T")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _ACCOUNT_RE = re.compile(
     r'^[^\\/:*?"<>|\s][^\\/:*?"<>|]*\\[^\\/\[\]:;|=,+*?<>@"\s][^\\/\[\]:;|=,+*?<>@"]*$'
@@ -156,6 +162,8 @@ def exchange_errors(server: str) -> Iterator[None]:
         raise ExchangeUnreachable(
             f"Cannot connect to the Exchange server address {server}: {exc.message}"
         ) from exc
+    except Throttled as exc:  # still refused after the waits (connector/throttling.py)
+        raise ExchangeCommandFailed("Exchange", exc.error_id, exc.message) from exc
 
 
 class ConfigurationWizard:
@@ -218,8 +226,10 @@ class ConfigurationWizard:
 
         try:
             with exchange_errors(request.server):
-                session = self.shell.open(
-                    request.server, request.service_account, exchange_proxy(request)
+                session = self._patiently(
+                    lambda: self.shell.open(
+                        request.server, request.service_account, exchange_proxy(request)
+                    )
                 )
         except RemotePowerShellMissing as exc:
             raise self._too_old(request, profile, exc) from exc
@@ -293,6 +303,11 @@ class ConfigurationWizard:
             warnings=warnings,
         )
 
+    def _patiently(self, fn: Callable[[], T]) -> T:
+        """A call into Exchange with throttling waited out, as the service does: Connect
+        runs on the service account, whose budget a running sync may just have spent."""
+        return wait_out_throttling(self.platform, self.log, fn)
+
     def _notification_address(
         self, session: ExchangeTransport, request: ConfigurationRequest
     ) -> str | None:
@@ -302,7 +317,9 @@ class ConfigurationWizard:
             return None
         try:
             with exchange_errors(request.server):
-                found = session.invoke("Get-Recipient", Identity=account.user)
+                found = self._patiently(
+                    lambda: session.invoke("Get-Recipient", Identity=account.user)
+                )
         except ObjectNotFound:
             return None
         return str(found[0].get("PrimarySmtpAddress") or "") or None if found else None
@@ -344,7 +361,7 @@ class ConfigurationWizard:
         whatever else is wrong), then the cmdlets the account may run (R1.10)."""
         with exchange_errors(request.server):
             try:
-                servers = session.invoke("Get-ExchangeServer")
+                servers = self._patiently(lambda: session.invoke("Get-ExchangeServer"))
             except CommandNotFound:
                 servers = None  # the cmdlet check below names it
             if servers is not None:
@@ -356,7 +373,7 @@ class ConfigurationWizard:
                 )
                 if finding.severity == "blocker":
                     raise UnsupportedExchangeVersion(finding.describe())
-            commands = [c["Name"] for c in session.invoke("Get-Command")]
+            commands = [c["Name"] for c in self._patiently(lambda: session.invoke("Get-Command"))]
             missing = missing_cmdlets(commands)
             if missing:
                 raise MissingCmdlets(request.service_account.user, missing)

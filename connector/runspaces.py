@@ -7,7 +7,7 @@
   last full sync, and returns to the configured one as soon as it answers again (it is
   tried first at the start of every job).
 * **Throttling is waited out, not failed** — a `Throttled` error makes the pool sleep for
-  the `retry_after` Exchange gives, then retry (up to a limit).
+  the `retry_after` Exchange gives, then retry (up to a limit; connector/throttling.py).
 * **Parallel runspaces** — with `EnableParallelCommandSupport`, `map` spreads independent
   cmdlet calls (one per mailbox) over several sessions. The extra runspaces are opened side
   by side, not one after another, and no more than the account's Exchange runspace budget
@@ -34,8 +34,8 @@ from connector.exchange import (
 from connector.log import ConnectorLog
 from connector.platform import Platform
 from connector.state import ConnectorState
+from connector.throttling import wait_out_throttling
 
-MAX_THROTTLE_WAITS = 20
 MAX_PARALLEL_RUNSPACES = 16  # leaves room in Exchange's default budget of 18 for administrators
 Call = tuple[str, dict[str, Any]]
 
@@ -118,17 +118,7 @@ class RunspacePool:
 
     # -- running -----------------------------------------------------------------------------
     def _with_throttling(self, fn: Any) -> Any:
-        for _ in range(MAX_THROTTLE_WAITS):
-            try:
-                return fn()
-            except Throttled as exc:
-                self.log.warning(
-                    "Throttled",
-                    f"Exchange throttled the service account; waiting {exc.retry_after:g} s: {exc.message}",
-                    retryAfter=exc.retry_after,
-                )
-                self.platform.sleep(exc.retry_after)
-        return fn()
+        return wait_out_throttling(self.platform, self.log, fn)
 
     def invoke(self, cmdlet: str, **params: Any) -> list[dict[str, Any]]:
         """Run one cmdlet on the main runspace, failing over once if the server goes away."""

@@ -32,6 +32,7 @@ THEMES = {
     "faults",
     "customer-issues",
     "labs",
+    "regressions",  # explore findings, fixed (exchange-twin explore --promote)
 }
 LIBRARY = find_scenarios([ROOT / "scenarios"])
 

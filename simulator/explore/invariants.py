@@ -45,8 +45,9 @@ INVARIANTS: dict[str, Invariant] = {
         Invariant(
             "convergence",
             "Once faults end and a full sync completes, Intune's inventory equals Exchange's "
-            "EAS devices of licensed, targeted users whose SMTP address is their UPN — nothing "
-            "lost, duplicated or invented.",
+            "EAS devices of licensed, targeted users whose SMTP address is their UPN, as Exchange "
+            "held them when the last successful sync opened — nothing lost, duplicated or "
+            "invented (a device set up after that waits for the next sync).",
         ),
         Invariant(
             "sync_monotonic",

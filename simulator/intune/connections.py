@@ -59,6 +59,8 @@ class ConnectorRecord:
     last_sync_failed: bool = False
     last_sync_attempt: datetime | None = None
     last_successful_sync: datetime | None = None
+    # when that sync opened: what it reported is Exchange as the connector read it then
+    last_successful_sync_started: datetime | None = None
     last_sync_type: str | None = None
     last_error: str | None = None
     last_error_code: str | None = None

@@ -107,6 +107,7 @@ class ConnectorCalls:
             record.last_error = None
             record.last_error_code = None
             record.last_successful_sync = now
+            record.last_successful_sync_started = session.started
             record.last_sync_type = session.sync_type
             self.evaluate(now)
         return {

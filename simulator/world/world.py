@@ -189,15 +189,34 @@ class World:
 
     # -- observation ---------------------------------------------------------------------------------
     def expected_inventory(self) -> list[str]:
-        """What Intune should hold after a successful full sync: the EAS devices of targeted users."""
+        """What Intune should hold after its last successful sync: the EAS devices of targeted
+        users that Exchange had when that sync opened. A partnership created later waits for
+        the next sync (a newly set-up device is reported at the next quick or full sync,
+        reference/connector-behaviour.md §1, S3/S5), so it is not yet expected — the fleet
+        keeps making new ones while a run goes on. The cut-off of each organisation is the
+        latest such sync among the active connections that serve it; an organisation no
+        connection has synced yet has none (every device is expected, as after a full sync)."""
         targeted = set(self.intune.targeted_users())
+        cutoff = self._synced_as_of()
         return sorted(
             d.device_id.lower()
             for mb in self.organizations.mailboxes()
             if mb.primary_smtp.lower() in targeted
             for d in mb.devices
             if d.client_type == "EAS"
+            and d.when_created < cutoff.get(mb.organization.lower(), float("inf"))
         )
+
+    def _synced_as_of(self) -> dict[str, float]:
+        """Organisation (lower-case name) → when the last successful sync serving it opened."""
+        out: dict[str, float] = {}
+        for record in self.intune.active_connectors():
+            started = record.last_successful_sync_started
+            if started is None:
+                continue
+            key = record.organization.lower()
+            out[key] = max(out.get(key, float("-inf")), self.clock.to_seconds(started))
+        return out
 
     def expected_targeted_users(self) -> list[str]:
         """The Intune-licensed users conditional access should target, from Active Directory

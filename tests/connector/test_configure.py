@@ -14,6 +14,7 @@ from connector.errors import (
     ReplaceRequired,
 )
 from connector.exchange import Credential
+from connector.log import ConnectorLog
 from tests.connector.conftest import (
     SVC_PASSWORD,
     SVC_USER,
@@ -259,3 +260,36 @@ def test_hosted_exchange_is_reached_over_the_internet_through_the_proxy():
     assert twin.observe("intune.inventory.device_ids") == twin.observe(
         "expected.inventory.device_ids"
     )
+
+
+def test_connect_waits_out_exchange_throttling_like_the_service():
+    """Connect runs several cmdlets on the service account; when its budget is spent (a
+    sync of another host has just used it) the wizard waits as Exchange asks and connects,
+    instead of letting the refusal escape (explore seed 934)."""
+    twin, _ = installed()
+    start = twin.world.clock.seconds
+    twin.world.faults.schedule(
+        "throttling", start, start + 3600, account=SVC_USER, max_cmdlets=1, period=60.0
+    )
+    runtime, w = wizard(twin)
+    result = twin.call(lambda: w.connect(request()))
+    assert result.connector_id
+    assert events(twin, "host.sleep", host="CONN01")
+    records = ConnectorLog(runtime.platform).records()
+    assert any(r["event"] == "Throttled" for r in records)
+
+
+def test_throttling_that_outlasts_the_waits_is_a_coded_refusal(monkeypatch):
+    from connector import throttling
+    from connector.errors import ExchangeCommandFailed
+
+    monkeypatch.setattr(throttling, "MAX_THROTTLE_WAITS", 0)  # no patience left
+    twin, _ = installed()
+    start = twin.world.clock.seconds
+    twin.world.faults.schedule(
+        "throttling", start, start + 3600, account=SVC_USER, max_cmdlets=1, period=60.0
+    )
+    _, w = wizard(twin)
+    with pytest.raises(ExchangeCommandFailed, match="user load quota") as err:
+        twin.call(lambda: w.connect(request()))
+    assert err.value.code == "0x0000001b"

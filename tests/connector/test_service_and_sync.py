@@ -299,3 +299,23 @@ def test_a_user_whose_licence_is_removed_is_withdrawn_by_the_next_quick_sync():
     assert not set(devices) & set(twin.observe("intune.inventory.device_ids"))
     assert set(devices) <= set(twin.observe("intune.inventory.removed_ids"))
     assert twin.observe(f"intune.devices.by_id.{devices[0]}.reported") is False
+
+
+def test_a_device_set_up_after_the_last_sync_is_expected_from_the_next_one():
+    """`expected.inventory` is Exchange as the last successful sync read it: a partnership
+    made after that sync opened waits for the next one (explore's convergence finding)."""
+    twin, driver = installed()
+    driver.configure()
+    driver.advance("10m")
+    upn = twin.world.intune.targeted_users()[0]
+    twin.play({"do": "new_partnership", "user": upn, "device_id": "LATEPHONE01"})
+    assert "latephone01" not in twin.observe("expected.inventory.device_ids")
+    assert twin.observe("intune.inventory.device_ids") == twin.observe(
+        "expected.inventory.device_ids"
+    )
+    twin.play({"do": "request_sync", "kind": "quick"})
+    driver.advance("10m")
+    assert "latephone01" in twin.observe("intune.inventory.device_ids")
+    assert twin.observe("intune.inventory.device_ids") == twin.observe(
+        "expected.inventory.device_ids"
+    )
