@@ -17,5 +17,6 @@ BENCHMARKS: tuple[str, ...] = (
     "soak",
     "library",
     "explore",
+    "lab_latency",
     "full_sync_1m",
 )
