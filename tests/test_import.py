@@ -19,7 +19,7 @@ from simulator.language.imports.anonymise import Pseudonyms
 from simulator.language.imports.devices import import_devices
 from simulator.language.imports.output import scenario_yaml
 from simulator.language.imports.powershell_csv import ExportError, parse_time, write_export
-from simulator.language.loader import load_scenario, parse_scenario
+from simulator.language.loader import ScenarioError, load_scenario, parse_scenario
 from simulator.run.batch import run_scenario
 from simulator.world.world import build_world
 
@@ -51,7 +51,8 @@ def _states(world) -> dict[str, tuple[str, str]]:
 
 def test_samples_are_what_the_twin_exports_now():
     """The committed samples are the twin's own export of samples/world.yaml."""
-    for name, data in _generator().exports().items():
+    generator = _generator()
+    for name, data in {**generator.exports(), **generator.connector_log()}.items():
         assert (SAMPLES / name).read_bytes() == data, f"run samples/generate.py ({name})"
 
 
@@ -213,10 +214,12 @@ def test_device_owner_must_be_an_account_with_a_mailbox():
 
 LIBRARY = ROOT / "scenarios" / "access" / "imported-sample.yaml"
 LIBRARY_COMMAND = (
-    "exchange-twin import --devices samples/get-mobiledevice.csv --mailboxes "
-    "samples/get-casmailbox.csv --statistics samples/get-mobiledevicestatistics.csv "
-    "--rules samples/get-activesyncdeviceaccessrule.csv --anonymise sample-key --spec R7.1 "
-    "-o scenarios/access/imported-sample.yaml"
+    "exchange-twin import --devices samples/get-mobiledevice.xml --mailboxes "
+    "samples/get-casmailbox.xml --statistics samples/get-mobiledevicestatistics.xml "
+    "--rules samples/get-activesyncdeviceaccessrule.xml "
+    "--org-settings samples/get-activesyncorganizationsettings.xml --connector-log "
+    "samples/connector-log --service-account svc-intune@contoso.local --anonymise sample-key "
+    "--spec R7.1 -o scenarios/access/imported-sample.yaml"
 )
 
 
@@ -273,14 +276,82 @@ def test_a_bad_access_level_in_the_rules_export_is_refused(tmp_path, capsys):
     assert "rules.csv:" in err and "AccessLevel: 'Deny': expected Allow, Block or Quarantine" in err
 
 
-def test_an_import_beyond_what_the_loader_reads_is_refused(tmp_path, capsys, monkeypatch):
-    """The loader reads at most MAX_BYTES of scenario: a larger import would be written and
-    then never load, so the command says how many devices fit and writes nothing."""
-    import simulator.language.yamlsafe as yamlsafe
+def test_a_large_import_writes_data_files_that_validate_and_run(tmp_path):
+    """3,000 devices would be a scenario of over 1 MiB, past what the loader reads
+    (yamlsafe.MAX_BYTES): the devices and their owners go to CSV data files beside a small
+    scenario, which `validate` and `run` read back whole."""
+    from benchmarks.import_devices import export
+    from simulator.language.yamlsafe import MAX_BYTES
 
-    monkeypatch.setattr(yamlsafe, "MAX_BYTES", 4000)
+    path = tmp_path / "devices.csv"
+    path.write_bytes(export(2000))
+    inline, _ = import_devices(str(path))
+    assert len(scenario_yaml(inline)) > MAX_BYTES  # what the data files are for
     out = tmp_path / "big.yaml"
-    assert main(["import", "--devices", str(DEVICES), "-o", str(out)]) == 2
-    assert not out.exists()
-    err = capsys.readouterr().err
-    assert "42 devices make a scenario of" in err and "import a part of the export" in err
+    assert main(["import", "--devices", str(path), "-o", str(out)]) == 0
+    assert (tmp_path / "big.devices.csv").exists() and (tmp_path / "big.accounts.csv").exists()
+    text = out.read_text()
+    assert len(text) < 4096 and "devices_file: big.devices.csv" in text
+    scenario = load_scenario(out)
+    assert len(scenario.world.exchange.devices) == len(inline["world"]["exchange"]["devices"])
+    assert main(["validate", str(out)]) == 0
+    assert main(["run", str(out)]) == 0
+
+
+def _data_files(tmp_path, monkeypatch) -> Path:
+    import simulator.language.imports.output as output
+
+    monkeypatch.setattr(output, "INLINE_DEVICES", 10)
+    out = tmp_path / "s.yaml"
+    assert main(["import", "--devices", str(DEVICES), "-o", str(out)]) == 0
+    return out
+
+
+def test_a_data_file_error_names_its_file_line_and_field(tmp_path, monkeypatch, capsys):
+    out = _data_files(tmp_path, monkeypatch)
+    data = tmp_path / "s.devices.csv"
+    lines = data.read_text().split("\n")
+    header = lines[0].split(",")
+    fields = lines[3].split(",")
+    fields[header.index("client_type")] = "MOWA"
+    lines[3] = ",".join(fields)
+    data.write_text("\n".join(lines))
+    column = len(",".join(fields[: header.index("client_type")])) + 2
+    capsys.readouterr()
+    assert main(["validate", str(out)]) == 2
+    assert f"s.devices.csv:4:{column}: client_type: Input should be 'EAS' or 'Outlook'" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(out)
+    assert str(caught.value).startswith(f"{data}:4:{column}: client_type: Input should be")
+    fields[header.index("client_type")] = "EAS"
+    fields[0] = "CONTOSO\\nobody"
+    lines[3] = ",".join(fields)
+    data.write_text("\n".join(lines))
+    with pytest.raises(
+        ScenarioError, match=r"s.devices.csv:4:1: owner: .*nobody.* is not an account"
+    ):
+        load_scenario(out)
+
+
+def test_a_data_file_must_be_beside_the_scenario(tmp_path, monkeypatch):
+    out = _data_files(tmp_path, monkeypatch)
+    text = out.read_text().replace("devices_file: s.devices.csv", "devices_file: ../s.devices.csv")
+    out.write_text(text)
+    with pytest.raises(ScenarioError, match="expected the bare name of a file beside the scenario"):
+        load_scenario(out)
+
+
+def test_a_data_file_header_names_fields_and_refuses_lists(tmp_path, monkeypatch):
+    out = _data_files(tmp_path, monkeypatch)
+    accounts = tmp_path / "s.accounts.csv"
+    text = accounts.read_text()
+    accounts.write_text(text.replace("mailbox", "mailbx", 1))
+    with pytest.raises(
+        ScenarioError, match=r"s.accounts.csv:1:\d+: mailbx: .*did you mean 'mailbox'"
+    ):
+        load_scenario(out)
+    accounts.write_text(text.replace("mailbox", "groups", 1))
+    with pytest.raises(ScenarioError, match="a list cannot be written in a data file"):
+        load_scenario(out)

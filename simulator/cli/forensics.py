@@ -93,6 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from simulator.language.imports.devices import import_devices
     from simulator.language.imports.output import write_scenario
     from simulator.language.imports.powershell_csv import ExportError
+    from simulator.language.imports.timeline import ImportArgumentError
     from simulator.language.loader import ScenarioError
 
     err = console(stderr=True)
@@ -106,9 +107,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             args.spec,
             statistics_path=args.statistics,
             rules_path=args.rules,
+            org_settings_path=args.org_settings,
+            connector_log=args.connector_log,
+            service_account=args.service_account,
         )
-        write_scenario(scenario, args.output)
-    except (ExportError, ScenarioError) as exc:
+        write_scenario(scenario, args.output, report.header)
+    except (ExportError, ScenarioError, ImportArgumentError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         err.print("nothing written", highlight=False)
         return EXIT_INVALID
@@ -121,18 +125,38 @@ def cmd_import(args: argparse.Namespace) -> int:
 def add_import_parser(sub: Any) -> None:
     p = sub.add_parser(
         "import",
-        help="build a scenario from a customer's Exchange exports (Export-Csv)",
-        description="Read Export-Csv files of Get-MobileDevice / Get-ActiveSyncDevice (and "
-        "Get-CASMailbox) — UTF-8, UTF-8 with BOM or UTF-16 with BOM, with or without the #TYPE "
-        "line — and write a scenario whose world has those mailboxes and devices. A bad file "
-        "is reported with its line and column, and nothing is written.",
+        help="build a scenario from a customer's Exchange exports (Export-Csv, Export-Clixml)",
+        description="Read Export-Csv or Export-Clixml files (told apart by content) of "
+        "Get-MobileDevice / Get-ActiveSyncDevice, Get-CASMailbox, Get-MobileDeviceStatistics, "
+        "Get-ActiveSyncDeviceAccessRule and Get-ActiveSyncOrganizationSettings — UTF-8, UTF-8 "
+        "with BOM or UTF-16 with BOM — and write a scenario whose world has those mailboxes, "
+        "devices, rules and settings. A bad file is reported with its line and column, and "
+        "nothing is written.",
     )
-    p.add_argument("--devices", required=True, help="Export-Csv of Get-MobileDevice")
-    p.add_argument("--mailboxes", help="Export-Csv of Get-CASMailbox (accounts, SMTP addresses)")
+    p.add_argument("--devices", required=True, help="export of Get-MobileDevice")
+    p.add_argument("--mailboxes", help="export of Get-CASMailbox (accounts, SMTP addresses)")
     p.add_argument(
-        "--statistics", help="Export-Csv of Get-MobileDeviceStatistics (last successful syncs)"
+        "--statistics", help="export of Get-MobileDeviceStatistics (last successful syncs)"
     )
-    p.add_argument("--rules", help="Export-Csv of Get-ActiveSyncDeviceAccessRule")
+    p.add_argument("--rules", help="export of Get-ActiveSyncDeviceAccessRule")
+    p.add_argument(
+        "--org-settings",
+        metavar="FILE",
+        help="export of Get-ActiveSyncOrganizationSettings (default access level, admin "
+        "recipients, mail inserts)",
+    )
+    p.add_argument(
+        "--connector-log",
+        metavar="DIR",
+        help="the connector's Logs folder (Connector<N>.log): its failures as a fault timeline "
+        "(times from its first line)",
+    )
+    p.add_argument(
+        "--service-account",
+        metavar="DOMAIN\\USER",
+        help="the connector's Exchange account (the log does not name it): needed to place "
+        "account faults (locked, disabled, expired, password changed)",
+    )
     p.add_argument(
         "--anonymise",
         metavar="SEED",

@@ -213,6 +213,9 @@ def build_organization(
         default_access_level=ex.settings.default_access_level,
         admin_mail_recipients=list(ex.settings.admin_mail_recipients),
         user_mail_insert=ex.settings.user_mail_insert,
+        ota_notification_mail_insert=ex.settings.ota_notification_mail_insert,
+        allow_access_for_unsupported_platform=ex.settings.allow_access_for_unsupported_platform,
+        allow_rms_for_unenlightened_apps=ex.settings.allow_rms_for_unenlightened_apps,
         when_created=installed,
         when_changed=installed,
     )

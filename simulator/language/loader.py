@@ -19,7 +19,7 @@ from pydantic import (
     ValidationError,
 )
 
-from simulator.language import yamlsafe
+from simulator.language import datafiles, yamlsafe
 from simulator.language.schema import CLOCK_STEPS, Scenario, shown
 from simulator.language.steps import STEPS
 from simulator.world.config.base import FieldError, seconds_from_start
@@ -138,7 +138,11 @@ def _describe(loc: tuple[Any, ...]) -> str:
 
 
 def error_from_validation(
-    file: str, root: yaml.Node | None, exc: ValidationError, model: type[BaseModel] | None = None
+    file: str,
+    root: yaml.Node | None,
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    tables: list[datafiles.DataFile] | None = None,
 ) -> ScenarioError:
     errors = exc.errors()
     # a misspelled key is the cause of the "missing" error of the key it meant: report it
@@ -171,14 +175,22 @@ def error_from_validation(
             choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
             close = difflib.get_close_matches(err["input"], choices, n=1, cutoff=0.5)
             message += f" (did you mean {close[0]!r}?)" if close else ""
+    for table in tables or []:  # a row of a data file: its own line and column
+        found = table.locate(loc)
+        if found is not None:
+            return ScenarioError(table.path, found[0], found[1], found[2], message)
     node = node or root
     line = node.start_mark.line + 1 if node is not None else 1
     column = node.start_mark.column + 1 if node is not None else 1
     return ScenarioError(file, line, column, field, message)
 
 
-def parse_scenario(text: str, file: str = "<string>") -> Scenario:
-    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column."""
+def parse_scenario(
+    text: str, file: str = "<string>", read_data: Callable[[str], bytes] | None = None
+) -> Scenario:
+    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column.
+    The data files it names (language/datafiles.py) are read beside `file`, or by
+    `read_data(name)` (the importer's, before anything is written)."""
     try:
         data, root = yamlsafe.load(text)
     except yamlsafe.YamlInputError as exc:
@@ -193,11 +205,20 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
             "a scenario file must be a mapping with name, world, steps and expect",
         )
     try:
+        tables = datafiles.attach(data, read_data or datafiles.reader_beside(file), file)
+    except datafiles.DataFileError as exc:
+        raise ScenarioError(exc.file, exc.line, exc.column, exc.field, exc.message) from None
+    try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise error_from_validation(file, root, exc) from None
+        raise error_from_validation(file, root, exc, tables=tables) from None
     problem = world_problem(scenario.world) or fault_problem(scenario)
     if problem is not None:
+        for table in tables:  # a row of a data file: its own line and column
+            found = table.locate(problem[0])
+            if found is not None:
+                line, column, name = found
+                raise ScenarioError(table.path, line, column, name, problem[1])
         raise located_error(file, root, *problem)
     scenario.path = file
     return scenario

@@ -13,6 +13,8 @@ access level most such devices show. What cannot be carried over is listed in th
 
 from __future__ import annotations
 
+import gc
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -22,12 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from simulator.language.imports.anonymise import Pseudonyms
+from simulator.language.imports.exports import read_export
 from simulator.language.imports.powershell_csv import (
     ExportError,
     Table,
+    clock_text,
+    date_text,
+    iso,
     multi_value,
     parse_time,
-    read_export,
+    time_text,
 )
 from simulator.world.durations import DEFAULT_START
 
@@ -64,6 +70,26 @@ DEVICE_READ = {
     "deviceaccessstatereason",
     "deviceaccesscontrolrule",
 }
+# the device export's columns read per row, in the order the loop unpacks them
+_ROW_COLUMNS = (
+    "DeviceId",
+    "DeviceType",
+    "Identity",
+    "DeviceModel",
+    "DeviceOS",
+    "DeviceUserAgent",
+    "DeviceOSLanguage",
+    "DeviceMobileOperator",
+    "FriendlyName",
+    "DeviceImei",
+    "DeviceTelephoneNumber",
+    "DeviceActiveSyncVersion",
+    "ClientType",
+    "FirstSyncTime",
+    "DeviceAccessState",
+    "DeviceAccessStateReason",
+    "DeviceAccessControlRule",
+)
 _SAM = re.compile(r"[^A-Za-z0-9._-]")
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 
@@ -75,12 +101,16 @@ class ImportReport:
     devices: int = 0
     mailboxes: int = 0
     notes: list[str] = field(default_factory=list)
-    unmapped: Counter[str] = field(default_factory=Counter)
+    unmapped: Counter[str] = field(default_factory=Counter)  # what bears on access states
+    # what does not (settings, the connector log's lines): the states are still expected
+    unmapped_other: Counter[str] = field(default_factory=Counter)
+    header: list[str] = field(default_factory=list)  # the scenario file's leading comments
 
     def lines(self) -> list[str]:
         out = [f"imported {self.devices} devices of {self.mailboxes} mailboxes"]
         out += [f"note: {n}" for n in self.notes]
-        out += [f"not mapped: {what} ({n})" for what, n in sorted(self.unmapped.items())]
+        both = self.unmapped + self.unmapped_other
+        out += [f"not mapped: {what} ({n})" for what, n in sorted(both.items())]
         return out
 
 
@@ -93,7 +123,6 @@ class Owner:
     name: str
     sam: str = ""
     smtp: str | None = None
-    line: int = 0
 
 
 def _cell(table: Table, row: list[str], column: str) -> str:
@@ -113,8 +142,7 @@ def _sam_for(name: str, taken: set[str]) -> str:
     return sam
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+_iso = iso
 
 
 def _time(table: Table, index: int, row: list[str], column: str) -> datetime | None:
@@ -210,31 +238,203 @@ def import_devices(
     spec: list[str] | None = None,
     statistics_path: str | None = None,
     rules_path: str | None = None,
+    org_settings_path: str | None = None,
+    connector_log: str | None = None,
+    service_account: str | None = None,
 ) -> tuple[dict[str, Any], ImportReport]:
-    """The scenario (as plain data, ready for YAML) and the report. Raises `ExportError`."""
+    """The scenario (as plain data, ready for YAML) and the report. Every path may be an
+    Export-Csv or an Export-Clixml file (told apart by content). Raises `ExportError`.
+
+    The cyclic collector is paused meanwhile: an export's records are millions of strings
+    in lists that all live until the end, and each collection would walk them again to find
+    them alive (a third of a 100,000-device import's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_devices(
+            devices_path,
+            mailboxes_path,
+            anonymise,
+            name,
+            spec,
+            statistics_path,
+            rules_path,
+            org_settings_path,
+            connector_log,
+            service_account,
+        )
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_devices(
+    devices_path: str,
+    mailboxes_path: str | None,
+    anonymise: str | None,
+    name: str,
+    spec: list[str] | None,
+    statistics_path: str | None,
+    rules_path: str | None,
+    org_settings_path: str | None,
+    connector_log: str | None,
+    service_account: str | None,
+) -> tuple[dict[str, Any], ImportReport]:
     report = ImportReport()
     pseudo = Pseudonyms(anonymise)
     table = read_export(devices_path, DEVICE_TYPES, DEVICE_COLUMNS)
     owners: dict[str, Owner] = {}
     taken: set[str] = set()
-    rows: list[tuple[int, Owner]] = []
     latest: datetime | None = None
+    global_states: Counter[str] = Counter()
+    rules: dict[str, dict[str, str]] = {}
+    states: Counter[str] = Counter()
+    devices: list[dict[str, Any]] = []
+    by_identity: dict[str, dict[str, Any]] = {}
+    seen: set[tuple[str, str]] = set()
+    # every field of a row in one C call (a 100,000-row export reads 1.7 million fields);
+    # a column the export lacks reads as "" from the pad appended to each row
+    pad = len(table.columns)
+    for row in table.rows:
+        row.append("")
+    fields = operator.itemgetter(*(table.index.get(c.lower(), pad) for c in _ROW_COLUMNS))
+    anonymous = not pseudo.enabled
+    latest_text: str | None = None
+    keep_identity = statistics_path is not None
+    valid_id, level_of, add_seen, add_device = (
+        _DEVICE_ID.match,
+        LEVEL_OF_STATE.get,
+        seen.add,
+        devices.append,
+    )
+    day_text, hour_text = date_text, clock_text
+    owner_of: dict[str, Owner] = {}  # the Identity's mailbox part as written → its owner
     for i, row in enumerate(table.rows):
-        identity = _cell(table, row, "Identity")
+        (
+            device_id,
+            device_type,
+            identity,
+            model,
+            os_name,
+            user_agent,
+            os_language,
+            mobile_operator,
+            friendly,
+            imei,
+            phone,
+            eas,
+            client,
+            first_text,
+            state,
+            reason,
+            rule,
+        ) = fields(row)
         head, sep, _ = identity.partition(CONTAINER)
-        parts = head.split("/")
-        if not sep or len(parts) < 2 or "." not in parts[0]:
-            raise table.error(
-                i,
-                "Identity",
-                f"{identity!r} is not a device's identity "
-                "(<domain>/<OU>/<mailbox>/ExchangeActiveSyncDevices/<type>§<id>)",
-            )
-        key = head.lower()
-        owner = owners.get(key)
+        owner = owner_of.get(head)
         if owner is None:
-            owner = owners[key] = Owner(head, parts[0].lower(), parts[-1], line=table.lines[i])
-        rows.append((i, owner))
+            parts = head.split("/")
+            if not sep or len(parts) < 2 or "." not in parts[0]:
+                raise table.error(
+                    i,
+                    "Identity",
+                    f"{identity!r} is not a device's identity "
+                    "(<domain>/<OU>/<mailbox>/ExchangeActiveSyncDevices/<type>§<id>)",
+                )
+            key = head.lower()
+            owner = owners.get(key)
+            if owner is None:
+                owner = owners[key] = Owner(head, parts[0].lower(), parts[-1])
+            owner_of[head] = owner
+        device_id = device_id.strip()
+        if not valid_id(device_id):
+            raise table.error(i, "DeviceId", f"{device_id!r}: expected 1 to 32 letters and digits")
+        device_type = device_type.strip()
+        if not device_type:
+            raise table.error(i, "DeviceType", "empty: every partnership has a device type")
+        pair = (id(owner), device_id.lower())
+        if pair in seen:
+            report.unmapped["a second partnership of one mailbox with the same DeviceId"] += 1
+            continue
+        add_seen(pair)
+        device: dict[str, Any] = {
+            "owner": owner,  # its account's name once the accounts are made (below)
+            "device_id": device_id if anonymous else pseudo.device_id(device_id),
+            "device_type": device_type,
+        }
+        if model:
+            device["model"] = model
+        if os_name:
+            device["os"] = os_name
+        if user_agent:
+            device["user_agent"] = user_agent
+        if os_language:
+            device["os_language"] = os_language
+        if mobile_operator:
+            device["operator"] = mobile_operator
+        if friendly:
+            device["friendly_name"] = friendly if anonymous else pseudo.text("friendly", friendly)
+        if imei:
+            device["imei"] = imei if anonymous else pseudo.digits("imei", imei)
+        if phone:
+            device["phone"] = phone if anonymous else pseudo.digits("phone", phone)
+        if eas:
+            device["eas_version"] = eas
+        if client in ("EAS", "Outlook"):
+            device["client_type"] = client
+        elif client:
+            report.unmapped[f"ClientType {client!r}"] += 1
+        if first_text:
+            try:
+                date_part, _, clock = first_text.partition(" ")
+                if "/" in date_part and clock[-2:] in ("AM", "PM"):  # en-US, Windows' default
+                    first = f"{day_text(date_part)}T{hour_text(clock)}Z"
+                else:
+                    first = time_text(first_text)
+            except ValueError:
+                try:  # the message, naming the value
+                    time_text(first_text)
+                    raise
+                except ValueError as exc:
+                    raise table.error(
+                        i, "FirstSyncTime", f"{exc}: expected e.g. 5/2/2016 10:00:00 AM"
+                    ) from None
+            if first is not None:
+                device["first_sync"] = first
+                if latest_text is None or first > latest_text:  # one format: ordered as text
+                    latest_text = first
+        level = level_of(state)
+        if state:
+            states[state] += 1
+        if reason == "Individual" and level in ("Allow", "Block"):
+            device["individual"] = level
+        elif reason == "Global" and level is not None:
+            global_states[level] += 1
+        elif reason == "DeviceRule" and level is not None:
+            query, _, characteristic = rule.rpartition(" (")
+            characteristic = characteristic.removesuffix(")")
+            if not query or characteristic not in CHARACTERISTICS:
+                report.unmapped[f"access by rule {rule!r} (not <query> (<characteristic>))"] += 1
+            else:
+                known = rules.setdefault(
+                    rule,
+                    {
+                        "query_string": query,
+                        "characteristic": characteristic,
+                        "access_level": level,
+                    },
+                )
+                if known["access_level"] != level:
+                    report.unmapped[f"rule {rule!r} shown with two access levels"] += 1
+        elif state:
+            report.unmapped[f"DeviceAccessState {state} ({reason or 'no reason'})"] += 1
+        add_device(device)
+        if keep_identity:
+            by_identity[identity.strip().lower()] = device
+    for row in table.rows:
+        row.pop()
+    if latest_text is not None:
+        latest = datetime.fromisoformat(latest_text.replace("Z", "+00:00"))
+
     if mailboxes_path is not None:
         _cas_owners(read_export(mailboxes_path, CAS_TYPES, CAS_COLUMNS), owners, pseudo, report)
     taken.update(o.sam.lower() for o in owners.values() if o.sam)
@@ -260,89 +460,8 @@ def import_devices(
         accounts[account.lower()] = entry
         account_of[id(owner)] = account
 
-    global_states: Counter[str] = Counter()
-    rules: dict[str, dict[str, str]] = {}
-    states: Counter[str] = Counter()
-    devices: list[dict[str, Any]] = []
-    by_identity: dict[str, dict[str, Any]] = {}
-    seen: set[tuple[str, str]] = set()
-    for i, owner in rows:
-        row = table.rows[i]
-        device_id = _cell(table, row, "DeviceId").strip()
-        if not _DEVICE_ID.match(device_id):
-            raise table.error(i, "DeviceId", f"{device_id!r}: expected 1 to 32 letters and digits")
-        device_type = _cell(table, row, "DeviceType").strip()
-        if not device_type:
-            raise table.error(i, "DeviceType", "empty: every partnership has a device type")
-        if (id(owner), device_id.lower()) in seen:
-            report.unmapped["a second partnership of one mailbox with the same DeviceId"] += 1
-            continue
-        seen.add((id(owner), device_id.lower()))
-        device: dict[str, Any] = {
-            "owner": account_of[id(owner)],
-            "device_id": pseudo.device_id(device_id),
-            "device_type": device_type,
-        }
-        for key, column in (
-            ("model", "DeviceModel"),
-            ("os", "DeviceOS"),
-            ("user_agent", "DeviceUserAgent"),
-            ("os_language", "DeviceOSLanguage"),
-            ("operator", "DeviceMobileOperator"),
-        ):
-            value = _cell(table, row, column)
-            if value:
-                device[key] = value
-        for key, column, value_of in (
-            ("friendly_name", "FriendlyName", lambda v: pseudo.text("friendly", v)),
-            ("imei", "DeviceImei", lambda v: pseudo.digits("imei", v)),
-            ("phone", "DeviceTelephoneNumber", lambda v: pseudo.digits("phone", v)),
-        ):
-            value = _cell(table, row, column)
-            if value:
-                device[key] = value_of(value)
-        eas = _cell(table, row, "DeviceActiveSyncVersion")
-        if eas:
-            device["eas_version"] = eas
-        client = _cell(table, row, "ClientType")
-        if client in ("EAS", "Outlook"):
-            device["client_type"] = client
-        elif client:
-            report.unmapped[f"ClientType {client!r}"] += 1
-        first = _time(table, i, row, "FirstSyncTime")
-        if first is not None:
-            device["first_sync"] = _iso(first)
-            latest = first if latest is None or first > latest else latest
-        state = _cell(table, row, "DeviceAccessState")
-        reason = _cell(table, row, "DeviceAccessStateReason")
-        level = LEVEL_OF_STATE.get(state)
-        if state:
-            states[state] += 1
-        if reason == "Individual" and level in ("Allow", "Block"):
-            device["individual"] = level
-        elif reason == "Global" and level is not None:
-            global_states[level] += 1
-        elif reason == "DeviceRule" and level is not None:
-            rule = _cell(table, row, "DeviceAccessControlRule")
-            query, _, characteristic = rule.rpartition(" (")
-            characteristic = characteristic.removesuffix(")")
-            if not query or characteristic not in CHARACTERISTICS:
-                report.unmapped[f"access by rule {rule!r} (not <query> (<characteristic>))"] += 1
-            else:
-                known = rules.setdefault(
-                    rule,
-                    {
-                        "query_string": query,
-                        "characteristic": characteristic,
-                        "access_level": level,
-                    },
-                )
-                if known["access_level"] != level:
-                    report.unmapped[f"rule {rule!r} shown with two access levels"] += 1
-        elif state:
-            report.unmapped[f"DeviceAccessState {state} ({reason or 'no reason'})"] += 1
-        devices.append(device)
-        by_identity[_cell(table, row, "Identity").strip().lower()] = device
+    for device in devices:
+        device["owner"] = account_of[id(device["owner"])]
 
     if statistics_path is not None:
         _statistics(read_export(statistics_path, STATS_TYPES, STATS_COLUMNS), by_identity, report)
@@ -352,14 +471,20 @@ def import_devices(
     ignored = sorted(c for c in table.columns if c.lower() not in DEVICE_READ)
     if ignored:
         report.notes.append(f"columns the twin makes itself, not read: {', '.join(ignored)}")
-    if pseudo.enabled:
-        report.notes.append(
-            "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers and "
-            "friendly names (models, OS, user agents, operators and rules kept as exported): "
-            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
-        )
     default = "Allow"
-    if global_states:
+    settings: dict[str, Any] = {}
+    if org_settings_path is not None:
+        from simulator.language.imports.org_settings import import_org_settings
+
+        settings = import_org_settings(org_settings_path, pseudo, report)
+        default = settings["default_access_level"]
+        differ = sum(n for lv, n in global_states.items() if lv != default)
+        if differ:
+            report.unmapped[
+                f"devices whose Global state differs from the exported DefaultAccessLevel "
+                f"({default}): Exchange re-evaluates at the next sync"
+            ] += differ
+    elif global_states:
         default = min(global_states, key=lambda lv: (-global_states[lv], lv))
         if len(global_states) > 1:
             report.unmapped[
@@ -367,10 +492,37 @@ def import_devices(
                 f"({default}): Exchange re-evaluates at the next sync"
             ] += sum(n for lv, n in global_states.items() if lv != default)
 
-    report.devices, report.mailboxes = len(devices), len(accounts)
+    if pseudo.enabled:
+        report.notes.append(
+            "anonymised: domains, accounts, addresses, device ids, IMEIs, phone numbers, "
+            "friendly names and mail inserts (models, OS, user agents, operators and rules kept as exported): "
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(pseudo.used.items()))
+        )
     # an hour past the last first sync, on the hour: every device exists at the start
     start = (latest or DEFAULT_START - timedelta(hours=1)).replace(minute=0, second=0)
     start = start + timedelta(hours=1)
+    mailboxes = len(accounts)
+    log = None
+    if connector_log is not None:
+        from simulator.language.imports import connector_log as logs
+        from simulator.language.imports.timeline import service_account as account_entry
+        from simulator.language.imports.timeline import timeline
+
+        entry = None
+        if service_account is not None:
+            entry = account_entry(service_account, netbios_of, pseudo, PASSWORD)
+            accounts.setdefault(entry["name"].lower(), entry)
+        log = timeline(logs.infer(logs.read_log(connector_log)), pseudo, report, entry)
+        start = log.start  # the faults' times are from the log's first line
+        report.header = log.header
+        if latest is not None and latest > start:
+            report.notes.append(
+                f"devices first synced after the log's first line ({_iso(latest)}): they exist "
+                "from the start of the scenario"
+            )
+    elif service_account is not None:
+        report.notes.append("--service-account without --connector-log: not used")
+    report.devices, report.mailboxes = len(devices), mailboxes
     mapped_main = pseudo.domain(main)
     directory: dict[str, Any] = {"domain": mapped_main, "netbios": netbios_of.get(main, "CONTOSO")}
     extra = sorted(d for d in domains if d != main)
@@ -380,12 +532,14 @@ def import_devices(
             for d in extra
         ]
     directory["accounts"] = list(accounts.values())
-    exchange: dict[str, Any] = {"settings": {"default_access_level": default}}
+    exchange: dict[str, Any] = {"settings": {**settings, "default_access_level": default}}
     if rules:
         exchange["rules"] = list(rules.values())
     exchange["devices"] = devices
+    if log is not None and log.servers:
+        exchange["servers"] = [{"name": s} for s in log.servers]
     expect: list[dict[str, Any]] = [
-        {"path": "exchange.mailboxes.count", "equals": len(accounts)},
+        {"path": "exchange.mailboxes.count", "equals": mailboxes},
         {"path": "exchange.devices.count", "equals": len(devices)},
     ]
     expect.append({"path": "exchange.settings.default_access_level", "equals": default})
@@ -398,22 +552,27 @@ def import_devices(
     if not report.unmapped:
         for state, n in sorted(states.items()):
             expect.append({"path": f"exchange.access.reported.{state}", "equals": n})
+    world: dict[str, Any] = {
+        "directory": directory,
+        "exchange": exchange,
+        "population": {"users": 0, "behaviour": False},
+        "hosts": [],
+    }
+    if log is not None and log.proxies:
+        world["network"] = {"proxies": log.proxies}
     scenario: dict[str, Any] = {
         "name": name,
         "summary": f"Imported by exchange-twin import from {Path(devices_path).name}: "
-        f"{len(devices)} devices of {len(accounts)} mailboxes"
+        f"{len(devices)} devices of {mailboxes} mailboxes"
         + (" (anonymised)" if pseudo.enabled else ""),
         "spec": list(spec or []),
         "tags": ["imported"],
         "start": _iso(start),
-        "world": {
-            "directory": directory,
-            "exchange": exchange,
-            "population": {"users": 0, "behaviour": False},
-            "hosts": [],
-        },
-        "expect": expect,
+        "world": world,
     }
+    if log is not None and log.faults:
+        scenario["faults"] = log.faults
+    scenario["expect"] = expect
     return scenario, report
 
 

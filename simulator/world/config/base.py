@@ -53,12 +53,9 @@ def _time_point(v: Any) -> Any:
     if isinstance(v, int | float):
         return parse_duration(v)  # finite, and within the longest span a scenario may name
     if isinstance(v, str):
-        try:
+        if not (v[:1].isdigit() and "-" in v):  # a "-" is never in a duration: a time
             parse_duration(v)
             return v
-        except ValueError:
-            if not v[:1].isdigit() or "-" not in v:
-                raise
         try:
             return _time_point(datetime.fromisoformat(v))
         except ValueError as exc:

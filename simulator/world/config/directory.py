@@ -110,6 +110,11 @@ class DirectorySpec(Strict):
     extra_domains: list[DomainSpec] = Field(default_factory=list)
     trusts: list[TrustSpec] = Field(default_factory=list)
     accounts: list[AccountSpec] = Field(default_factory=list)
+    accounts_file: str | None = Field(
+        None,
+        description="a CSV file beside the scenario with more of `accounts`, one per row "
+        "(what a large import writes)",
+    )
     groups: list[GroupSpec] = Field(default_factory=list)
     computers: list[ComputerSpec] = Field(
         default_factory=list, description="more computer accounts (hosts and servers get theirs)"

@@ -44,6 +44,13 @@ class OrgSettingsSpec(Strict):
     default_access_level: Literal["Allow", "Block", "Quarantine"] = "Allow"
     admin_mail_recipients: list[str] = Field(default_factory=list)
     user_mail_insert: str = Field("", max_length=256)
+    ota_notification_mail_insert: str = Field("", max_length=256)
+    allow_access_for_unsupported_platform: bool = Field(
+        False, description="AllowAccessForUnSupportedPlatform (Exchange 2013 and later)"
+    )
+    allow_rms_for_unenlightened_apps: bool = Field(
+        False, description="AllowRMSSupportForUnenlightenedApps (Exchange 2016 and later)"
+    )
 
 
 class RuleSpec(Strict):
@@ -173,6 +180,11 @@ class ExchangeSpec(Strict):
     devices: list[DeviceSpec] = Field(
         default_factory=list,
         description="device partnerships present at start, besides the population's (an import)",
+    )
+    devices_file: str | None = Field(
+        None,
+        description="a CSV file beside the scenario with more of `devices`, one per row "
+        "(what a large import writes; docs/architecture.md, data files)",
     )
     policies: list[PolicySpec] = Field(default_factory=list)
     role_groups: list[RoleGroupSpec] = Field(default_factory=list)
