@@ -29,7 +29,7 @@ from pathlib import Path
 
 from benchmarks.common import Record, organisation, progress, timed
 from simulator.cli import main
-from simulator.exchange.views import device_view
+from simulator.exchange.device_views import device_view
 from simulator.language.imports.devices import import_devices
 from simulator.language.imports.powershell_csv import write_export
 from simulator.language.loader import load_scenario

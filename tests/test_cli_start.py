@@ -19,6 +19,13 @@ NOT_FOR_READING = (
     "simulator.exchange.model",
     "simulator.exchange.session",
     "simulator.intune.service",
+    # the models the steps' handlers act on: imported inside the handlers
+    "simulator.intune.tenant",
+    "simulator.intune.access",
+    "simulator.intune.package",
+    "simulator.world.directory",
+    "simulator.world.accounts",
+    "simulator.exchange.addresses",
     "simulator.run",
     "faker",
     "simpy",

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from simulator.exchange import cmdlets as _cmdlets  # noqa: F401  (registers the cmdlets)
+from simulator.exchange.binding import Bound, bind
 from simulator.exchange.errors import (
     CommandNotFound,
     ExchangeError,
@@ -44,7 +45,7 @@ from simulator.exchange.invocation import Invocation, Prompter
 from simulator.exchange.mailbox import Scoped
 from simulator.exchange.model import Organization
 from simulator.exchange.rbac import Grant
-from simulator.exchange.registry import REGISTRY, Bound, bind, lookup
+from simulator.exchange.registry import REGISTRY, lookup
 from simulator.exchange.servers import ExchangeServer
 from simulator.exchange.settings import AuditEntry
 from simulator.world.accounts import DirectoryUser, LogonError

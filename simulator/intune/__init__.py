@@ -2,4 +2,4 @@
 (`service.IntuneService`, `api.IntuneApi`, `console.AdminConsole`, `errors.IntuneError`).
 
 Nothing is imported here, so that reading a constant of one module (the scenario schema
-reads `tenant.ADMIN_ROLES`) does not load the whole service."""
+reads `admin_roles.ADMIN_ROLES`) does not load the whole service."""

@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from simulator.intune.access import ConditionalAccess, PlatformException
+from simulator.intune.admin_roles import GLOBAL_ADMIN, INTUNE_ROLES
 from simulator.intune.commands import Command
 from simulator.intune.connections import ConnectorRecord
 from simulator.intune.package import PACKAGE_NAME
 from simulator.intune.service import IntuneService
-from simulator.intune.tenant import GLOBAL_ADMIN, INTUNE_ROLES
 
 
 def _connection_row(conn: ConnectorRecord, now: datetime) -> dict[str, Any]:

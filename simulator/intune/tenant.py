@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from simulator.intune.admin_roles import GLOBAL_ADMIN, INTUNE_ROLES
 from simulator.intune.errors import (
     BadRequest,
     CertificateEnrollmentFailed,
@@ -39,10 +40,6 @@ from simulator.intune.errors import (
 from simulator.world.accounts import directory_changes
 from simulator.world.directory import Directory
 
-GLOBAL_ADMIN = "Global Administrator"
-INTUNE_ADMIN = "Intune Service Administrator"
-ADMIN_ROLES = (GLOBAL_ADMIN, INTUNE_ADMIN, "Exchange Administrator", "Helpdesk Administrator")
-INTUNE_ROLES = (GLOBAL_ADMIN, INTUNE_ADMIN)
 LICENCES = ("intune", "exchange")
 MDM_AUTHORITIES = ("none", "intune", "configmgr", "office365")
 _AUTHORITY_NAMES = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from simulator.exchange.population import _apple_build
+from simulator.exchange.device_mix import apple_build
 from tests.exchange.conftest import make_world
 
 LIVE = {"enabled": True}
@@ -76,7 +76,7 @@ def test_device_mix_looks_like_2016():
     assert 0.04 < stale < 0.12
     assert any(d.client_type == "MOWA" for d in devices)
     assert any(not d.provisionable for d in devices)
-    assert _apple_build("iOS 9.2 13C143") == "1302.143"
+    assert apple_build("iOS 9.2 13C143") == "1302.143"
 
 
 def test_users_spread_over_domains_and_servers():

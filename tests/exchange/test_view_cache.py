@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.exchange.views import _cas_mailbox_view, cas_mailbox_view
+from simulator.exchange.recipient_views import _cas_mailbox_view, cas_mailbox_view
 from simulator.plugin.twin import DEFAULT_SCENARIO, as_scenario
 from simulator.world.world import build_world
 

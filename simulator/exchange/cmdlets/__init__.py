@@ -21,4 +21,5 @@ from simulator.exchange.cmdlets import (  # noqa: F401  (registration)
     roles,
     rules,
     servers,
+    users,
 )

@@ -19,6 +19,11 @@ from simulator.exchange.cmdlets.common import (
     sort_by,
 )
 from simulator.exchange.device import Device
+from simulator.exchange.device_views import (
+    device_filter_getters,
+    device_statistics_view,
+    device_view,
+)
 from simulator.exchange.identity import (
     device_filter,
     devices_of,
@@ -29,12 +34,7 @@ from simulator.exchange.identity import (
 from simulator.exchange.mailbox import Mailbox
 from simulator.exchange.opath import time_floor
 from simulator.exchange.registry import Param, cmdlet
-from simulator.exchange.views import (
-    Record,
-    device_filter_getters,
-    device_statistics_view,
-    device_view,
-)
+from simulator.exchange.views import Record
 
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation

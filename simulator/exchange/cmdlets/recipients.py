@@ -18,14 +18,14 @@ from simulator.exchange.cmdlets.common import (
 from simulator.exchange.errors import InvalidArgument, ObjectNotFound
 from simulator.exchange.identity import resolve_mailbox, resolve_policy, visible_mailboxes
 from simulator.exchange.mailbox import Mailbox
-from simulator.exchange.registry import Param, cmdlet
-from simulator.exchange.views import (
-    Record,
+from simulator.exchange.recipient_views import (
     cas_filter_getters,
     cas_mailbox_view,
     recipient_filter_getters,
     recipient_view,
 )
+from simulator.exchange.registry import Param, cmdlet
+from simulator.exchange.views import Record
 
 if TYPE_CHECKING:
     from simulator.exchange.invocation import Invocation

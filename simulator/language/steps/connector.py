@@ -20,7 +20,6 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simulator.intune.package import PACKAGE_NAME, read_package
 from simulator.language.steps.base import (
     CONNECTOR_SERVICE,
     CredentialSpec,
@@ -79,6 +78,8 @@ class ExtractPackage(StepBase):
 
 
 def _extract(run: StepRunner, host_name: str | None, folder: str) -> None:
+    from simulator.intune.package import PACKAGE_NAME, read_package
+
     world = run.world
     host = world.host(host_name)
     zips = [p for p, _ in host.files.values() if p.lower().endswith(PACKAGE_NAME.lower())]

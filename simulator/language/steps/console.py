@@ -16,7 +16,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.intune.access import PlatformException
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
 from simulator.language.steps.refs import DeviceRef, admin_of, device_id_of, upn_of
 from simulator.world.config.tenant import ConditionalAccessSpec, Licence
@@ -102,6 +101,8 @@ class SetConditionalAccess(ConsoleStep, ConditionalAccessSpec):
 
 @step(SetConditionalAccess, FAMILY)
 def set_conditional_access(s: SetConditionalAccess, run: StepRunner) -> None:
+    from simulator.intune.access import PlatformException
+
     world = run.world
     admin = admin_of(world, s.admin)
     world.console.set_conditional_access(

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulator.intune.access import platform_of
 from simulator.language.steps.base import StepBase, StepError, StepRunner, duration_field, step
 from simulator.language.steps.refs import DeviceRef, find_device, mailbox_of
 from simulator.world.durations import parse_duration
@@ -70,7 +69,7 @@ def new_partnership(s: NewPartnership, run: StepRunner) -> None:
     # the organisation's models, loaded when a step runs (reading a scenario needs none)
     from simulator.exchange.behaviour import first_contact
     from simulator.exchange.device import Device
-    from simulator.exchange.population import kind_variant
+    from simulator.exchange.device_mix import kind_variant
 
     world = run.world
     mailbox = mailbox_of(world, s.user)
@@ -184,6 +183,8 @@ class EnrolDevice(StepBase, DeviceRef):
 
 @step(EnrolDevice, FAMILY)
 def enrol_device(s: EnrolDevice, run: StepRunner) -> None:
+    from simulator.intune.access import platform_of
+
     world = run.world
     device = find_device(world, s)
     platform = platform_of(device.device_type)

@@ -15,14 +15,15 @@ Exchange and an Intune licence).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
 from simulator.language.steps.base import StepBase, StepError, StepRunner, step
-from simulator.world.accounts import DirectoryUser
-from simulator.world.directory import Directory
+
+if TYPE_CHECKING:
+    from simulator.world.accounts import DirectoryUser
+    from simulator.world.directory import Directory
 
 FAMILY = "directory"
 
@@ -176,6 +177,8 @@ def set_upn(s: SetUpn, run: StepRunner) -> None:
 @step(SetMail, FAMILY)
 def set_mail(s: SetMail, run: StepRunner) -> None:
     user = _user(run, s.account)
+    from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
+
     if s.mail is not None and not is_smtp(s.mail):
         raise StepError(invalid_smtp_detail(s.mail))
     old = user.mail
@@ -205,6 +208,8 @@ class CreateUser(StepBase):
 
 @step(CreateUser, FAMILY)
 def create_user(s: CreateUser, run: StepRunner) -> None:
+    from simulator.world.accounts import DirectoryUser
+
     world = run.world
     directory = world.directory
     if "\\" not in s.name:
@@ -215,6 +220,8 @@ def create_user(s: CreateUser, run: StepRunner) -> None:
         raise StepError(f"unknown domain '{dom}' (domains: {', '.join(sorted(directory.domains))})")
     world.trace.add_secret(s.password)
     upn = s.upn or f"{sam.lower()}@{domain.dns_name}"
+    from simulator.exchange.addresses import invalid_smtp_detail, is_smtp
+
     if s.mail is not None and not is_smtp(s.mail):
         raise StepError(invalid_smtp_detail(s.mail))
     user = directory.add_user(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from simulator.intune.tenant import INTUNE_ROLES
 from simulator.language.steps.base import StepError
 from simulator.world.config.base import Strict
 
@@ -28,6 +27,8 @@ def admin_of(world: World, admin: str | None) -> str:
     console's own refusal names the missing role)."""
     if admin is not None:
         return admin
+    from simulator.intune.admin_roles import INTUNE_ROLES
+
     admins = world.intune.admins
     ranked = sorted(u for u, a in admins.items() if any(r in INTUNE_ROLES for r in a.roles))
     chosen = ranked or sorted(admins)

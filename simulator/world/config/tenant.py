@@ -10,7 +10,7 @@ from pydantic import (
     Field,
 )
 
-from simulator.intune.tenant import ADMIN_ROLES, GLOBAL_ADMIN
+from simulator.intune.admin_roles import ADMIN_ROLES, GLOBAL_ADMIN
 from simulator.world.config.base import Duration, Strict
 
 AccessLevel = Literal["allow", "block", "quarantine"]
