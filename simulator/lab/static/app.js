@@ -366,7 +366,7 @@ async function refreshAll() {
 async function start() {
   state.session = await api("GET", "/api/session");
   const s = state.session;
-  $("who").textContent = `${s.student} · ${s.scenario}`;
+  $("who").textContent = `${s.student} · ${s.scenario}` + (s.broken ? ` — this world stopped: ${s.broken}` : "");
   state.host = s.hosts[0] || null;
   for (const id of ["download-host", "host-select"]) $(id).replaceChildren(...s.hosts.map((h) => el("option", { value: h }, h)));
   $("accounts").replaceChildren(...(s.accounts || []).map((a) => el("option", { value: a })));

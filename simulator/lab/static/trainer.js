@@ -41,7 +41,7 @@ async function refreshStudents() {
         el("td", {}, s.student),
         el("td", {}, time(s.now)),
         el("td", {}, s.speed ? s.speed + "×" : "paused"),
-        el("td", { class: "state-" + (s.connection || "none") }, s.connection || "no connection"),
+        el("td", { class: s.broken ? "bad" : "state-" + (s.connection || "none") }, s.broken ? "world stopped: " + s.broken : s.connection || "no connection"),
         el("td", { class: "score" }, s.total ? `${s.score} / ${s.total}` : "—"),
         el("td", {}, `${s.actions}` + (s.failed_actions ? ` (${s.failed_actions} failed)` : "")),
         el("td", {}, last ? `${last.do || "step"} at ${time(last.at)}${last.ok === false ? " — failed" : ""}` : "—"),
