@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/exchange-twin run scenarios
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check connector simulator tests benchmarks fuzz

@@ -17,6 +17,7 @@ BENCHMARKS: tuple[str, ...] = (
     "soak",
     "library",
     "explore",
+    "snapshot",
     "lab_latency",
     "full_sync_1m",
 )

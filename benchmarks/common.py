@@ -124,7 +124,12 @@ def progress(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
-def organisation(
+def organisation(name: str, users: int, **options: Any) -> Scenario:
+    """A benchmark-sized scenario built in code (see `organisation_source`)."""
+    return parse_scenario(organisation_source(name, users, **options), f"<benchmark {name}>")
+
+
+def organisation_source(
     name: str,
     users: int,
     *,
@@ -133,8 +138,8 @@ def organisation(
     faults: list[dict[str, Any]] | None = None,
     steps: list[dict[str, Any]] | None = None,
     throttling: dict[str, Any] | None = None,
-) -> Scenario:
-    """A benchmark-sized scenario built in code: one Exchange 2013 CAS/Mailbox server,
+) -> str:
+    """The YAML text of a benchmark-sized scenario: one Exchange 2013 CAS/Mailbox server,
     `users` users with 1.5 devices each, the service account in Organization Management,
     one connector host; with `steps`, the connector set up as an administrator would."""
     exchange: dict[str, Any] = {"version": "2013 CU12", "servers": [{"name": "EX01"}]}
@@ -167,7 +172,7 @@ def organisation(
         "faults": faults or [],
         "steps": steps or [],
     }
-    return parse_scenario(yaml.safe_dump(data, sort_keys=False), f"<benchmark {name}>")
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 SETUP_STEPS: list[dict[str, Any]] = [

@@ -6,7 +6,8 @@ scenario that does not validate, a path that does not exist, a bad option, a sel
 selects nothing, a report that cannot be written).
 
 One module per command family — `run` (run, paths), `scenarios` (validate, list, schema),
-`traces` (trace diff, report), `intune` (intune serve), `exchange` (shell, fidelity), `forensics` (why, import), `lab` (lab) — each
+`traces` (trace diff, report), `intune` (intune serve), `exchange` (shell, fidelity), `forensics` (why, import), `lab` (lab), `snapshot`
+(snapshot show; `run --snapshot-at`/`--from` are handed to it) — each
 with its `add_*_parser` and `cmd_*` functions. They only parse and print: each command calls
 a function of the layer it fronts, imported inside the command, so `--help` (and any one
 command) loads only what it uses (tests/test_cli_start.py; the `cli_start` benchmark).
@@ -16,7 +17,17 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cli import exchange, explore, forensics, intune, lab, run, scenarios, traces
+from simulator.cli import (
+    exchange,
+    explore,
+    forensics,
+    intune,
+    lab,
+    run,
+    scenarios,
+    snapshot,
+    traces,
+)
 from simulator.cli.common import EXIT_INVALID, EXIT_OK
 
 
@@ -39,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     exchange.add_fidelity_parser(sub)
     forensics.add_why_parser(sub)
     forensics.add_import_parser(sub)
+    snapshot.add_snapshot_parser(sub)
     lab.add_lab_parser(sub)
     return parser
 

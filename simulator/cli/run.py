@@ -135,6 +135,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.run.batch import run_many
 
     out, err = wide(), console(stderr=True)
+    if args.snapshot_at or args.save or args.from_snapshot:
+        from simulator.cli import snapshot
+
+        problem = snapshot.snapshot_options_problem(args)
+        if problem is not None:
+            error(err, problem)
+            return EXIT_INVALID
+        if args.from_snapshot:
+            return snapshot.resume_from(args)
+    if not args.paths:
+        error(err, "give scenario files or folders to run (or --from SNAPSHOT)")
+        return EXIT_INVALID
     loaded = load_all(args.paths, err, build=True)
     if loaded is None:
         return EXIT_INVALID
@@ -153,6 +165,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenarios = [apply_cell(s, cell) for s in scenarios for cell in cells]
     if args.seed is not None:
         _note_seed_sensitive(scenarios, args.seed, err)
+    if args.snapshot_at:
+        from simulator.cli.snapshot import run_with_snapshot
+
+        return run_with_snapshot(args, scenarios)
     with _Progress(err, scenarios) as progress:
         results = run_many(
             scenarios,
@@ -238,7 +254,9 @@ def add_run_parser(sub: Any) -> None:
         description="Run scenarios. Exit 0 when every expectation holds, 1 when one fails, "
         "2 for invalid input (including a -k/--tags that selects nothing).",
     )
-    run.add_argument("paths", nargs="+")
+    run.add_argument(
+        "paths", nargs="*", help="scenario files or folders; with --from, one steps file"
+    )
     run.add_argument("--seed", type=int, help="override the seed of every scenario")
     run.add_argument(
         "-k",
@@ -273,6 +291,20 @@ def add_run_parser(sub: Any) -> None:
         metavar="AXIS=V1,V2",
         help="run every scenario in each cell of these axes: exchange=2010SP3,2013CU12,2016CU3 "
         "profile=2016,2018 (one result per cell, and the matrix as a table)",
+    )
+    run.add_argument(
+        "--snapshot-at",
+        metavar="T",
+        help="save the world at T (3h from the start, an ISO time, or step:N): the first "
+        "boundary between two steps at or after it; needs --save (docs/snapshots.md)",
+    )
+    run.add_argument("--save", metavar="F", help="where --snapshot-at writes the snapshot")
+    run.add_argument(
+        "--from",
+        dest="from_snapshot",
+        metavar="F",
+        help="resume the snapshot F: its run replayed to the snapshot (checked), then the "
+        "steps file given as the path (default: the rest of the original steps)",
     )
     run.set_defaults(fn=cmd_run)
 

@@ -64,6 +64,9 @@ class Runner:
         self._checked: set[int] = set()
         self.step_failed = False
         self.failed_step: int | None = None  # the first step that did not go as written
+        # called with the number of steps done, between two steps and after the last, in the
+        # steps' process: where a snapshot is taken or checked (simulator/run/snapshot/)
+        self.between_steps: Callable[[int], None] | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -159,7 +162,11 @@ class Runner:
 
     def _steps(self) -> Generator[simpy.Event, Any, None]:
         for index, step in enumerate(self.scenario.steps, start=1):
+            if self.between_steps is not None:
+                self.between_steps(index - 1)
             yield from self.play_step(index, step)
+        if self.between_steps is not None:
+            self.between_steps(len(self.scenario.steps))
 
     def play_step(self, index: int, step: Any) -> Generator[simpy.Event, Any, StepOutcome]:
         """One step as a scenario plays it: played, sampled, and a failure recorded (an

@@ -64,6 +64,11 @@ class Trace:
                     value = value.replace(secret, REDACTED)
         return value
 
+    def secret_values(self) -> frozenset[str]:
+        """The registered secrets: for text persisted outside the trace with the same
+        redaction (a snapshot's state, simulator/run/snapshot/)."""
+        return frozenset(self._secrets)
+
     def redact_text(self, text: str) -> str:
         """`text` with every registered secret replaced: for messages that leave the run
         (failures in reports) without passing through `emit`."""
