@@ -1,5 +1,5 @@
 """`exchange-twin why`: the causal chain of a device's access state and of the connection,
-from the world re-run to the moment asked about and from the trace (simulator/run/why.py)."""
+from the world re-run to the moment asked about and from the trace (simulator/run/why/)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,10 @@ from simulator.cli import main
 from simulator.language.loader import load_scenario
 from simulator.run.batch import run_scenario
 from simulator.run.trace import parse_events
-from simulator.run.why import (
-    WhyError,
-    connection_from_scenario,
-    device_from_trace,
-    explain_connection,
-    explain_device,
-    explain_missing,
-    format_device,
-    format_missing,
-)
+from simulator.run.why.connection import connection_from_scenario, explain_connection
+from simulator.run.why.device import device_from_trace, explain_device, format_device
+from simulator.run.why.missing import explain_missing, format_missing
+from simulator.run.why.moment import WhyError
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = ROOT / "scenarios/access/block-until-compliant.yaml"

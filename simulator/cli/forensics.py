@@ -1,5 +1,5 @@
 """Forensics: `exchange-twin why` (the causal chain behind a device's access state, or behind
-a connection that does not sync; simulator/run/why.py does the explaining) and `exchange-twin
+a connection that does not sync; simulator/run/why/ does the explaining) and `exchange-twin
 import` (a customer's Exchange exports → a scenario file; simulator/language/imports/)."""
 
 from __future__ import annotations
@@ -18,8 +18,15 @@ def cmd_why(args: argparse.Namespace) -> int:
     import json
 
     from simulator.language.loader import ScenarioError, load_scenario
-    from simulator.run import why
     from simulator.run.trace import TraceFileError, read_trace
+    from simulator.run.why.connection import (
+        connection_from_scenario,
+        explain_connection,
+        format_connection,
+    )
+    from simulator.run.why.device import device_from_trace, explain_device, format_device
+    from simulator.run.why.missing import explain_missing, format_missing
+    from simulator.run.why.moment import WhyError
 
     err = console(stderr=True)
     if (args.scenario is None) == (args.trace is None):
@@ -40,25 +47,25 @@ def cmd_why(args: argparse.Namespace) -> int:
         if args.scenario is not None:
             scenario = load_scenario(args.scenario)
             if missing:
-                answer = why.explain_missing(scenario, args.user, args.at, args.seed)
+                answer = explain_missing(scenario, args.user, args.at, args.seed)
             elif connection:
-                answer = why.connection_from_scenario(scenario, args.at, args.seed)
+                answer = connection_from_scenario(scenario, args.at, args.seed)
             else:
-                answer = why.explain_device(scenario, args.subject, args.at, args.seed)
+                answer = explain_device(scenario, args.subject, args.at, args.seed)
         else:
             _, events = read_trace(args.trace)
             if connection:
-                answer = why.explain_connection(events, args.at)
+                answer = explain_connection(events, args.at)
             else:
-                answer = why.device_from_trace(events, args.subject, args.at)
-    except (ScenarioError, TraceFileError, why.WhyError) as exc:
+                answer = device_from_trace(events, args.subject, args.at)
+    except (ScenarioError, TraceFileError, WhyError) as exc:
         error(err, str(exc))
         return EXIT_INVALID
     if args.json:
         print(json.dumps(answer, indent=2, sort_keys=True, default=str))
     else:
-        text = why.format_missing if missing else why.format_connection
-        print((text if missing or connection else why.format_device)(answer))
+        text = format_missing if missing else format_connection
+        print((text if missing or connection else format_device)(answer))
     return EXIT_OK
 
 

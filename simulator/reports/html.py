@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from simulator.reports.runs import TraceRun
 from simulator.reports.timeline import BAD, GONE, GOOD, PENDING, escape, timeline_svg
-from simulator.run.why import device_history, named_devices
+from simulator.run.why.history import device_history, named_devices
 from simulator.world.durations import format_span
 
 if TYPE_CHECKING:
