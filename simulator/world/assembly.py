@@ -104,9 +104,8 @@ def build_network(world: World) -> None:
         network.add_record(p.address, p.address)
         for secret in accounts.values():
             world.trace.add_secret(secret)
-    for fault in world.faults.faults:
-        if fault.kind == "proxy_moved":  # the new address is in DNS before the move
-            network.add_record(fault.params["to_address"], fault.params["to_address"])
+    for fault in world.faults.faults:  # what each fault needs of the world (FaultKind.prepare)
+        fault.spec.prepare(world, fault.params)
     for org in world.organizations:
         cas = next((s for s in org.servers if s.is_client_access), None)
         if net.autodiscover and cas is not None:

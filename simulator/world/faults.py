@@ -38,6 +38,8 @@ class Param:
 class FaultWorld(Protocol):
     """What an instant fault may act on (the `World`, seen structurally to avoid an import)."""
 
+    network: Any  # the world's network model (DNS records among it)
+
     def restart_services(self, host: str, service: str | None) -> None: ...
 
 
@@ -99,6 +101,12 @@ class FaultKind:
             elif str(wanted).lower() != str(asked).lower():
                 return False
         return True
+
+    @classmethod
+    def prepare(cls, world: FaultWorld, params: dict[str, Any]) -> None:
+        """What the world must already hold for this fault to be the real event (a moved
+        proxy's new name is in DNS before the move): called once for every fault, when the
+        world is built for the scheduled ones and when a step starts one. Nothing by default."""
 
     @classmethod
     def on_start(cls, world: FaultWorld, fault: Fault) -> None:
@@ -186,6 +194,10 @@ class ProxyMoved(FaultKind):
         "to_port": Param(int, help="its new port; the old one when unset"),
     }
     description = "The proxy moves to a new address or port; nothing listens at the old one."
+
+    @classmethod
+    def prepare(cls, world: FaultWorld, params: dict[str, Any]) -> None:
+        world.network.add_record(params["to_address"], params["to_address"])
 
 
 # -- Active Directory ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 from simulator import run_scenario
 from simulator.language.loader import ScenarioError, parse_scenario
 from simulator.world.faults import FAULT_KINDS, FaultTimeline
-from tests.conftest import BASE, make_scenario
+from tests.conftest import BASE, ROOT, make_scenario
 
 DESIGN_KINDS = {
     "proxy_down",
@@ -167,3 +167,21 @@ def test_fault_edges_are_traced_and_secrets_redacted():
     ]
     assert "N3w-Secret!" not in result.trace_bytes.decode()
     assert events[0]["params"]["password"] == "***"
+
+
+def test_a_proxy_moved_by_the_generic_fault_step_is_reachable_at_its_new_name():
+    """The new proxy's name is in DNS however the move starts (FaultKind.prepare): through
+    the `fault` step (the lab's fault panel uses it), reconfiguring with the new proxy
+    connects again, as with the `proxy_moved` step (scenarios/proxy/proxy-moved-reconfigure)."""
+    text = (ROOT / "scenarios/proxy/proxy-moved-reconfigure.yaml").read_text()
+    moved = (
+        "  - {do: proxy_moved, address: proxy.contoso.local, to_address: proxy2.contoso.local,"
+        " to_port: 3128}"
+    )
+    assert moved in text
+    generic = (
+        "  - {do: fault, kind: proxy_moved, params: {address: proxy.contoso.local,"
+        " to_address: proxy2.contoso.local, to_port: 3128}}"
+    )
+    result = run_scenario(parse_scenario(text.replace(moved, generic), "generic-move.yaml"))
+    assert result.passed, result.failures

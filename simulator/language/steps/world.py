@@ -34,6 +34,7 @@ def start_fault(run: StepRunner, kind: str, lasting: str | None, **params: Any) 
     now = world.clock.seconds
     end = now + parse_duration(lasting) if lasting else None
     fault = world.faults.schedule(kind, now, end, **params)
+    fault.spec.prepare(world, fault.params)
     for secret in fault.secrets():
         world.trace.add_secret(secret)
     world.trace.emit("fault.start", fault=fault.kind, index=fault.index, params=fault.params)
@@ -101,7 +102,6 @@ class ProxyMoved(StepBase):
 
 @step(ProxyMoved, FAMILY)
 def proxy_moved(s: ProxyMoved, run: StepRunner) -> None:
-    run.world.network.add_record(s.to_address, s.to_address)
     params: dict[str, Any] = {"address": s.address, "to_address": s.to_address}
     if s.to_port is not None:
         params["to_port"] = s.to_port
