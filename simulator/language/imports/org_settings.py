@@ -19,7 +19,7 @@ from simulator.language.imports.powershell_csv import ExportError, multi_value
 
 if TYPE_CHECKING:
     from simulator.language.imports.anonymise import Pseudonyms
-    from simulator.language.imports.devices import ImportReport
+    from simulator.language.imports.companions import ImportReport
 
 TYPES = ["ActiveSyncOrganizationSettings"]
 COLUMNS = ["DefaultAccessLevel"]

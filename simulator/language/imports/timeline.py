@@ -15,7 +15,7 @@ from simulator.language.imports.connector_log import NEW_PASSWORD, LogInference,
 
 if TYPE_CHECKING:
     from simulator.language.imports.anonymise import Pseudonyms
-    from simulator.language.imports.devices import ImportReport
+    from simulator.language.imports.companions import ImportReport
 
 ACCOUNT_FAULTS = {"account_locked", "account_disabled", "password_expired", "password_changed"}
 
