@@ -32,6 +32,7 @@ from simulator.language.loader import (
     check_steps,
     error_from_validation,
     fault_problem,
+    load_mapping,
     located_error,
     parse_scenario_bytes,
     world_problem,
@@ -280,19 +281,9 @@ def _solution(file: str, steps: list[Any], node: yaml.Node | None, start: Scenar
 def parse_exercise(text: str, file: str = "<string>") -> Exercise:
     """Validate an exercise's text; any problem is an ExerciseError naming file:line:column
     and the field (`scenario.steps[2].account`, `checks[1].equals`, `solution[0].do`)."""
-    try:
-        data, root = yamlsafe.load(text)
-    except yamlsafe.YamlInputError as exc:
-        raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
-    if not isinstance(data, dict):
-        line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
-        raise ScenarioError(
-            file,
-            line,
-            column,
-            "",
-            "an exercise file must be a mapping with name, title, task, scenario and checks",
-        )
+    data, root = load_mapping(
+        text, file, "an exercise file must be a mapping with name, title, task, scenario and checks"
+    )
     try:
         top = ExerciseFile.model_validate(data)
     except ValidationError as exc:

@@ -185,25 +185,28 @@ def error_from_validation(
     return ScenarioError(file, line, column, field, message)
 
 
-def parse_scenario(
-    text: str, file: str = "<string>", read_data: Callable[[str], bytes] | None = None
-) -> Scenario:
-    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column.
-    The data files it names (language/datafiles.py) are read beside `file`, or by
-    `read_data(name)` (the importer's, before anything is written)."""
+def load_mapping(text: str, file: str, expected: str) -> tuple[dict, Any]:
+    """The YAML of a language file (scenario, exercise) as data and its node tree, refused
+    with a located ScenarioError unless it is a mapping (`expected` says what it should be)."""
     try:
         data, root = yamlsafe.load(text)
     except yamlsafe.YamlInputError as exc:
         raise ScenarioError(file, exc.line, exc.column, "", exc.message) from None
     if not isinstance(data, dict):
         line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
-        raise ScenarioError(
-            file,
-            line,
-            column,
-            "",
-            "a scenario file must be a mapping with name, world, steps and expect",
-        )
+        raise ScenarioError(file, line, column, "", expected)
+    return data, root
+
+
+def parse_scenario(
+    text: str, file: str = "<string>", read_data: Callable[[str], bytes] | None = None
+) -> Scenario:
+    """Validate a scenario's text; any problem is a ScenarioError naming file:line:column.
+    The data files it names (language/datafiles.py) are read beside `file`, or by
+    `read_data(name)` (the importer's, before anything is written)."""
+    data, root = load_mapping(
+        text, file, "a scenario file must be a mapping with name, world, steps and expect"
+    )
     try:
         tables = datafiles.attach(data, read_data or datafiles.reader_beside(file), file)
     except datafiles.DataFileError as exc:
